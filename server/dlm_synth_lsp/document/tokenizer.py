@@ -1,0 +1,251 @@
+"""The body tokenizer: one pass over lines, code-fence aware, split into blocks.
+
+A *block* is the run of lines from one section boundary to the next. Every block
+starts in the same tokenizer state (outside a code block, type fixed by its fence
+line), which is what makes incremental re-tokenising sound: once a re-scan reaches
+an old, unchanged boundary, everything after it tokenises exactly as before.
+Whitespace-only prose still forms a block (so boundaries stay aligned) but carries
+no Section, as upstream drops it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from . import grammar
+from .fences import CODE_FENCE_PREFIX, Fence, classify, looks_like_fence
+from .marker import (
+    HARVEST_RE,
+    MINED_RE,
+    SYNTH_RE,
+    MarkerError,
+    parse_mined_marker,
+    parse_synth_marker,
+)
+from .model import Section, SectionType, section_id
+from .problems import Code, Problem
+from .text import Span
+
+_MARKER_PREFIXES = ("<!-- dlm-auto-synth:", "<!-- dlm-auto-mined:", "<!-- dlm-auto-harvest:")
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """Lines [first, stop) of the document (0-based line indices)."""
+
+    first: int
+    stop: int
+    section: Section | None
+    problems: tuple[Problem, ...]
+
+    def shifted(self, delta: int) -> Block:
+        if delta == 0:
+            return self
+        return replace(
+            self,
+            first=self.first + delta,
+            stop=self.stop + delta,
+            section=self.section.shifted(delta) if self.section else None,
+            problems=tuple(p.shifted(delta) for p in self.problems),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Scan:
+    blocks: list[Block]
+    resumed_at: int | None  # line index where an old boundary was met (None: ran to the end)
+    open_code: int | None  # line index of an unterminated ``` opener
+
+
+def _fence_problem(index: int, fence: Fence) -> Problem | None:
+    p = fence.problem
+    if p is None:
+        return None
+    return Problem(p.code, Span.of(index, p.start, index, p.end), p.message, p.data)
+
+
+def _lift_markers(
+    lines: Sequence[str], first: int, stop: int, kind: SectionType, problems: list[Problem]
+) -> tuple[int, dict[str, object]]:
+    """Lift leading marker lines; returns (count, section fields)."""
+    fields: dict[str, object] = {}
+    index = first
+    while index < stop:
+        line = lines[index]
+        if HARVEST_RE.match(line):
+            match = HARVEST_RE.match(line)
+            assert match is not None
+            fields.update(auto_harvest=True, harvest_source=match.group(1))
+        elif kind is SectionType.PREFERENCE and MINED_RE.match(line):
+            try:
+                mined = parse_mined_marker(line)
+                assert mined is not None
+                fields.update(
+                    auto_mined=True,
+                    judge_name=mined.judge_name,
+                    judge_score_chosen=mined.judge_score_chosen,
+                    judge_score_rejected=mined.judge_score_rejected,
+                    mined_at=mined.mined_at,
+                    mined_run_id=mined.mined_run_id,
+                )
+            except MarkerError as exc:
+                problems.append(_marker_problem(Code.MINED_MARKER, index, exc))
+        elif kind is SectionType.INSTRUCTION and SYNTH_RE.match(line):
+            try:
+                synth = parse_synth_marker(line)
+                assert synth is not None
+                fields.update(
+                    auto_synth=True,
+                    synth_teacher=synth.synth_teacher,
+                    synth_strategy=synth.synth_strategy,
+                    synth_at=synth.synth_at,
+                    source_section_id=synth.source_section_id,
+                )
+            except MarkerError as exc:
+                problems.append(_marker_problem(Code.SYNTH_MARKER, index, exc))
+        else:
+            break
+        index += 1
+    return index - first, fields
+
+
+def _marker_problem(code: Code, index: int, exc: MarkerError) -> Problem:
+    data = (("key", exc.key),) if exc.key else ()
+    return Problem(code, Span.of(index, exc.start, index, exc.end), exc.message, data)
+
+
+def _grammar_problem(
+    kind: SectionType, content: str, content_first: int, problems: list[Problem]
+) -> None:
+    if kind is SectionType.INSTRUCTION:
+        _, error = grammar.parse_instruction(content)
+        code = Code.INSTRUCTION_GRAMMAR
+    elif kind is SectionType.PREFERENCE:
+        _, error = grammar.parse_preference(content)
+        code = Code.PREFERENCE_GRAMMAR
+    else:
+        return
+    if error is None:
+        return
+    # map the splitlines() line back to a document line
+    pieces = content.splitlines(keepends=True)
+    offset = sum(len(piece) for piece in pieces[: error.line - 1])
+    row = content_first + content.count("\n", 0, offset)
+    column = offset - (content.rfind("\n", 0, offset) + 1)
+    piece = pieces[error.line - 1].rstrip("\r\n") if error.line - 1 < len(pieces) else ""
+    width = len(piece.splitlines()[0]) if piece.splitlines() else 0
+    message = f"{error.message} (upstream accepts this, but training will reject it)"
+    problems.append(Problem(code, Span.of(row, column, row, column + width), message))
+
+
+def _build_block(
+    lines: Sequence[str],
+    first: int,
+    stop: int,
+    fence: Fence | None,
+    problems: list[Problem],
+) -> Block:
+    kind = fence.type if fence is not None and fence.type is not None else SectionType.PROSE
+    fenced = fence is not None
+    content_first = first + 1 if fenced else first
+    marker_count, fields = 0, dict[str, object]()
+    if kind in (SectionType.INSTRUCTION, SectionType.PREFERENCE):
+        marker_count, fields = _lift_markers(lines, content_first, stop, kind, problems)
+    body_first = content_first + marker_count
+    content = "\n".join(lines[body_first:stop])
+    for index in range(body_first, stop):
+        line = lines[index]
+        if line.startswith(_MARKER_PREFIXES) and kind in (
+            SectionType.INSTRUCTION,
+            SectionType.PREFERENCE,
+        ):
+            problems.append(
+                Problem(
+                    Code.MARKER_AS_CONTENT,
+                    Span.of(index, 0, index, len(line)),
+                    "this provenance marker is ordinary content here: markers are only read "
+                    "directly under an ::instruction:: (synth, harvest) or ::preference:: "
+                    "(mined, harvest) fence, with no blank line before them",
+                )
+            )
+    if kind is SectionType.PROSE and not content.strip():
+        return Block(first, stop, None, tuple(problems))
+    _grammar_problem(kind, content, body_first, problems)
+    attrs = fence.attrs if fence is not None else {}
+    media_path = attrs.get("path")
+    section = Section(
+        type=kind,
+        content=content,
+        start_line=first + 1,
+        end_line=max(stop, first + 1),
+        section_id=section_id(kind, content, media_path),
+        fenced=fenced,
+        marker_lines=marker_count,
+        adapter=fence.adapter if fence is not None else None,
+        media_path=media_path,
+        media_alt=attrs.get("alt"),
+        media_transcript=attrs.get("transcript"),
+        **fields,  # type: ignore[arg-type]
+    )
+    return Block(first, stop, section, tuple(problems))
+
+
+def scan(
+    lines: Sequence[str],
+    first: int,
+    stop: int,
+    *,
+    leading_prose: bool,
+    resync: Callable[[int], bool] | None = None,
+) -> Scan:
+    """Tokenise lines [first, stop).
+
+    `leading_prose` says `first` is the body start (an implicit prose block);
+    otherwise line `first` is a boundary line. `resync(index)` is asked at every
+    later boundary; returning True stops the scan there.
+    """
+    blocks: list[Block] = []
+    in_code = False
+    open_code: int | None = None
+    block_first = first
+    fence: Fence | None = None
+    problems: list[Problem] = []
+    index = first
+    if not leading_prose and first < stop:
+        fence = classify(lines[first])
+        if fence is not None:
+            problem = _fence_problem(first, fence)
+            if problem is not None:
+                problems.append(problem)
+        index = first + 1
+    while index < stop:
+        line = lines[index]
+        if line.startswith(CODE_FENCE_PREFIX):
+            in_code = not in_code
+            open_code = index if in_code else None
+        elif not in_code and line.startswith("::"):
+            candidate = classify(line)
+            if candidate is not None:
+                problem = _fence_problem(index, candidate)
+                if candidate.type is not None:
+                    if resync is not None and resync(index):
+                        blocks.append(_build_block(lines, block_first, index, fence, problems))
+                        return Scan(blocks, index, None)
+                    blocks.append(_build_block(lines, block_first, index, fence, problems))
+                    block_first, fence, problems = index, candidate, []
+                if problem is not None:
+                    problems.append(problem)
+        elif not in_code and "::" in line and looks_like_fence(line):
+            problems.append(
+                Problem(
+                    Code.FENCE_LIKE_CONTENT,
+                    Span.of(index, 0, index, len(line)),
+                    "not a fence: fences must fill the whole line with no surrounding "
+                    "whitespace, so this line is content of the current section",
+                )
+            )
+        index += 1
+    if stop > first or not leading_prose:
+        blocks.append(_build_block(lines, block_first, stop, fence, problems))
+    return Scan(blocks, None, open_code)
