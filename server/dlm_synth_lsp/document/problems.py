@@ -24,6 +24,8 @@ class Severity(StrEnum):
 class Code(StrEnum):
     """Stable problem codes. Never renumber; add new ones at the end of a group."""
 
+    # file (DLM000)
+    ENCODING = "DLM000"
     # frontmatter (DLM00x)
     FRONTMATTER_OPEN = "DLM001"
     FRONTMATTER_CLOSE = "DLM002"

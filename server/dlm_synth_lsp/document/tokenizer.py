@@ -224,18 +224,16 @@ def scan(
         if line.startswith(CODE_FENCE_PREFIX):
             in_code = not in_code
             open_code = index if in_code else None
-        elif not in_code and line.startswith("::"):
-            candidate = classify(line)
-            if candidate is not None:
-                problem = _fence_problem(index, candidate)
-                if candidate.type is not None:
-                    if resync is not None and resync(index):
-                        blocks.append(_build_block(lines, block_first, index, fence, problems))
-                        return Scan(blocks, index, None)
+        elif not in_code and line.startswith("::") and (candidate := classify(line)) is not None:
+            problem = _fence_problem(index, candidate)
+            if candidate.type is not None:
+                if resync is not None and resync(index):
                     blocks.append(_build_block(lines, block_first, index, fence, problems))
-                    block_first, fence, problems = index, candidate, []
-                if problem is not None:
-                    problems.append(problem)
+                    return Scan(blocks, index, None)
+                blocks.append(_build_block(lines, block_first, index, fence, problems))
+                block_first, fence, problems = index, candidate, []
+            if problem is not None:
+                problems.append(problem)
         elif not in_code and "::" in line and looks_like_fence(line):
             problems.append(
                 Problem(
