@@ -69,14 +69,21 @@ class Oracle:
 
     def parse(self, text: str) -> dict[str, Any]:
         """Upstream's verdict: {"error": bool, "sections": [...]} (as plain data)."""
+        return self._request(text)
+
+    def _request(self, payload: object) -> dict[str, Any]:
         assert self._proc.stdin is not None and self._proc.stdout is not None
-        self._proc.stdin.write(json.dumps(text) + "\n")
+        self._proc.stdin.write(json.dumps(payload) + "\n")
         self._proc.stdin.flush()
         line = self._proc.stdout.readline()
         if not line:
             raise RuntimeError("upstream oracle worker exited")
         result: dict[str, Any] = json.loads(line)
         return result
+
+    def grammar(self, kind: str, content: str) -> dict[str, Any]:
+        """The upstream trainer's verdict on an instruction/preference body."""
+        return self._request({"grammar": kind, "content": content})
 
     def close(self) -> None:
         if self._proc.stdin:

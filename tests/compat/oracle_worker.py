@@ -47,10 +47,34 @@ def describe(text: str) -> dict[str, object]:
     return {"error": False, "sections": sections}
 
 
+def grammar(kind: str, content: str) -> dict[str, object]:
+    """The trainer's verdict on an instruction/preference body."""
+    from dlm.data.instruction_parser import parse_instruction_body
+    from dlm.data.preference_parser import parse_preference_body
+
+    try:
+        if kind == "instruction":
+            from dlm.data.sections_to_rows import _normalize_probe_markers
+
+            body = _normalize_probe_markers(content)  # what training does first
+            items = [[p.question, p.answer] for p in parse_instruction_body(body, section_id="x")]
+        else:
+            items = [
+                [t.prompt, t.chosen, t.rejected] for t in parse_preference_body(content, section_id="x")
+            ]
+    except Exception as exc:
+        return {"error": True, "message": str(exc).split(": ", 1)[-1]}
+    return {"error": False, "items": items}
+
+
 def main() -> None:
     for line in sys.stdin:
-        text = json.loads(line)
-        sys.stdout.write(json.dumps(describe(text)) + "\n")
+        request = json.loads(line)
+        if isinstance(request, dict):
+            result = grammar(request["grammar"], request["content"])
+        else:
+            result = describe(request)
+        sys.stdout.write(json.dumps(result) + "\n")
         sys.stdout.flush()
 
 

@@ -19,14 +19,28 @@ def test_sections_json_shape_and_exit_status() -> None:
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert [s["type"] for s in data["sections"]] == [
-        "prose", "instruction", "instruction", "preference", "image", "audio", "prose",
+        "prose",
+        "instruction",
+        "instruction",
+        "preference",
+        "image",
+        "audio",
+        "prose",
     ]
     synth = data["sections"][1]
     assert synth["auto_synth"] and synth["adapter"] == "facts"
     assert synth["source_section_id"] == data["sections"][0]["section_id"]
     assert set(synth) == {
-        "type", "section_id", "start_line", "end_line", "adapter", "auto_synth", "synth_teacher",
-        "synth_strategy", "synth_at", "source_section_id",
+        "type",
+        "section_id",
+        "start_line",
+        "end_line",
+        "adapter",
+        "auto_synth",
+        "synth_teacher",
+        "synth_strategy",
+        "synth_at",
+        "source_section_id",
     }
     assert data["problems"] == []
 

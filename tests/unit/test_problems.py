@@ -16,7 +16,10 @@ def codes(text: str) -> list[tuple[str, int, int, int]]:
 
 
 def test_all_problems_reported_and_parsing_recovers() -> None:
-    text = FM + "\nProse.\n\n::instuction::\n### Q\nq\n### A\na\n\n::instruction#Tone::\nnot a pair\n\n::widget path=\"x\"::\n"
+    text = (
+        FM
+        + '\nProse.\n\n::instuction::\n### Q\nq\n### A\na\n\n::instruction#Tone::\nnot a pair\n\n::widget path="x"::\n'
+    )
     found = codes(text)
     assert ("DLM010", 8, 0, 14) in found  # misspelled fence, whole line
     assert ("DLM012", 14, 14, 18) in found  # the bad adapter name only

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-
 from dlm_synth_lsp.document import DlmEncodingError, PositionEncoding, parse_bytes, parse_text
 from dlm_synth_lsp.document.text import Position, PositionMapper, normalize
 
@@ -26,7 +25,11 @@ def test_bom_and_crlf_normalised_like_upstream() -> None:
 
 @pytest.mark.parametrize(
     ("encoding", "column"),
-    [(PositionEncoding.UTF8, 4 + 2 + 3 + 2), (PositionEncoding.UTF16, 2 + 1 + 1 + 2), (PositionEncoding.UTF32, 5)],
+    [
+        (PositionEncoding.UTF8, 4 + 2 + 3 + 2),
+        (PositionEncoding.UTF16, 2 + 1 + 1 + 2),
+        (PositionEncoding.UTF32, 5),
+    ],
 )
 def test_columns_in_every_encoding(encoding: PositionEncoding, column: int) -> None:
     # 😀 (astral: 4 utf-8 bytes, 2 utf-16 units), é (2 bytes), ∑ (3 bytes)

@@ -3,8 +3,11 @@ body grammar.
 
 Upstream's parser never checks these bodies; its trainer does, much later. Checking
 them while the author types turns a failed training run into a squiggle. The rules
-(headers compared after strip, bodies split with `str.splitlines`, not code-fence
-aware) follow the trainer's, so our verdict is the trainer's verdict.
+follow the trainer's, so our verdict is the trainer's verdict: bodies are split with
+`str.splitlines`, headers compared after strip, nothing is code-fence aware, and a
+field body ends at its first blank line (which it consumes) or at a header. So a
+blank line *inside* a question or answer ends it, and the next line must then be a
+header; blank lines are free only between pairs (or triples).
 """
 
 from __future__ import annotations
@@ -34,81 +37,77 @@ class GrammarError:
     line: int  # 1-based within the content, as split by splitlines()
 
 
-def _blank(line: str) -> bool:
-    return not line.strip()
+class _Cursor:
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.at = 0
+
+    def peek(self) -> str | None:
+        return self.lines[self.at] if self.at < len(self.lines) else None
+
+    def skip_blank(self) -> None:
+        while self.at < len(self.lines) and not self.lines[self.at].strip():
+            self.at += 1
+
+    def field_body(self, headers: frozenset[str]) -> str:
+        """Lines up to a header or the first blank line (consumed)."""
+        start = self.at
+        while self.at < len(self.lines):
+            line = self.lines[self.at]
+            if not line.strip():
+                body = "\n".join(self.lines[start : self.at]).strip()
+                self.at += 1
+                return body
+            if line.strip() in headers:
+                break
+            self.at += 1
+        return "\n".join(self.lines[start : self.at]).strip()
+
+
+def _items(
+    content: str, order: tuple[str, ...], headers: frozenset[str], lines: list[str] | None = None
+) -> tuple[list[Item], GrammarError | None]:
+    cursor = _Cursor(lines if lines is not None else content.splitlines())
+    items: list[Item] = []
+    cursor.skip_blank()
+    while cursor.peek() is not None:
+        first = cursor.at
+        fields: list[str] = []
+        for position, header in enumerate(order):
+            line = cursor.peek()
+            if line is None:
+                if order == (Q, A):
+                    return items, GrammarError(f"{Q} without matching `{A}` at end of section", first + 1)
+                return items, GrammarError(f"expected `{header}` header, got end of section", cursor.at)
+            if line.strip() != header:
+                if order == (Q, A) and position == 1:
+                    message = f"{Q} must be followed by `{A}` alone on its line, got {line!r}"
+                else:
+                    message = f"expected `{header}` header alone on its line, got {line!r}"
+                return items, GrammarError(message, cursor.at + 1)
+            header_line = cursor.at
+            cursor.at += 1
+            text = cursor.field_body(headers)
+            if not text:
+                name = header if order == (Q, A) else f"`{header}`"
+                return items, GrammarError(f"{name} body is empty", header_line + 1)
+            fields.append(text)
+        items.append(Item(tuple(fields), first + 1))
+        cursor.skip_blank()
+    return items, None
 
 
 def parse_instruction(content: str) -> tuple[list[Item], GrammarError | None]:
     """Pairs up to the first error, and that error (None when the body is valid)."""
-    lines = [Q if ln.strip() == PROBE_Q else ln for ln in content.splitlines()]
-    items: list[Item] = []
-    i, n = 0, len(lines)
-
-    def body(start: int) -> tuple[str, int]:
-        end = start
-        while end < n and lines[end].strip() not in INSTRUCTION_HEADERS:
-            end += 1
-        return "\n".join(lines[start:end]).strip(), end
-
-    while True:
-        while i < n and _blank(lines[i]):
-            i += 1
-        if i >= n:
-            break
-        if lines[i].strip() != Q:
-            return items, GrammarError(
-                f"expected `{Q}` header alone on its line, got {lines[i]!r}", i + 1
-            )
-        header = i
-        question, i = body(i + 1)
-        if not question:
-            return items, GrammarError(f"{Q} body is empty", header + 1)
-        if i >= n:
-            return items, GrammarError(f"{Q} without matching `{A}` at end of section", header + 1)
-        if lines[i].strip() != A:
-            return items, GrammarError(
-                f"{Q} must be followed by `{A}` alone on its line, got {lines[i]!r}", i + 1
-            )
-        answer_header = i
-        answer, i = body(i + 1)
-        if not answer:
-            return items, GrammarError(f"{A} body is empty", answer_header + 1)
-        items.append(Item((question, answer), header + 1))
-    if not items:
-        return items, GrammarError(f"instruction block has no {Q} / {A} pairs", 1)
-    return items, None
+    lines = [Q if line.strip() == PROBE_Q else line for line in content.splitlines()]
+    items, error = _items(content, (Q, A), INSTRUCTION_HEADERS, lines)
+    if error is None and not items:
+        error = GrammarError(f"instruction block has no {Q} / {A} pairs", 1)
+    return items, error
 
 
 def parse_preference(content: str) -> tuple[list[Item], GrammarError | None]:
-    lines = content.splitlines()
-    items: list[Item] = []
-    i, n = 0, len(lines)
-    while True:
-        while i < n and _blank(lines[i]):
-            i += 1
-        if i >= n:
-            break
-        first = i
-        fields: list[str] = []
-        for header in (PROMPT, CHOSEN, REJECTED):
-            if i >= n:
-                return items, GrammarError(f"expected `{header}` header, got end of section", n)
-            if lines[i].strip() != header:
-                return items, GrammarError(
-                    f"expected `{header}` header alone on its line, got {lines[i]!r}", i + 1
-                )
-            header_line = i
-            i += 1
-            start = i
-            while i < n and lines[i].strip() not in PREFERENCE_HEADERS:
-                i += 1
-            text = "\n".join(lines[start:i]).strip()
-            if not text:
-                return items, GrammarError(f"`{header}` body is empty", header_line + 1)
-            fields.append(text)
-        items.append(Item(tuple(fields), first + 1))
-    if not items:
-        return items, GrammarError(
-            f"preference block has no {PROMPT} / {CHOSEN} / {REJECTED} triples", 1
-        )
-    return items, None
+    items, error = _items(content, (PROMPT, CHOSEN, REJECTED), PREFERENCE_HEADERS)
+    if error is None and not items:
+        error = GrammarError(f"preference block has no {PROMPT} / {CHOSEN} / {REJECTED} triples", 1)
+    return items, error
