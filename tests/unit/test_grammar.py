@@ -10,8 +10,24 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 LINES = st.sampled_from(
-    ["### Q", "### A", "### Prompt", "### Chosen", "### Rejected", " ### Q ", "###Q", "### Q !probe",
-     "", "  ", "text", "  ### A", "a ### Q", "x\u2028### A", "```", "### Q what?"]
+    [
+        "### Q",
+        "### A",
+        "### Prompt",
+        "### Chosen",
+        "### Rejected",
+        " ### Q ",
+        "###Q",
+        "### Q !probe",
+        "",
+        "  ",
+        "text",
+        "  ### A",
+        "a ### Q",
+        "x\u2028### A",
+        "```",
+        "### Q what?",
+    ]
 ) | st.text(max_size=8)
 
 
@@ -27,7 +43,9 @@ def test_fast_path_agrees_with_grammar(lines: list[str], kind: SectionType) -> N
 
 
 def test_instruction_pairs_and_errors() -> None:
-    items, error = grammar.parse_instruction("### Q\nWhat?\n\n### A\nThis.\n\n### Q !probe\nWhy?\n### A\nBecause.")
+    items, error = grammar.parse_instruction(
+        "### Q\nWhat?\n\n### A\nThis.\n\n### Q !probe\nWhy?\n### A\nBecause."
+    )
     assert error is None and [i.fields for i in items] == [("What?", "This."), ("Why?", "Because.")]
     _, error = grammar.parse_instruction("### Q\nq\n### A\n")
     assert error is not None and error.message == "### A body is empty" and error.line == 3

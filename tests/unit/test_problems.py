@@ -18,7 +18,8 @@ def codes(text: str) -> list[tuple[str, int, int, int]]:
 def test_all_problems_reported_and_parsing_recovers() -> None:
     text = (
         FM
-        + '\nProse.\n\n::instuction::\n### Q\nq\n### A\na\n\n::instruction#Tone::\nnot a pair\n\n::widget path="x"::\n'
+        + "\nProse.\n\n::instuction::\n### Q\nq\n### A\na\n\n"
+        + '::instruction#Tone::\nnot a pair\n\n::widget path="x"::\n'
     )
     found = codes(text)
     assert ("DLM010", 8, 0, 14) in found  # misspelled fence, whole line
