@@ -70,7 +70,7 @@ class Document:
 
     @cached_property
     def sections(self) -> tuple[Section, ...]:
-        return tuple(b.section for b in self.blocks if b.section is not None)
+        return tuple([b.section for b in self.blocks if b.section is not None])
 
     @cached_property
     def firsts(self) -> list[int]:
@@ -92,8 +92,8 @@ class Document:
     @cached_property
     def problems(self) -> tuple[Problem, ...]:
         found: list[Problem] = list(self.frontmatter.problems)
-        for block in self.blocks:
-            found.extend(block.problems)
+        for block_problems in [b.problems for b in self.blocks if b.problems]:
+            found.extend(block_problems)
         if self.open_code is not None:
             found.append(
                 Problem(
@@ -181,6 +181,9 @@ class Document:
         pieces[0] = lines[start.line][: start.column] + pieces[0]
         pieces[-1] = pieces[-1] + lines[end.line][end.column :]
         new_lines = (*lines[: start.line], *pieces, *lines[end.line + 1 :])
+        if new_lines[0].startswith("\ufeff"):
+            # the text now starts with a BOM (inserted, or uncovered by a deletion)
+            return parse_text("\n".join(new_lines))
         return self._reparse(new_lines, start.line, end.line, len(pieces))
 
     def _reparse(self, lines: tuple[str, ...], first: int, last: int, written: int) -> Document:
@@ -220,7 +223,11 @@ class Document:
                 and old_firsts[old_index + 1] == old_firsts[old_index]
             ):
                 old_index += 1
-            tail = tuple(b.shifted(delta) for b in self.blocks[old_index:])
+            tail = (
+                self.blocks[old_index:]
+                if delta == 0
+                else tuple([b.shifted(delta) for b in self.blocks[old_index:]])
+            )
             open_code = None if self.open_code is None else self.open_code + delta
         blocks = (*self.blocks[:start], *result.blocks, *tail)
         return Document(lines, self.frontmatter, body_first, body_stop, blocks, open_code)

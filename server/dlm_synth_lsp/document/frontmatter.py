@@ -151,7 +151,10 @@ def parse_frontmatter(lines: Sequence[str]) -> Frontmatter:
     root: yaml.Node | None = None
     data: Any = {}
     if yaml_text.strip():
-        loader = yaml.SafeLoader(yaml_text)
+        try:
+            loader = yaml.SafeLoader(yaml_text)
+        except yaml.YAMLError as exc:  # the reader refuses non-printable characters up front
+            return Frontmatter(closer, closer + 1, None, (_yaml_problem(exc, lines),))
         try:
             root = loader.get_single_node()
             data = loader.construct_document(root) if root is not None else None

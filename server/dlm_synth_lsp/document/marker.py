@@ -96,9 +96,13 @@ def _attributes(
     return values, where
 
 
-def parse_synth_marker(line: str) -> SynthMarker | None:
+def parse_synth_marker(line: str, *, require_non_empty: bool = True) -> SynthMarker | None:
     """None when the line is not a synth marker at all; MarkerError when it is a
-    marker upstream would refuse."""
+    marker upstream would refuse.
+
+    Upstream checks non-empty `synth_teacher`/`synth_strategy` only on the section's
+    final values (stacked markers: the last one wins), so the tokenizer passes
+    `require_non_empty=False` and checks the winning marker itself."""
     match = SYNTH_RE.match(line)
     if match is None:
         return None
@@ -115,7 +119,7 @@ def parse_synth_marker(line: str) -> SynthMarker | None:
             "source_section_id",
         )
     for key in ("synth_teacher", "synth_strategy"):
-        if not values[key]:
+        if require_non_empty and not values[key]:
             raise MarkerError(f"{key} must be non-empty", *where[key], key)
     return SynthMarker(
         values["synth_teacher"],

@@ -35,7 +35,8 @@ def section_id(kind: SectionType, content: str, media_path: str | None = None) -
         if "\r" in content:
             content = content.replace("\r\n", "\n").replace("\r", "\n")
         payload = f"{kind.value}\n{content}"
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+    # lone surrogates can arrive over JSON-RPC; hash them rather than crash
+    return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,8 +10,10 @@ no Section, as upstream drops it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from functools import lru_cache
 
 from . import grammar
 from .fences import CODE_FENCE_PREFIX, Fence, classify, looks_like_fence
@@ -27,6 +29,28 @@ from .model import Section, SectionType, section_id
 from .problems import Code, Problem
 from .text import Span
 
+_CHUNK = 256  # lines per candidate search in scan()
+#: classify() is a pure function of the line and fence lines repeat a lot; Fence is frozen
+_classify = lru_cache(maxsize=4096)(classify)
+_MARKER_HEAD = "<!-- dlm-auto-"
+
+# Conservative fast path for the body grammar: a body made only of blank lines, exact
+# header lines and lines that cannot be headers (no `###` after leading whitespace) in
+# a valid order is valid for grammar.py. Anything else (odd line breaks that
+# str.splitlines() honours, padded headers, ...) goes to grammar.py itself.
+_ODD_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+# Each line matches one way only and never as a header, so every quantifier can be
+# possessive: no backtracking, linear time even for a long body that fails at its end.
+_BLANK = r"[^\S\n]*+\n"
+_ORDINARY = r"(?![^\S\n]*+###)[^\S\n]*+\S[^\n]*+\n"
+# a field body is non-blank lines ended by one (consumed) blank line or a header;
+# any number of blank lines may follow the last field of an item
+_FIELD = rf"(?:{_ORDINARY})++(?:{_BLANK})?+"
+_LAST = rf"(?:{_ORDINARY})++(?:{_BLANK})*+"
+_VALID_INSTRUCTION = re.compile(rf"(?:{_BLANK})*+(?:### Q\n{_FIELD}### A\n{_LAST})++")
+_VALID_PREFERENCE = re.compile(
+    rf"(?:{_BLANK})*+(?:### Prompt\n{_FIELD}### Chosen\n{_FIELD}### Rejected\n{_LAST})++"
+)
 _MARKER_PREFIXES = ("<!-- dlm-auto-synth:", "<!-- dlm-auto-mined:", "<!-- dlm-auto-harvest:")
 
 
@@ -42,12 +66,11 @@ class Block:
     def shifted(self, delta: int) -> Block:
         if delta == 0:
             return self
-        return replace(
-            self,
-            first=self.first + delta,
-            stop=self.stop + delta,
-            section=self.section.shifted(delta) if self.section else None,
-            problems=tuple(p.shifted(delta) for p in self.problems),
+        return Block(
+            self.first + delta,
+            self.stop + delta,
+            self.section.shifted(delta) if self.section else None,
+            tuple([p.shifted(delta) for p in self.problems]) if self.problems else (),
         )
 
 
@@ -71,8 +94,11 @@ def _lift_markers(
     """Lift leading marker lines; returns (count, section fields)."""
     fields: dict[str, object] = {}
     index = first
+    last_synth: int | None = None  # the winning synth marker's line
     while index < stop:
         line = lines[index]
+        if not line.startswith(_MARKER_HEAD):  # every marker starts so
+            break
         if HARVEST_RE.match(line):
             match = HARVEST_RE.match(line)
             assert match is not None
@@ -93,8 +119,9 @@ def _lift_markers(
                 problems.append(_marker_problem(Code.MINED_MARKER, index, exc))
         elif kind is SectionType.INSTRUCTION and SYNTH_RE.match(line):
             try:
-                synth = parse_synth_marker(line)
+                synth = parse_synth_marker(line, require_non_empty=False)
                 assert synth is not None
+                last_synth = index
                 fields.update(
                     auto_synth=True,
                     synth_teacher=synth.synth_teacher,
@@ -107,6 +134,12 @@ def _lift_markers(
         else:
             break
         index += 1
+    if last_synth is not None and not (fields["synth_teacher"] and fields["synth_strategy"]):
+        # upstream's Section constructor checks only the final (last-wins) values
+        try:
+            parse_synth_marker(lines[last_synth])
+        except MarkerError as exc:
+            problems.append(_marker_problem(Code.SYNTH_MARKER, last_synth, exc))
     return index - first, fields
 
 
@@ -118,6 +151,10 @@ def _marker_problem(code: Code, index: int, exc: MarkerError) -> Problem:
 def _grammar_problem(
     kind: SectionType, content: str, content_first: int, problems: list[Problem]
 ) -> None:
+    if kind is SectionType.INSTRUCTION or kind is SectionType.PREFERENCE:
+        fast = _VALID_INSTRUCTION if kind is SectionType.INSTRUCTION else _VALID_PREFERENCE
+        if not _ODD_BREAKS.search(content) and fast.fullmatch(content + "\n"):
+            return
     if kind is SectionType.INSTRUCTION:
         _, error = grammar.parse_instruction(content)
         code = Code.INSTRUCTION_GRAMMAR
@@ -149,17 +186,20 @@ def _build_block(
     kind = fence.type if fence is not None and fence.type is not None else SectionType.PROSE
     fenced = fence is not None
     content_first = first + 1 if fenced else first
-    marker_count, fields = 0, dict[str, object]()
+    marker_count: int = 0
+    fields: dict[str, object] = {}
     if kind in (SectionType.INSTRUCTION, SectionType.PREFERENCE):
         marker_count, fields = _lift_markers(lines, content_first, stop, kind, problems)
     body_first = content_first + marker_count
     content = "\n".join(lines[body_first:stop])
-    for index in range(body_first, stop):
+    # every marker prefix starts with "<!-- dlm-auto-": skip the per-line loop without one
+    if kind not in (SectionType.INSTRUCTION, SectionType.PREFERENCE) or "<!-- dlm-auto-" not in content:
+        stop_markers = body_first
+    else:
+        stop_markers = stop
+    for index in range(body_first, stop_markers):
         line = lines[index]
-        if line.startswith(_MARKER_PREFIXES) and kind in (
-            SectionType.INSTRUCTION,
-            SectionType.PREFERENCE,
-        ):
+        if line.startswith(_MARKER_PREFIXES):
             problems.append(
                 Problem(
                     Code.MARKER_AS_CONTENT,
@@ -213,37 +253,46 @@ def scan(
     problems: list[Problem] = []
     index = first
     if not leading_prose and first < stop:
-        fence = classify(lines[first])
+        fence = _classify(lines[first])
         if fence is not None:
             problem = _fence_problem(first, fence)
             if problem is not None:
                 problems.append(problem)
         index = first + 1
-    while index < stop:
-        line = lines[index]
-        if line.startswith(CODE_FENCE_PREFIX):
-            in_code = not in_code
-            open_code = index if in_code else None
-        elif not in_code and line.startswith("::") and (candidate := classify(line)) is not None:
-            problem = _fence_problem(index, candidate)
-            if candidate.type is not None:
-                if resync is not None and resync(index):
+    # Only lines holding "::" or starting with ``` can matter; find them a chunk at a
+    # time with a comprehension (fast), so a scan that resyncs early stays cheap.
+    for chunk in range(index, stop, _CHUNK):
+        hits = [
+            i
+            for i in range(chunk, min(chunk + _CHUNK, stop))
+            if "::" in (text := lines[i]) or text.startswith(CODE_FENCE_PREFIX)
+        ]
+        for index in hits:
+            line = lines[index]
+            if line.startswith(CODE_FENCE_PREFIX):
+                in_code = not in_code
+                open_code = index if in_code else None
+            elif in_code:
+                continue
+            elif line.startswith("::") and (candidate := _classify(line)) is not None:
+                problem = _fence_problem(index, candidate)
+                if candidate.type is not None:
+                    if resync is not None and resync(index):
+                        blocks.append(_build_block(lines, block_first, index, fence, problems))
+                        return Scan(blocks, index, None)
                     blocks.append(_build_block(lines, block_first, index, fence, problems))
-                    return Scan(blocks, index, None)
-                blocks.append(_build_block(lines, block_first, index, fence, problems))
-                block_first, fence, problems = index, candidate, []
-            if problem is not None:
-                problems.append(problem)
-        elif not in_code and "::" in line and looks_like_fence(line):
-            problems.append(
-                Problem(
-                    Code.FENCE_LIKE_CONTENT,
-                    Span.of(index, 0, index, len(line)),
-                    "not a fence: fences must fill the whole line with no surrounding "
-                    "whitespace, so this line is content of the current section",
+                    block_first, fence, problems = index, candidate, []
+                if problem is not None:
+                    problems.append(problem)
+            elif looks_like_fence(line):  # "::" is in the line
+                problems.append(
+                    Problem(
+                        Code.FENCE_LIKE_CONTENT,
+                        Span.of(index, 0, index, len(line)),
+                        "not a fence: fences must fill the whole line with no surrounding "
+                        "whitespace, so this line is content of the current section",
+                    )
                 )
-            )
-        index += 1
     if stop > first or not leading_prose:
         blocks.append(_build_block(lines, block_first, stop, fence, problems))
     return Scan(blocks, None, open_code)
