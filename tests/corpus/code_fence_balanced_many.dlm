@@ -1,0 +1,19 @@
+---
+dlm_id: 01KPQ9X1000000000000000000
+base_model: smollm2-135m
+---
+
+```
+a
+```
+```js
+b
+```
+````
+c
+```
+::instruction::
+### Q
+What is DGEMM?
+### A
+A dense matrix multiply.

@@ -1,0 +1,14 @@
+---
+dlm_id: 01KPQ9X1000000000000000000
+base_model: smollm2-135m
+---
+
+```python
+x = 1
+::instruction::
+```
+::instruction::
+### Q
+What is DGEMM?
+### A
+A dense matrix multiply.

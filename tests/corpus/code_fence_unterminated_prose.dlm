@@ -1,0 +1,9 @@
+---
+dlm_id: 01KPQ9X1000000000000000000
+base_model: smollm2-135m
+---
+
+Intro.
+
+```python
+x = 1

@@ -1,0 +1,6 @@
+---
+- dlm_id
+- base_model
+---
+
+Hello.

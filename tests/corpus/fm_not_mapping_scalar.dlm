@@ -1,0 +1,5 @@
+---
+just a string
+---
+
+Hello.

@@ -1,0 +1,6 @@
+--- 
+dlm_id: 01KPQ9X1000000000000000000
+base_model: smollm2-135m
+---
+
+Hello.

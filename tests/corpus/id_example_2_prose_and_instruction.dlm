@@ -1,0 +1,13 @@
+---
+dlm_id: 01KPQ9X1000000000000000000
+dlm_version: 15
+base_model: smollm2-135m
+---
+
+DGEMM multiplies two dense matrices.
+
+::instruction::
+### Q
+What is DGEMM?
+### A
+A matrix multiply.

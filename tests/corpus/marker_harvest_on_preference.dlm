@@ -1,0 +1,13 @@
+---
+dlm_id: 01KPQ9X1000000000000000000
+base_model: smollm2-135m
+---
+
+::preference::
+<!-- dlm-auto-harvest: source="runs/2026-04-24.jsonl" -->
+### Prompt
+Say hi.
+### Chosen
+Hello!
+### Rejected
+Go away.

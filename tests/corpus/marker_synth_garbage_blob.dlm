@@ -1,0 +1,11 @@
+---
+dlm_id: 01KPQ9X1000000000000000000
+base_model: smollm2-135m
+---
+
+::instruction::
+<!-- dlm-auto-synth: garbage -->
+### Q
+What is DGEMM?
+### A
+A dense matrix multiply.

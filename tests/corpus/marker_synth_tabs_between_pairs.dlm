@@ -1,0 +1,11 @@
+---
+dlm_id: 01KPQ9X1000000000000000000
+base_model: smollm2-135m
+---
+
+::instruction::
+<!-- dlm-auto-synth:	synth_teacher="t"		synth_strategy="s" synth_at="2026-04-24"	source_section_id="0123456789abcdef" -->
+### Q
+What is DGEMM?
+### A
+A dense matrix multiply.

@@ -1,0 +1,15 @@
+---
+dlm_id: 01KPQ9X1000000000000000000
+base_model: smollm2-135m
+---
+
+Intro.
+
+::instruction::
+### Q
+What is DGEMM?
+### A
+A dense matrix multiply.
+
+::prose::
+Outro.

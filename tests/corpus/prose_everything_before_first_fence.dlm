@@ -1,0 +1,23 @@
+---
+dlm_id: 01KPQ9X1000000000000000000
+base_model: smollm2-135m
+---
+
+# H1
+
+## H2
+
+---
+
+```
+code
+```
+
+- list
+> quote
+
+::instruction::
+### Q
+What is DGEMM?
+### A
+A dense matrix multiply.

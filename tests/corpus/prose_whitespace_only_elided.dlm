@@ -1,0 +1,26 @@
+---
+dlm_id: 01KPQ9X1000000000000000000
+base_model: smollm2-135m
+---
+
+   
+	
+
+::instruction::
+### Q
+What is DGEMM?
+### A
+A dense matrix multiply.
+
+::prose::
+  
+	 
+::preference::
+### Prompt
+Say hi.
+### Chosen
+Hello!
+### Rejected
+Go away.
+::prose::
+   
