@@ -16,34 +16,13 @@ from typing import Any
 
 import pytest
 
+from tests.compat.oracle_fields import SECTION_FIELDS
+
 ROOT = Path(__file__).resolve().parents[2]
 ORACLE_PYTHON = Path(os.environ.get("DLM_ORACLE_PYTHON", ROOT / ".venv-oracle" / "bin" / "python"))
 ORACLE_BIN = ORACLE_PYTHON.parent
 WORKER = Path(__file__).with_name("oracle_worker.py")
 
-SECTION_FIELDS = (
-    "type",
-    "section_id",
-    "content",
-    "start_line",
-    "adapter",
-    "media_path",
-    "media_alt",
-    "media_transcript",
-    "auto_harvest",
-    "harvest_source",
-    "auto_mined",
-    "judge_name",
-    "judge_score_chosen",
-    "judge_score_rejected",
-    "mined_at",
-    "mined_run_id",
-    "auto_synth",
-    "synth_teacher",
-    "synth_strategy",
-    "synth_at",
-    "source_section_id",
-)
 
 
 def require_oracle() -> None:

@@ -10,6 +10,7 @@ import json
 import sys
 
 from dlm.doc.parser import parse_text
+from oracle_fields import SECTION_FIELDS  # a sibling module: this runs as a script
 
 
 def describe(text: str) -> dict[str, object]:
@@ -17,32 +18,10 @@ def describe(text: str) -> dict[str, object]:
         parsed = parse_text(text)
     except Exception as exc:  # the verdict is what we compare, whatever the class
         return {"error": True, "kind": type(exc).__name__, "message": str(exc)}
-    fields = (
-        "content",
-        "start_line",
-        "adapter",
-        "media_path",
-        "media_alt",
-        "media_transcript",
-        "auto_harvest",
-        "harvest_source",
-        "auto_mined",
-        "judge_name",
-        "judge_score_chosen",
-        "judge_score_rejected",
-        "mined_at",
-        "mined_run_id",
-        "auto_synth",
-        "synth_teacher",
-        "synth_strategy",
-        "synth_at",
-        "source_section_id",
-    )
     sections = []
     for section in parsed.sections:
-        item = {name: getattr(section, name) for name in fields}
+        item = {name: getattr(section, name) for name in SECTION_FIELDS}
         item["type"] = section.type.value
-        item["section_id"] = section.section_id
         sections.append(item)
     return {"error": False, "sections": sections}
 
