@@ -49,6 +49,26 @@ def corpus_docs() -> list[Path]:
     return paths
 
 
+def _readable(path: Path) -> str | None:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def utf8_corpus_docs() -> list[Path]:
+    return [path for path in corpus_docs() if _readable(path) is not None]
+
+
+def prose_corpus_docs() -> list[Path]:
+    """Corpus documents an insertion can target (readable, with a prose section)."""
+    return [p for p in utf8_corpus_docs() if prose_ids(parse_text(_readable(p) or ""))]
+
+
+def test_corpus_has_enough_insertion_targets() -> None:
+    assert len(prose_corpus_docs()) >= 60
+
+
 def prose_ids(doc: Document) -> list[str]:
     return [s.section_id for s in doc.sections if s.type is SectionType.PROSE]
 
@@ -317,14 +337,9 @@ def test_insert_after_every_prose_section_at_once(text: str) -> None:
     assert apply_edits(new, plan_revert(after, {s.section_id for s in inserted})) == doc.text
 
 
-@pytest.mark.parametrize("path", corpus_docs(), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", prose_corpus_docs(), ids=lambda p: p.name)
 def test_insert_revert_round_trip_corpus(path: Path) -> None:
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        pytest.skip("not UTF-8")
-    if not prose_ids(parse_text(text)):
-        pytest.skip("no prose section")
+    text = path.read_bytes().decode("utf-8")
     check_insert_and_revert(text, [("What?", "This."), ("Q2?", "```\n::preference::\n### Q")])
 
 
@@ -429,12 +444,9 @@ def test_revert_last_section_without_final_newline() -> None:
     assert apply_edits(tight.text, plan_revert(tight)) == FM + "\nIntro."
 
 
-@pytest.mark.parametrize("path", corpus_docs(), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", utf8_corpus_docs(), ids=lambda p: p.name)
 def test_revert_all_keeps_every_other_section(path: Path) -> None:
-    try:
-        doc = parse_text(path.read_bytes().decode("utf-8"))
-    except UnicodeDecodeError:
-        pytest.skip("not UTF-8")
+    doc = parse_text(path.read_bytes().decode("utf-8"))
     new = parse_text(("\ufeff" if doc.bom else "") + apply_edits(doc.text, plan_revert(doc)))
     kept = [(s.type, s.section_id, s.content) for s in doc.sections if not s.auto_synth]
     assert [(s.type, s.section_id, s.content) for s in new.sections] == kept
