@@ -14,8 +14,9 @@ which drops YAML comments and `::prose::` fences and moves section ids (spec 8.1
   final newline gets "\\n" + the sections and still no final newline.
 - `plan_revert` deletes each auto-synth section's lines from its fence up to the
   next block (merging adjacent ranges). A range that runs to the end of a file with
-  no final newline also takes the newline before it. Insert followed by revert
-  therefore gives back the original bytes.
+  no final newline, right after a content line, also takes the newline before it
+  (after a blank line that newline belongs to the previous section's content and
+  stays). Insert followed by revert therefore gives back the original bytes.
 
 Positions are 0-based lines and code-point columns of the normalised text
 (`Document.text`); `new_text` uses LF.
