@@ -99,10 +99,8 @@ def _lift_markers(
         line = lines[index]
         if not line.startswith(_MARKER_HEAD):  # every marker starts so
             break
-        if HARVEST_RE.match(line):
-            match = HARVEST_RE.match(line)
-            assert match is not None
-            fields.update(auto_harvest=True, harvest_source=match.group(1))
+        if harvest := HARVEST_RE.match(line):
+            fields.update(auto_harvest=True, harvest_source=harvest.group(1))
         elif kind is SectionType.PREFERENCE and MINED_RE.match(line):
             try:
                 mined = parse_mined_marker(line)
@@ -192,8 +190,8 @@ def _build_block(
         marker_count, fields = _lift_markers(lines, content_first, stop, kind, problems)
     body_first = content_first + marker_count
     content = "\n".join(lines[body_first:stop])
-    # every marker prefix starts with "<!-- dlm-auto-": skip the per-line loop without one
-    if kind not in (SectionType.INSTRUCTION, SectionType.PREFERENCE) or "<!-- dlm-auto-" not in content:
+    # every marker prefix starts with _MARKER_HEAD: skip the per-line loop without one
+    if kind not in (SectionType.INSTRUCTION, SectionType.PREFERENCE) or _MARKER_HEAD not in content:
         stop_markers = body_first
     else:
         stop_markers = stop
