@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .cli_synth import add_synth_parser, run_synth_command
 from .document import parse_bytes
 from .document.text import DlmEncodingError
 from .report import document_json, encoding_problem_json
@@ -64,7 +65,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dlm-synth-lsp",
-        description="Check and inspect .dlm documents (language server and synthesis: see docs/).",
+        description="Check, inspect and synthesize instruction pairs for .dlm documents.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -77,11 +78,15 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="report problems as path:line:col (exit 1 on errors)")
     check.add_argument("files", type=Path, nargs="+", metavar="FILE")
     check.set_defaults(func=cmd_check)
+
+    add_synth_parser(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "synth":
+        return run_synth_command(args)
     try:
         status: int = args.func(args)
     except OSError as exc:

@@ -27,13 +27,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .document import Document, parse_text
+from .document import Document, TextChange, parse_text
 from .grammar import parse_instruction
 from .marker import SynthMarker, format_synth_marker, is_iso8601
 from .model import SectionType
 from .problems import Severity
 from .sanitize import sanitize_pair
-from .text import LineOffsets, Position
+from .text import LineOffsets, Position, PositionEncoding
 from .tokenizer import Block
 
 INSTRUCTION_FENCE = "::instruction::"
@@ -97,35 +97,53 @@ def _marker(teacher: str, strategy: str, synth_at: str, source_id: str) -> Synth
     return SynthMarker(teacher, strategy, synth_at, source_id)
 
 
+def _per_pair(name: str, value: str | Sequence[str], count: int) -> list[str]:
+    values = [value] * count if isinstance(value, str) else list(value)
+    if len(values) != count:
+        raise EditError(f"{len(values)} values of {name} given for {count} pairs")
+    return values
+
+
 def plan_insert(
     doc: Document,
     source_section_id: str,
     pairs: Sequence[tuple[str, str]],
     *,
-    teacher: str,
-    strategy: str,
-    synth_at: str,
+    teacher: str | Sequence[str],
+    strategy: str | Sequence[str],
+    synth_at: str | Sequence[str],
 ) -> list[TextEdit]:
     """Edits that add one auto-synth `::instruction::` section per pair right after
     the prose section `source_section_id`.
 
-    Pairs are sanitised here (`sanitize_pair`, a fixed point, so sanitised input is
-    fine); pairs that sanitise to nothing are dropped, and no pairs means no edits.
-    When several prose sections share the id, the first is used. Raises EditError
-    when the frontmatter block is not closed, the id names no prose section, the
-    source is swallowed by an unterminated code block, or the marker values are
-    unusable.
+    `teacher`, `strategy` and `synth_at` are each one value for every pair or one per
+    pair (a `both` run inserts its extraction pairs, then its expansion pairs, in one
+    edit; a staged plan may mix runs). Pairs are sanitised here (`sanitize_pair`, a
+    fixed point, so sanitised input is fine); pairs that sanitise to nothing are
+    dropped, and no pairs means no edits. When several prose sections share the id,
+    the first is used. Raises EditError when the frontmatter block is not closed, the
+    id names no prose section, the source is swallowed by an unterminated code block,
+    or the marker values are unusable.
     """
     if doc.frontmatter.closer is None:
         raise EditError("the document has no valid `---` frontmatter block")
     block = _source_block(doc, source_section_id)
     if doc.open_code is not None and doc.open_code >= block.first:
         raise EditError("the source section ends inside an unterminated ``` code block")
-    marker = _marker(teacher, strategy, synth_at, source_section_id)
-    clean = [p for p in (sanitize_pair(q, a) for q, a in pairs) if p is not None]
+    teachers = _per_pair("teacher", teacher, len(pairs))
+    strategies = _per_pair("strategy", strategy, len(pairs))
+    times = _per_pair("synth_at", synth_at, len(pairs))
+    markers: list[SynthMarker] = []
+    clean: list[tuple[str, str]] = []
+    for (q, a), who, how, when in zip(pairs, teachers, strategies, times, strict=True):
+        marker = _marker(who, how, when, source_section_id)
+        pair = sanitize_pair(q, a)
+        if pair is not None:
+            clean.append(pair)
+            markers.append(marker)
     if not clean:
         return []
-    sections = [format_pair_section(q, a, marker) for q, a in clean]
+    sections = [format_pair_section(q, a, m) for (q, a), m in zip(clean, markers, strict=True)]
     lines = doc.lines
     stop = block.stop
     if stop < doc.body_stop:
@@ -142,7 +160,7 @@ def plan_insert(
         at = last + 1
         end = Position(last, len(lines[last]))
         edit = TextEdit(end, end, "\n" + "\n".join(sections)[:-1])
-    _verify_insert(doc, edit, at, source_section_id, clean, marker)
+    _verify_insert(doc, edit, at, source_section_id, clean, markers)
     return [edit]
 
 
@@ -156,7 +174,7 @@ def _verify_insert(
     at: int,
     source_id: str,
     pairs: list[tuple[str, str]],
-    marker: SynthMarker,
+    markers: list[SynthMarker],
 ) -> None:
     """Re-parse the result and check the promises made above. A failure is a bug;
     it is reported instead of producing a document that breaks them."""
@@ -166,7 +184,6 @@ def _verify_insert(
     first = next((i for i, s in enumerate(sections) if s.start_line - 1 >= at), len(sections))
     inserted = sections[first : first + len(pairs)]
     others = sections[:first] + sections[first + len(pairs) :]
-    expected = (marker.synth_teacher, marker.synth_strategy, marker.synth_at, source_id)
     ok = (
         len(inserted) == len(pairs)
         and [s.section_id for s in others] == [s.section_id for s in doc.sections]
@@ -175,10 +192,11 @@ def _verify_insert(
         and all(
             s.type is SectionType.INSTRUCTION
             and s.auto_synth
-            and (s.synth_teacher, s.synth_strategy, s.synth_at, s.source_section_id) == expected
+            and (s.synth_teacher, s.synth_strategy, s.synth_at, s.source_section_id)
+            == (m.synth_teacher, m.synth_strategy, m.synth_at, source_id)
             and [tuple(item.fields) for item in parse_instruction(s.content)[0]] == [pair]
             and parse_instruction(s.content)[1] is None
-            for s, pair in zip(inserted, pairs, strict=False)
+            for s, pair, m in zip(inserted, pairs, markers, strict=False)
         )
     )
     if not ok:
@@ -229,3 +247,41 @@ def plan_revert(doc: Document, section_id: str | Iterable[str] | None = None) ->
             # after a blank line that newline is part of the previous section's content
             edits.append(TextEdit(Position(first, 0), Position(last, len(lines[last])), ""))
     return edits
+
+
+def line_break(doc: Document) -> str:
+    """The line break the document mostly uses, so inserted lines match their
+    neighbours in a CRLF (or CR) file."""
+    original = doc.original
+    if original is None:
+        return "\n"
+    crlf = original.count("\r\n")
+    cr = original.count("\r") - crlf
+    lf = original.count("\n") - crlf
+    best = max((lf, "\n"), (crlf, "\r\n"), (cr, "\r"), key=lambda item: item[0])
+    return best[1]
+
+
+def editor_edits(
+    doc: Document, edits: Iterable[TextEdit], encoding: PositionEncoding
+) -> list[TextChange]:
+    """`edits` in the editor's coordinates (`encoding` units, BOM counted) with the
+    document's own line breaks, sorted from last to first so they can be applied
+    one after another."""
+    mapper = doc.mapper
+    brk = line_break(doc)
+    changes = []
+    for edit in sorted(edits, key=lambda e: (e.start.line, e.start.column), reverse=True):
+        start = mapper.to_editor(edit.start, encoding)
+        end = mapper.to_editor(edit.end, encoding)
+        text = edit.new_text if brk == "\n" else edit.new_text.replace("\n", brk)
+        changes.append(TextChange(text, (*start, *end)))
+    return changes
+
+
+def render(doc: Document, edits: Iterable[TextEdit]) -> Document:
+    """The document after `edits`, keeping its BOM and line breaks: what gets written
+    back to a file (`result.source_text`)."""
+    for change in editor_edits(doc, edits, PositionEncoding.UTF32):
+        doc = doc.apply(change, PositionEncoding.UTF32)
+    return doc

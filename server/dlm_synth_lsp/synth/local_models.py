@@ -1,0 +1,348 @@
+"""Loading local models (the `hf:` and `self` teachers, the `sway` judge) once per process.
+
+Why a process-wide cache: the language server runs many synth jobs over its lifetime
+and a model takes seconds to minutes to load, while the self teacher and the sway judge
+of one document need the very same base + adapter. Entries are keyed by what was
+loaded (source, adapter version directory, device), so retraining (a new adapter
+version) naturally gets a fresh entry and the superseded one is dropped.
+
+Why lazy imports: torch/transformers/peft are an optional extra (`[local]`). Importing
+this module must stay cheap and must not import torch, so a server that only ever
+talks to API teachers never pays for (or needs) the local stack.
+
+Security: `trust_remote_code` is never enabled. A model that needs its own Python code
+cannot be used here; that is a deliberate refusal, not an oversight.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from .store import current_adapter, store_root
+
+INSTALL_HINT = "pip install 'dlm-synth-lsp[local]'"
+
+# Upstream's base-model registry keys (dlm.base_models.registry) and the Hugging Face
+# ids they stand for. Data only: upstream pins revisions and records licences; we
+# need just the id to find the weights a `dlm train` already downloaded.
+REGISTRY_HF_IDS: dict[str, str] = {
+    "qwen2.5-0.5b": "Qwen/Qwen2.5-0.5B-Instruct",
+    "qwen2.5-1.5b": "Qwen/Qwen2.5-1.5B-Instruct",
+    "qwen2.5-3b": "Qwen/Qwen2.5-3B-Instruct",
+    "qwen2.5-coder-1.5b": "Qwen/Qwen2.5-Coder-1.5B-Instruct",
+    "qwen3-1.7b": "Qwen/Qwen3-1.7B",
+    "qwen3-1.7b-thinking": "Qwen/Qwen3-1.7B",
+    "qwen3-4b": "Qwen/Qwen3-4B",
+    "qwen3-8b": "Qwen/Qwen3-8B",
+    "llama-3.2-1b": "meta-llama/Llama-3.2-1B-Instruct",
+    "llama-3.2-3b": "meta-llama/Llama-3.2-3B-Instruct",
+    "llama-3.3-8b-instruct": "allura-forge/Llama-3.3-8B-Instruct",
+    "smollm3-3b": "HuggingFaceTB/SmolLM3-3B",
+    "olmo-2-7b-instruct": "allenai/OLMo-2-1124-7B-Instruct",
+    "gemma-2-2b-it": "google/gemma-2-2b-it",
+    "gemma-2-9b-it": "google/gemma-2-9b-it",
+    "smollm2-135m": "HuggingFaceTB/SmolLM2-135M-Instruct",
+    "smollm2-360m": "HuggingFaceTB/SmolLM2-360M-Instruct",
+    "smollm2-1.7b": "HuggingFaceTB/SmolLM2-1.7B-Instruct",
+    "phi-3.5-mini": "microsoft/Phi-3.5-mini-instruct",
+    "phi-4-mini-reasoning": "microsoft/Phi-4-mini-reasoning",
+    "mixtral-8x7b-instruct": "mistralai/Mixtral-8x7B-Instruct-v0.1",
+    "mistral-small-3.1-24b-instruct": "mistralai/Mistral-Small-3.1-24B-Instruct-2503",
+    "paligemma-3b-mix-224": "google/paligemma-3b-mix-224",
+    "qwen2-vl-2b-instruct": "Qwen/Qwen2-VL-2B-Instruct",
+    "internvl2-2b": "OpenGVLab/InternVL2-2B",
+    "internvl3-2b": "OpenGVLab/InternVL3-2B",
+    "qwen2-audio-7b-instruct": "Qwen/Qwen2-Audio-7B-Instruct",
+}
+# Upstream loads these with trust_remote_code=True; we never do, so we refuse them
+# up front with a clear reason instead of failing deep inside transformers.
+REMOTE_CODE_KEYS = frozenset({"internvl2-2b", "internvl3-2b"})
+
+
+class LocalModelError(Exception):
+    """A local model cannot be resolved or loaded. The message is complete and
+    user-facing; teachers re-raise it as TeacherUnavailableError, the judge as
+    JudgeUnavailableError, so one loader serves both error vocabularies."""
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSource:
+    """Where weights come from. `kind` decides how from_pretrained is called:
+    `hub` (an id, from the local Hugging Face cache), `dir` (a local directory) or
+    `gguf` (`location` is the .gguf file). `identity` is the user-facing name."""
+
+    kind: Literal["hub", "dir", "gguf"]
+    location: str
+    identity: str
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentModel:
+    """The `self` model of one document: its base and its store's current adapter
+    (None before the first `dlm train`)."""
+
+    base: ModelSource
+    adapter: Path | None
+    store: Path
+
+
+@dataclass(eq=False)
+class LoadedModel:
+    """A loaded model, its tokenizer and the device it sits on. `lock` serialises
+    use: one generation or scoring pass at a time per model, because concurrent
+    forward passes only fight over the same cores (or GPU memory)."""
+
+    model: Any
+    tokenizer: Any
+    device: str
+    source: ModelSource
+    adapter: Path | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_CacheKey = tuple[str, str, str, str]
+_cache: dict[_CacheKey, LoadedModel] = {}
+_key_locks: dict[_CacheKey, threading.Lock] = {}
+_cache_lock = threading.Lock()
+
+
+def resolve_registry_key(key: str) -> str:
+    """The Hugging Face id for an upstream registry key or an `hf:org/name` base,
+    as written in a document's `base_model`."""
+    name = key.strip()
+    if name.startswith("hf:"):
+        hf_id = name[3:].strip()
+        if not hf_id:
+            raise LocalModelError("base_model 'hf:' must name a model, e.g. hf:HuggingFaceTB/SmolLM2-135M")
+        return hf_id
+    if name in REMOTE_CODE_KEYS:
+        raise LocalModelError(
+            f"base model {name!r} needs trust_remote_code, which dlm-synth-lsp never enables; "
+            "pick another teacher (hf:<local model dir>, vllm-server:<url>, openai:<model>)"
+        )
+    try:
+        return REGISTRY_HF_IDS[name]
+    except KeyError:
+        raise LocalModelError(
+            f"unknown base model {name!r}: not an upstream registry key; write base_model as "
+            f"hf:<org>/<name> for any Hugging Face model (known keys: {', '.join(REGISTRY_HF_IDS)})"
+        ) from None
+
+
+def _looks_like_path(target: str) -> bool:
+    return (
+        target.startswith(("/", "~", "./", "../", ".\\", "..\\"))
+        or "\\" in target
+        or target.lower().endswith(".gguf")
+        or (len(target) > 1 and target[1] == ":")  # a Windows drive
+    )
+
+
+def resolve_hf_target(target: str) -> ModelSource:
+    """What an `hf:` selector names: a registry key (resolved to its id, as upstream
+    records it), an existing directory or .gguf file, else a hub id. A path that does
+    not exist is reported here rather than sent to the hub as a bogus id."""
+    text = target.strip()
+    if text in REGISTRY_HF_IDS or text.startswith("hf:"):
+        hf_id = resolve_registry_key(text)
+        return ModelSource("hub", hf_id, hf_id)
+    path = Path(text).expanduser()
+    if path.is_dir():
+        return ModelSource("dir", str(path.resolve()), text)
+    if path.is_file():
+        if path.suffix.lower() != ".gguf":
+            raise LocalModelError(
+                f"hf:{text}: a file was given but only .gguf files can be loaded; "
+                "point hf: at a model directory or a .gguf file"
+            )
+        return ModelSource("gguf", str(path.resolve()), text)
+    if _looks_like_path(text):
+        raise LocalModelError(
+            f"hf:{text}: no such model directory or .gguf file ({path}); "
+            "point hf: at a local model directory or .gguf file"
+        )
+    return ModelSource("hub", text, text)
+
+
+def resolve_document_model(base_model: str | None, dlm_id: str | None, home: str | None) -> DocumentModel:
+    """Base + current adapter for a document, from its frontmatter values. Missing
+    frontmatter is an error; a missing adapter is not (callers word the cold-start
+    message for their own context)."""
+    if not base_model or not dlm_id:
+        raise LocalModelError(
+            "the document's base_model and dlm_id are needed to find its trained adapter "
+            "(run synthesis on a .dlm document whose frontmatter has both)"
+        )
+    # an `hf:` base may also name a local model directory (handy for private bases)
+    base = resolve_hf_target(resolve_registry_key(base_model))
+    try:
+        root = store_root(dlm_id, home)
+        adapter = current_adapter(dlm_id, home)
+    except ValueError as exc:
+        raise LocalModelError(str(exc)) from exc
+    return DocumentModel(base, adapter, root)
+
+
+def _import_stack(who: str, *, peft: bool) -> tuple[Any, Any, Any]:
+    """torch, transformers and (optionally) peft, or an install hint."""
+    try:
+        import torch
+        import transformers
+    except ImportError as exc:
+        raise LocalModelError(f"{who} requires the local inference stack: {INSTALL_HINT}") from exc
+    peft_mod: Any = None
+    if peft:
+        try:
+            import peft as peft_mod
+        except ImportError as exc:
+            raise LocalModelError(f"{who} requires peft to load the adapter: {INSTALL_HINT}") from exc
+    return torch, transformers, peft_mod
+
+
+def resolve_device(requested: str | None, torch: Any) -> str:
+    """`None`/`auto`: cuda, else mps, else cpu (upstream's order); anything else as given."""
+    if requested and requested != "auto":
+        return requested
+    if torch.cuda.is_available():
+        return "cuda"
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def _hub_downloads_allowed() -> bool:
+    """Hub ids load from the local Hugging Face cache only, unless the user opted in
+    with HF_HUB_OFFLINE=0: offline, transformers otherwise retries for ~50 s before
+    failing, and a language server should not start multi-GB downloads silently."""
+    return os.environ.get("HF_HUB_OFFLINE") == "0"
+
+
+def _short_reason(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+def _from_pretrained(transformers: Any, source: ModelSource, adapter: Path | None) -> tuple[Any, Any]:
+    kwargs: dict[str, Any] = {"trust_remote_code": False}
+    location = source.location
+    if source.kind == "gguf":
+        path = Path(source.location)
+        location, kwargs["gguf_file"] = str(path.parent), path.name
+    elif source.kind == "hub" and not _hub_downloads_allowed():
+        # resolve the cached snapshot ourselves: from_pretrained(local_files_only=True)
+        # still probes the network for an adapter config and stalls ~25 s offline
+        from huggingface_hub import snapshot_download
+
+        try:
+            location = snapshot_download(source.location, local_files_only=True)
+        except Exception as exc:
+            raise OSError(
+                "not in the local Hugging Face cache, and downloads are off unless HF_HUB_OFFLINE=0"
+            ) from exc
+    model = transformers.AutoModelForCausalLM.from_pretrained(location, **kwargs)
+    # upstream saves the training tokenizer (with any added pad token) next to the
+    # adapter and treats it as the source of truth
+    if adapter is not None and (adapter / "tokenizer_config.json").is_file():
+        tokenizer = transformers.AutoTokenizer.from_pretrained(str(adapter), trust_remote_code=False)
+    else:
+        tokenizer = transformers.AutoTokenizer.from_pretrained(location, **kwargs)
+    return model, tokenizer
+
+
+def _load(
+    source: ModelSource, adapter: Path | None, device: str, torch: Any, transformers: Any, peft: Any
+) -> LoadedModel:
+    try:
+        model, tokenizer = _from_pretrained(transformers, source, adapter)
+    except Exception as exc:
+        hint = "Check that the directory holds a transformers model (config.json and weights)"
+        if source.kind == "hub":
+            hint = (
+                "Point hf: at a local model directory or .gguf file, or download the model first "
+                f"with `huggingface-cli download {source.location}`"
+            )
+        elif source.kind == "gguf":
+            hint = "Check that the file is a complete GGUF model of an architecture transformers supports"
+        raise LocalModelError(
+            f"hf:{source.identity}: could not load the model ({_short_reason(exc)}). {hint}"
+        ) from exc
+    if adapter is not None:
+        try:
+            embeddings = model.get_input_embeddings()
+            if embeddings is not None and len(tokenizer) > embeddings.weight.shape[0]:
+                model.resize_token_embeddings(len(tokenizer))
+            model = peft.PeftModel.from_pretrained(model, str(adapter), is_trainable=False)
+        except Exception as exc:
+            raise LocalModelError(
+                f"could not load the adapter {adapter} onto {source.identity} ({_short_reason(exc)}); "
+                "retrain with `dlm train`, or check that the document's base_model matches the adapter"
+            ) from exc
+    if tokenizer.pad_token_id is None and tokenizer.eos_token_id is not None:
+        tokenizer.pad_token = tokenizer.eos_token
+    model.to(device)
+    model.eval()
+    return LoadedModel(model=model, tokenizer=tokenizer, device=device, source=source, adapter=adapter)
+
+
+def _key(source: ModelSource, adapter: Path | None, device: str | None) -> _CacheKey:
+    # keyed on the *requested* device ("auto" resolves the same way for the whole
+    # process), so a lookup needs no torch
+    return (source.kind, source.location, str(adapter) if adapter else "", device or "auto")
+
+
+def load_model(
+    source: ModelSource,
+    *,
+    adapter: Path | None = None,
+    device: str | None = None,
+    threads: int | None = None,
+    who: str = "hf teacher",
+) -> LoadedModel:
+    """The loaded model for (source, adapter, device), loading it on first use.
+
+    Blocking (seconds to minutes): call it from a worker thread. Concurrent callers
+    for the same key wait for one load instead of loading twice. `threads` (default
+    cores-1) sets torch's intra-op threads, which is process-wide."""
+    from .teachers.factory import default_threads
+
+    key = _key(source, adapter, device)
+    with _cache_lock:
+        cached = _cache.get(key)
+        if cached is not None:
+            return cached
+        key_lock = _key_locks.setdefault(key, threading.Lock())
+    torch, transformers, peft = _import_stack(who, peft=adapter is not None)
+    torch.set_num_threads(threads or default_threads())
+    with key_lock:
+        with _cache_lock:
+            cached = _cache.get(key)
+        if cached is not None:
+            return cached
+        loaded = _load(source, adapter, resolve_device(device, torch), torch, transformers, peft)
+        with _cache_lock:
+            if adapter is not None:
+                # a retrained document supersedes its previous adapter version
+                for stale in [k for k in _cache if k[2] and k[:2] == key[:2] and k[3] == key[3]]:
+                    del _cache[stale]
+            _cache[key] = loaded
+        return loaded
+
+
+def cached_model(
+    source: ModelSource, *, adapter: Path | None = None, device: str | None = None
+) -> LoadedModel | None:
+    """The cached entry, if already loaded; never loads (decides "loading…" notices)."""
+    with _cache_lock:
+        return _cache.get(_key(source, adapter, device))
+
+
+def clear_cache() -> None:
+    """Forget every loaded model (tests; freeing memory). Holders keep their objects."""
+    with _cache_lock:
+        _cache.clear()
+        _key_locks.clear()

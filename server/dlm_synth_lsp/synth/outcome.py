@@ -1,0 +1,95 @@
+"""Turning accepted pairs into document edits or a staged plan.
+
+Both front ends go through here: the CLI's `--apply` and `apply-staged`, and the
+language server, which runs the same planning against the editor's *current*
+version when a job finishes. Sources are found again by id, or — when the user
+re-flowed the prose while the teacher ran, which changes its id — by its text with
+whitespace collapsed. A pair whose source is gone is never dropped: it is returned
+as unplaced so the caller can stage it and say so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from ..document import Document
+from ..document.edits import EditError, TextEdit, plan_insert
+from ..document.model import SectionType
+from .pending import StagedPair
+from .pipeline import Pair, existing_pairs
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def locate_source(doc: Document, section_id: str, content: str | None = None) -> str | None:
+    """The id the source prose has in `doc`: `section_id` if a prose section still
+    has it, else the id of the first prose section whose text equals `content` up to
+    whitespace, else None."""
+    prose = [s for s in doc.sections if s.type is SectionType.PROSE]
+    if any(s.section_id == section_id for s in prose):
+        return section_id
+    if content is not None and (wanted := _squash(content)):
+        for section in prose:
+            if _squash(section.content) == wanted:
+                return section.section_id
+    return None
+
+
+def to_staged(pairs: Sequence[Pair], teacher: str, synth_at: str) -> list[StagedPair]:
+    return [
+        StagedPair(p.question, p.answer, p.source.section_id, teacher, p.strategy, synth_at) for p in pairs
+    ]
+
+
+@dataclass(slots=True)
+class Placement:
+    """`placed` pairs are inserted by `edits`; `unplaced` lost their source;
+    `present` are already in the document (applying twice adds nothing)."""
+
+    edits: list[TextEdit] = field(default_factory=list)
+    placed: list[StagedPair] = field(default_factory=list)
+    unplaced: list[StagedPair] = field(default_factory=list)
+    present: list[StagedPair] = field(default_factory=list)
+
+
+def plan_placement(
+    doc: Document, pairs: Sequence[StagedPair], contents: dict[str, str] | None = None
+) -> Placement:
+    """Edits inserting `pairs` after their sources in `doc` (one edit per source, all
+    relative to `doc`). `contents` maps a source id to its text when the pairs were
+    made, to find a source whose id changed."""
+    result = Placement()
+    known = {pair for pair, _ in existing_pairs(doc)}
+    groups: dict[str, list[StagedPair]] = {}
+    for pair in pairs:
+        if (pair.question, pair.answer) in known:
+            result.present.append(pair)
+            continue
+        current = locate_source(doc, pair.source_section_id, (contents or {}).get(pair.source_section_id))
+        if current is None:
+            result.unplaced.append(pair)
+            continue
+        groups.setdefault(current, []).append(replace(pair, source_section_id=current))
+    for source_id, group in groups.items():
+        try:
+            edits = plan_insert(
+                doc,
+                source_id,
+                [(p.question, p.answer) for p in group],
+                teacher=[p.teacher for p in group],
+                strategy=[p.strategy for p in group],
+                synth_at=[p.synth_at for p in group],
+            )
+        except EditError:
+            result.unplaced.extend(group)
+            continue
+        result.edits.extend(edits)
+        result.placed.extend(group)
+    return result
+
+
+def source_contents(pairs: Sequence[Pair]) -> dict[str, str]:
+    return {p.source.section_id: p.source.content for p in pairs}

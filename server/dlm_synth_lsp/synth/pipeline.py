@@ -1,0 +1,436 @@
+"""The synthesis run: sources → teacher calls → reply parsing → filters → result.
+
+Differences from upstream's run (spec 5, 8), on purpose:
+
+- calls run concurrently (bounded by the teacher's `max_in_flight`), but results are
+  filtered strictly in generation order (sources in document order, extraction
+  before expansion), so decisions such as "first survivor wins" are deterministic;
+- a teacher failure on one call is recorded and the run goes on; only a teacher
+  that cannot be used at all (bad key, missing model) stops it, and even then the
+  pairs already accepted are returned;
+- the judge is loaded *before* the first teacher call, so a missing adapter costs
+  no API spend (8.11);
+- `none` accepts every valid pair, `dedup-only` also compares against the pairs
+  already in the document (so a re-run adds nothing twice, 8.2, 8.6), and
+  `max_pairs` caps accepted pairs (8.7);
+- a cancel returns what was accepted so far.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ..document import Document
+from ..document.grammar import parse_instruction
+from ..document.model import SectionType
+from ..document.sanitize import sanitize_pair
+from .cache import ReplyCache, cache_key, cacheable
+from .cancel import CancelToken
+from .dedup import find_duplicates
+from .errors import SynthCancelled, TeacherInvocationError, TeacherUnavailableError
+from .grounding import check_grounding
+from .judges import Judge
+from .pending import utc_now
+from .prompts import STRATEGY_CHOICES, Strategy, StrategyChoice, budget, build_prompt
+from .replies import parse_reply
+from .teachers.base import Completion, SamplingParams, Teacher, Usage
+
+FilterKind = Literal["sway", "dedup-only", "none", "grounded"]
+FILTER_CHOICES: tuple[FilterKind, ...] = ("sway", "dedup-only", "none", "grounded")
+Status = Literal["completed", "cancelled", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class SynthOptions:
+    """What to generate and how to filter it (teacher connection settings are
+    `TeacherOptions`)."""
+
+    teacher: str = "self"
+    strategy: StrategyChoice = "extraction"
+    per_section: int = 3
+    filter: FilterKind = "sway"
+    threshold: float | None = None
+    max_pairs: int | None = None
+    params: SamplingParams = field(default_factory=SamplingParams)
+    use_cache: bool = True
+
+    def validate(self) -> None:
+        """ValueError with a message fit for the user (the CLI exits 2)."""
+        if self.strategy not in STRATEGY_CHOICES:
+            raise ValueError(f"strategy must be one of extraction|expansion|both (got {self.strategy!r})")
+        if self.filter not in FILTER_CHOICES:
+            raise ValueError(f"filter must be one of {'|'.join(FILTER_CHOICES)} (got {self.filter!r})")
+        if self.per_section < 1:
+            raise ValueError(f"per_section must be >= 1, got {self.per_section}")
+        if self.max_pairs is not None and self.max_pairs < 1:
+            raise ValueError(f"max_pairs must be >= 1 when set, got {self.max_pairs}")
+        if self.params.max_new_tokens < 1:
+            raise ValueError(f"max_new_tokens must be >= 1, got {self.params.max_new_tokens}")
+        if self.params.temperature < 0:
+            raise ValueError(f"temperature must be >= 0, got {self.params.temperature}")
+        if self.params.top_p is not None and not 0 < self.params.top_p <= 1:
+            raise ValueError(f"top_p must be in (0, 1], got {self.params.top_p}")
+        if self.threshold is not None:
+            if self.filter not in ("sway", "grounded"):
+                raise ValueError("threshold is only valid with the sway or grounded filter")
+            if self.threshold < 0:
+                raise ValueError(f"threshold must be >= 0.0, got {self.threshold}")
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A prose section (or a selected part of one) the teacher writes pairs about.
+    `content` is the whole section's content when the job started, kept to find the
+    section again if its id changes while the job runs."""
+
+    section_id: str
+    text: str
+    content: str
+    start_line: int
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    question: str
+    answer: str
+    source: Source
+    strategy: Strategy
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """`reason` is a stable code: no_prose, invalid_output, invalid_item, unsafe_text,
+    duplicate_pair, ungrounded, judge_disfavored, below_threshold,
+    max_pairs_reached, teacher_failed, not_run."""
+
+    source_section_id: str
+    strategy: Strategy | None
+    reason: str
+    detail: str
+    question: str | None = None
+    answer: str | None = None
+
+
+@dataclass(slots=True)
+class SynthReport:
+    teacher: str
+    filter: FilterKind
+    synth_at: str
+    calls: int = 0
+    calls_done: int = 0
+    generated: int = 0
+    invalid: int = 0
+    deduped: int = 0
+    judged: int = 0
+    accepted: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+    wall_s: float = 0.0
+
+
+@dataclass(slots=True)
+class SynthResult:
+    status: Status
+    accepted: list[Pair]
+    report: SynthReport
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    done: int
+    total: int
+    message: str
+
+    @property
+    def percentage(self) -> int:
+        return 100 if self.total == 0 else min(100, round(100 * self.done / self.total))
+
+
+ProgressFn = Callable[[Progress], None]
+
+
+def _title(text: str) -> str:
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    first = first.lstrip("#").strip()
+    return first if len(first) <= 60 else first[:59] + "…"
+
+
+def select_sources(
+    doc: Document,
+    section_ids: Sequence[str] | None = None,
+    selection: tuple[str, str] | None = None,
+) -> list[Source]:
+    """Non-empty prose sections in document order; only `section_ids` when given; or
+    one source whose text is `selection = (section_id, selected text)` and whose
+    pairs belong to that section. ValueError names an id that is not prose."""
+    prose = [s for s in doc.sections if s.type is SectionType.PROSE]
+    if selection is not None:
+        section_id, text = selection
+        match = next((s for s in prose if s.section_id == section_id), None)
+        if match is None:
+            raise ValueError(f"no prose section with id {section_id} in this document")
+        if not text.strip():
+            raise ValueError("the selection is empty")
+        return [Source(section_id, text.strip(), match.content, match.start_line, _title(text))]
+    if section_ids is not None:
+        wanted = set(section_ids)
+        known = {s.section_id for s in prose}
+        missing = sorted(wanted - known)
+        if missing:
+            raise ValueError(f"no prose section with id {', '.join(missing)} in this document")
+        prose = [s for s in prose if s.section_id in wanted]
+    return [
+        Source(s.section_id, s.content.strip(), s.content, s.start_line, _title(s.content))
+        for s in prose
+        if s.content.strip()
+    ]
+
+
+def existing_pairs(doc: Document) -> list[tuple[tuple[str, str], str]]:
+    """Every instruction pair already in the document, with its section id."""
+    pairs: list[tuple[tuple[str, str], str]] = []
+    for section in doc.sections:
+        if section.type is SectionType.INSTRUCTION:
+            items, _ = parse_instruction(section.content)
+            pairs.extend(((item.fields[0], item.fields[1]), section.section_id) for item in items)
+    return pairs
+
+
+@dataclass(frozen=True, slots=True)
+class _Call:
+    source: Source
+    strategy: Strategy
+    n: int
+
+
+class _Run:
+    """State of one run; `run_synth` is the entry point."""
+
+    def __init__(
+        self,
+        doc: Document,
+        options: SynthOptions,
+        teacher: Teacher,
+        judge: Judge | None,
+        cancel: CancelToken,
+        progress: ProgressFn | None,
+        cache: ReplyCache | None,
+        report: SynthReport,
+    ) -> None:
+        self.options = options
+        self.teacher = teacher
+        self.judge = judge
+        self.cancel = cancel
+        self.progress = progress
+        self.cache = cache if options.use_cache and cacheable(options.params) else None
+        self.report = report
+        self.accepted: list[Pair] = []
+        known = existing_pairs(doc)
+        self.known_pairs = [pair for pair, _ in known]
+        self.known_ids = [section_id for _, section_id in known]
+        self.survivors: list[Pair] = []
+        self.threshold = options.threshold
+        if self.threshold is None and judge is not None:
+            self.threshold = judge.suggested_threshold
+        self.full = False
+
+    def _tell(self, message: str) -> None:
+        if self.progress is not None:
+            self.progress(Progress(self.report.calls_done, self.report.calls, message))
+
+    async def _complete(self, call: _Call, gate: asyncio.Semaphore) -> Completion:
+        prompt = build_prompt(call.strategy, call.n, call.source.text)
+        key = cache_key(self.teacher.name, self.teacher.model, prompt, self.options.params)
+        if self.cache is not None and (hit := self.cache.get(key)) is not None:
+            return hit
+        async with gate:
+            self.cancel.raise_if_cancelled()
+            completion = await self.teacher.complete(prompt, self.options.params, self.cancel)
+        if self.cache is not None and completion.text.strip():
+            self.cache.put(key, completion)
+        return completion
+
+    def _reject(self, call: _Call, reason: str, detail: str, pair: tuple[str, str] | None = None) -> None:
+        q, a = pair if pair is not None else (None, None)
+        self.report.rejected.append(Rejection(call.source.section_id, call.strategy, reason, detail, q, a))
+
+    async def _filter(self, call: _Call, pairs: list[tuple[str, str]]) -> int:
+        """Runs one call's valid pairs through the filters; returns how many were accepted."""
+        accepted = 0
+        options = self.options
+        for raw in pairs:
+            if self.full:
+                self._reject(
+                    call, "max_pairs_reached", f"max_pairs={options.max_pairs} already accepted", raw
+                )
+                continue
+            pair = sanitize_pair(*raw)
+            if pair is None:
+                self.report.invalid += 1
+                self._reject(call, "unsafe_text", "nothing left after removing unsafe characters", raw)
+                continue
+            if options.filter != "none":
+                known = self.known_pairs + [(p.question, p.answer) for p in self.survivors]
+                dup = find_duplicates([pair], known)[0]
+                if dup is not None:
+                    self.report.deduped += 1
+                    if dup.index < len(self.known_ids):
+                        what = f"pair in section {self.known_ids[dup.index]}"
+                    else:
+                        what = f"pair {dup.index - len(self.known_ids) + 1} of this run"
+                    self._reject(call, "duplicate_pair", f"near-duplicate of {what} ({dup.reason})", pair)
+                    continue
+            candidate = Pair(pair[0], pair[1], call.source, call.strategy)
+            self.survivors.append(candidate)
+            if not await self._judged_ok(call, pair):
+                continue
+            self.accepted.append(candidate)
+            self.report.accepted += 1
+            accepted += 1
+            if options.max_pairs is not None and len(self.accepted) >= options.max_pairs:
+                self.full = True
+        return accepted
+
+    async def _judged_ok(self, call: _Call, pair: tuple[str, str]) -> bool:
+        options = self.options
+        if options.filter == "grounded":
+            self.report.judged += 1
+            verdict = check_grounding(
+                pair[0], pair[1], call.source.text, call.strategy, threshold=self.threshold
+            )
+            if not verdict.ok:
+                self._reject(call, "ungrounded", verdict.reason or "not supported by the source", pair)
+                return False
+        elif options.filter == "sway" and self.judge is not None:
+            self.report.judged += 1
+            verdict_j = await self.judge.score(pair[0], pair[1], self.cancel)
+            threshold = self.threshold if self.threshold is not None else 0.0
+            if verdict_j.preferred != "a":
+                self._reject(
+                    call,
+                    "judge_disfavored",
+                    "the judge preferred “I don't know.” over the generated answer "
+                    f"(margin {verdict_j.margin:+.3f})",
+                    pair,
+                )
+                return False
+            if verdict_j.margin < threshold:
+                self._reject(
+                    call,
+                    "below_threshold",
+                    f"margin {verdict_j.margin:.3f} < threshold {threshold:.3f}",
+                    pair,
+                )
+                return False
+        return True
+
+    async def _consume(self, call: _Call, completion: Completion) -> None:
+        self.report.usage.add(completion.usage)
+        parsed = parse_reply(completion.text, call.n)
+        if parsed.error is not None:
+            self.report.invalid += 1
+            self._reject(call, "invalid_output", parsed.error)
+        for item in parsed.rejected:
+            self.report.invalid += 1
+            pair = (item.question, item.answer) if item.question and item.answer else None
+            self._reject(call, "invalid_item", item.reason, pair)
+        self.report.generated += len(parsed.pairs)
+        accepted = await self._filter(call, parsed.pairs)
+        self.report.calls_done += 1
+        self._tell(
+            f"“{call.source.title or call.source.section_id}” ({call.strategy}): "
+            f"{accepted} of {len(parsed.pairs)} accepted"
+        )
+
+    async def execute(self, calls: list[_Call]) -> tuple[Status, str | None]:
+        gate = asyncio.Semaphore(max(1, self.teacher.max_in_flight))
+        tasks = [asyncio.ensure_future(self._complete(call, gate)) for call in calls]
+        status: Status = "completed"
+        error: str | None = None
+        try:
+            for index, (call, task) in enumerate(zip(calls, tasks, strict=True)):
+                if self.full:
+                    break
+                try:
+                    completion = await self.cancel.guard(task)
+                except TeacherInvocationError as exc:
+                    self.report.calls_done += 1
+                    self._reject(call, "teacher_failed", str(exc))
+                    self._tell(f"“{call.source.title or call.source.section_id}” failed: {exc}")
+                    continue
+                except TeacherUnavailableError as exc:
+                    status, error = "failed", str(exc)
+                    self._not_run(calls[index:], str(exc))
+                    break
+                await self._consume(call, completion)
+        except SynthCancelled:
+            status = "cancelled"
+            self._not_run([c for c, t in zip(calls, tasks, strict=True) if not t.done()], "cancelled")
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(BaseException):
+                    await task
+        if (
+            status == "completed"
+            and self.report.calls
+            and self.report.calls == sum(1 for r in self.report.rejected if r.reason == "teacher_failed")
+        ):
+            status, error = "failed", "every teacher call failed; see the rejected list for each error"
+        return status, error
+
+    def _not_run(self, calls: Sequence[_Call], why: str) -> None:
+        for call in calls:
+            self._reject(call, "not_run", why)
+
+
+async def run_synth(
+    doc: Document,
+    sources: Sequence[Source],
+    options: SynthOptions,
+    teacher: Teacher,
+    *,
+    judge: Judge | None = None,
+    cancel: CancelToken | None = None,
+    progress: ProgressFn | None = None,
+    cache: ReplyCache | None = None,
+) -> SynthResult:
+    """Runs the pipeline for `sources` of `doc` (from `select_sources`).
+
+    The judge (required for `sway`) and the teacher are prepared here, judge first;
+    their TeacherUnavailableError / JudgeUnavailableError propagate because nothing
+    has been spent yet. Anything after that ends in a SynthResult."""
+    options.validate()
+    if options.filter == "sway" and judge is None:
+        raise ValueError("filter 'sway' requires a judge")
+    cancel = cancel if cancel is not None else CancelToken()
+    started = time.monotonic()
+    report = SynthReport(teacher=teacher.name, filter=options.filter, synth_at=utc_now())
+    if not sources:
+        report.rejected.append(
+            Rejection("(document)", None, "no_prose", "the document has no non-empty prose section to use")
+        )
+        return SynthResult("completed", [], report)
+    if judge is not None and options.filter == "sway":
+        await judge.prepare(cancel)
+    await teacher.prepare(cancel)
+    report.teacher = teacher.name
+    calls = [
+        _Call(src, strategy, n)
+        for src in sources
+        for strategy, n in budget(options.strategy, options.per_section)
+    ]
+    report.calls = len(calls)
+    run = _Run(doc, options, teacher, judge, cancel, progress, cache, report)
+    run._tell(f"asking {teacher.name} about {len(sources)} section(s)")
+    status, error = await run.execute(calls)
+    report.wall_s = time.monotonic() - started
+    return SynthResult(status, run.accepted, report, error)

@@ -1,0 +1,67 @@
+"""Prompt wording for the two strategies, and the per-section call budget.
+
+The wording is this project's own; only the reply contract is shared with upstream:
+a JSON list of `{"question": …, "answer": …}` objects, optionally in one ```json
+fence (see `replies.py`).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from .teachers.base import Prompt
+
+Strategy = Literal["extraction", "expansion"]
+StrategyChoice = Literal["extraction", "expansion", "both"]
+STRATEGY_CHOICES: tuple[StrategyChoice, ...] = ("extraction", "expansion", "both")
+
+_CONTRACT = (
+    "Reply with JSON only: a list of objects, each with exactly two string fields, "
+    '"question" and "answer". Example: [{"question": "...", "answer": "..."}]. '
+    "No commentary before or after the list."
+)
+
+_SYSTEM = {
+    "extraction": (
+        "You write training data for a small language model. From a passage you are given, "
+        "you produce question/answer pairs whose answers are stated in the passage itself. "
+        "Never add facts the passage does not contain. " + _CONTRACT
+    ),
+    "expansion": (
+        "You write training data for a small language model. From a passage you are given, "
+        "you produce the follow-up questions a curious, careful reader would ask next, with "
+        "correct, self-contained answers that stay consistent with the passage and never "
+        "contradict it. " + _CONTRACT
+    ),
+}
+
+_TASK = {
+    "extraction": (
+        "Write {n} question/answer pair{s} that this passage answers explicitly. Each question "
+        "must make sense without seeing the passage; each answer must be supported by it."
+    ),
+    "expansion": (
+        "Write {n} follow-up question/answer pair{s} that go beyond what this passage states "
+        "while staying faithful to it. Each question must make sense without seeing the passage."
+    ),
+}
+
+
+def budget(strategy: StrategyChoice, per_section: int) -> list[tuple[Strategy, int]]:
+    """The teacher calls for one section: `both` splits N as ⌈N/2⌉ extraction then
+    ⌊N/2⌋ expansion and skips an empty branch (upstream's split)."""
+    if per_section < 1:
+        raise ValueError(f"per_section must be >= 1, got {per_section}")
+    if strategy == "both":
+        calls: list[tuple[Strategy, int]] = [("extraction", (per_section + 1) // 2)]
+        if per_section // 2:
+            calls.append(("expansion", per_section // 2))
+        return calls
+    return [(strategy, per_section)]
+
+
+def build_prompt(strategy: Strategy, n: int, prose: str) -> Prompt:
+    """The prompt for one call; `prose` is the section's stripped text."""
+    task = _TASK[strategy].format(n=n, s="" if n == 1 else "s")
+    user = f"{task}\n\nPassage:\n<<<\n{prose.strip()}\n>>>"
+    return Prompt(system=_SYSTEM[strategy], user=user)

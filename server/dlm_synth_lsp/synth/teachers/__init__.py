@@ -1,0 +1,1 @@
+"""Teachers: one module per backend behind the `Teacher` protocol in `base.py`."""

@@ -1,0 +1,135 @@
+"""The `anthropic:<model>` teacher (spec 5.6) on `anthropic.AsyncAnthropic`.
+
+Differences from upstream, both forced by the 2.x SDK: `temperature` / `top_p` are no
+longer keyword arguments of `messages.create`, so they travel in `extra_body`; and
+the key may also come from `$ANTHROPIC_AUTH_TOKEN`, which the SDK accepts. We pass
+the credential explicitly so the SDK never falls back to on-disk profiles, which
+would make a run depend on files the user did not mention.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import anthropic
+
+from ..cancel import CancelToken
+from ..errors import TeacherInvocationError, TeacherUnavailableError
+from .base import Completion, Prompt, SamplingParams, Usage
+from .factory import TeacherOptions
+from .remote import DEFAULT_POLICY, RetryPolicy, SdkErrors, call_with_retries, join_text_parts, token_count
+
+ANTHROPIC_ERRORS = SdkErrors(
+    status=anthropic.APIStatusError,
+    connection=anthropic.APIConnectionError,
+    timeout=anthropic.APITimeoutError,
+    base=anthropic.AnthropicError,
+)
+
+
+class AnthropicTeacher:
+    def __init__(self, model: str, options: TeacherOptions, *, policy: RetryPolicy | None = None) -> None:
+        self._model = model
+        self._options = options
+        self._policy = policy or DEFAULT_POLICY
+        self._client: anthropic.AsyncAnthropic | None = None
+        self._secret = ""
+        self._key_hint = "$ANTHROPIC_API_KEY"
+
+    @property
+    def name(self) -> str:
+        return f"anthropic:{self._model}"
+
+    @property
+    def model(self) -> str:
+        return self._model
+
+    @property
+    def max_in_flight(self) -> int:
+        return max(1, self._options.concurrency)
+
+    async def prepare(self, cancel: CancelToken) -> None:
+        if self._client is not None:
+            return
+        api_key = os.environ.get("ANTHROPIC_API_KEY", "").strip()
+        auth_token = os.environ.get("ANTHROPIC_AUTH_TOKEN", "").strip()
+        if not api_key and not auth_token:
+            raise TeacherUnavailableError(
+                f"{self.name} requires $ANTHROPIC_API_KEY (or $ANTHROPIC_AUTH_TOKEN) to be set "
+                "(export it in the environment the editor / CLI starts from)"
+            )
+        timeout = anthropic.Timeout(self._options.timeout_s, connect=self._options.connect_timeout_s)
+        # None lets the SDK apply $ANTHROPIC_BASE_URL itself.
+        base_url = self._options.anthropic_base_url or None
+        if api_key:
+            self._secret = api_key
+            self._client = anthropic.AsyncAnthropic(
+                api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout
+            )
+        else:
+            self._secret, self._key_hint = auth_token, "$ANTHROPIC_AUTH_TOKEN"
+            self._client = anthropic.AsyncAnthropic(
+                auth_token=auth_token, base_url=base_url, max_retries=0, timeout=timeout
+            )
+
+    async def complete(self, prompt: Prompt, params: SamplingParams, cancel: CancelToken) -> Completion:
+        await self.prepare(cancel)
+        client = self._client
+        assert client is not None
+        body: dict[str, Any] = {"temperature": params.temperature}
+        if params.top_p is not None:
+            body["top_p"] = params.top_p
+        # seed: the Messages API has none (upstream ignores it too)
+
+        async def call() -> Any:
+            return await client.messages.create(
+                model=self._model,
+                system=prompt.system,
+                messages=[{"role": "user", "content": prompt.user}],
+                max_tokens=params.max_new_tokens,
+                extra_body=body,
+            )
+
+        result = await call_with_retries(
+            call,
+            name=self.name,
+            options=self._options,
+            cancel=cancel,
+            errors=ANTHROPIC_ERRORS,
+            key_hint=self._key_hint,
+            secrets=(self._secret,),
+            policy=self._policy,
+        )
+        response = result.value
+        usage = getattr(response, "usage", None)
+        return Completion(
+            _message_text(response),
+            Usage(
+                input_tokens=token_count(usage, "input_tokens"),
+                output_tokens=token_count(usage, "output_tokens"),
+                requests=1,
+                retries=result.retries,
+            ),
+        )
+
+    async def aclose(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            await client.close()
+
+
+def _message_text(response: object) -> str:
+    blocks = getattr(response, "content", None)
+    if not isinstance(blocks, list) or not blocks:
+        raise TeacherInvocationError("anthropic teacher response missing content blocks")
+    texts: list[str] = []
+    for block in blocks:
+        kind = block.get("type") if isinstance(block, dict) else getattr(block, "type", None)
+        text = block.get("text") if isinstance(block, dict) else getattr(block, "text", None)
+        if kind == "text" and isinstance(text, str):
+            texts.append(text)
+    joined = join_text_parts(texts)
+    if not joined:
+        raise TeacherInvocationError("anthropic teacher response missing non-empty text blocks")
+    return joined

@@ -1,0 +1,90 @@
+"""The one interface every teacher implements, and the values passed through it.
+
+A teacher turns a (system, user) prompt into text. Everything else (prompting,
+reply parsing, retries around remote calls, caching, concurrency limits) lives in
+the pipeline or in shared helpers, so each teacher module only knows how to talk to
+its backend.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ..cancel import CancelToken
+
+
+@dataclass(frozen=True, slots=True)
+class SamplingParams:
+    """Generation settings; part of the reply-cache key. temperature 0 means greedy
+    (top_p is then ignored, as upstream does)."""
+
+    max_new_tokens: int = 512
+    temperature: float = 0.0
+    top_p: float | None = None
+    seed: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    system: str
+    user: str
+
+    def flattened(self) -> str:
+        """One string for models without separate roles (upstream's layout)."""
+        system, user = self.system.strip(), self.user.strip()
+        if system and user:
+            return f"System:\n{system}\n\nUser:\n{user}\n\nAssistant:\n"
+        return user or system
+
+
+@dataclass(slots=True)
+class Usage:
+    """Token counts summed over calls; None-free so sums are simple."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    requests: int = 0
+    retries: int = 0
+    cached: int = 0
+
+    def add(self, other: Usage) -> None:
+        self.input_tokens += other.input_tokens
+        self.output_tokens += other.output_tokens
+        self.requests += other.requests
+        self.retries += other.retries
+        self.cached += other.cached
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    text: str
+    usage: Usage = field(default_factory=Usage)
+
+
+class Teacher(Protocol):
+    """`name` is what the auto-synth marker records (spec 5.6); `model` identifies
+    the exact model for the reply cache (resolved id, path or served model)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def max_in_flight(self) -> int:
+        """How many calls the pipeline may run at once (1 for local models)."""
+        ...
+
+    async def prepare(self, cancel: CancelToken) -> None:
+        """Check credentials / load the model before any prompt is sent, raising
+        TeacherUnavailableError with an actionable message. Idempotent."""
+        ...
+
+    @property
+    def model(self) -> str: ...
+
+    async def complete(self, prompt: Prompt, params: SamplingParams, cancel: CancelToken) -> Completion:
+        """The stripped reply text. Raises TeacherInvocationError (after retries for
+        remote teachers), TeacherUnavailableError, or SynthCancelled."""
+        ...
+
+    async def aclose(self) -> None: ...

@@ -1,0 +1,239 @@
+"""Teachers that run a model inside this process: `hf:<id|dir|file.gguf>` here, and
+`self` (same generation, different model) in `self_teacher.py`.
+
+Generation blocks for seconds to minutes, so it runs in a worker thread. Two things
+upstream lacks matter in an editor: a cancel that stops *mid-generation* (checked
+after every token by a StoppingCriteria, not between calls) and a time bound for slow
+CPU models that fails clearly instead of hanging the job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from ..cancel import CancelToken
+from ..errors import SynthCancelled, TeacherInvocationError, TeacherUnavailableError
+from ..local_models import (
+    LoadedModel,
+    LocalModelError,
+    ModelSource,
+    cached_model,
+    load_model,
+    resolve_hf_target,
+)
+from .base import Completion, Prompt, SamplingParams, Usage
+from .factory import TeacherOptions
+
+
+def render_prompt(tokenizer: Any, prompt: Prompt) -> tuple[str, bool]:
+    """The text the model sees, and whether a chat template produced it.
+
+    With a template: system + user turns, or one user turn holding the flattened
+    prompt when the template rejects a system role (Gemma) or either part is empty.
+    Without one (or if the template refuses even that): the flattened prompt as raw
+    text, upstream's layout."""
+    if not getattr(tokenizer, "chat_template", None):
+        return prompt.flattened(), False
+    system, user = prompt.system.strip(), prompt.user.strip()
+    attempts: list[list[dict[str, str]]] = []
+    if system and user:
+        attempts.append([{"role": "system", "content": system}, {"role": "user", "content": user}])
+    attempts.append([{"role": "user", "content": prompt.flattened()}])
+    for messages in attempts:
+        try:
+            rendered = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        except Exception:  # jinja raise_exception(...) for a role the template refuses
+            continue
+        if isinstance(rendered, str):
+            return rendered, True
+    return prompt.flattened(), False
+
+
+def encode_prompt(tokenizer: Any, prompt: Prompt) -> list[int]:
+    """Token ids for `prompt`. A rendered template already carries its own BOS and
+    turn markers, so the tokenizer must not add special tokens a second time."""
+    text, templated = render_prompt(tokenizer, prompt)
+    ids = tokenizer(text, add_special_tokens=not templated)["input_ids"]
+    return [int(i) for i in ids]
+
+
+def _stopping_criteria(transformers: Any, torch: Any, cancel: CancelToken, deadline: float) -> Any:
+    """A StoppingCriteria that ends generation after the current token once the
+    token is cancelled or the deadline passes, remembering which happened."""
+
+    class _Stop(transformers.StoppingCriteria):  # type: ignore[misc]
+        def __init__(self) -> None:
+            self.cancelled = False
+            self.timed_out = False
+
+        def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+            if cancel.cancelled:
+                self.cancelled = True
+            elif time.monotonic() >= deadline:
+                self.timed_out = True
+            stop = self.cancelled or self.timed_out
+            return torch.full((input_ids.shape[0],), stop, dtype=torch.bool, device=input_ids.device)
+
+    return _Stop()
+
+
+def acquire_model_lock(lock: threading.Lock, cancel: CancelToken) -> None:
+    """Take a model's lock from a worker thread, giving up if the run is cancelled
+    while another job (a judge pass, another document) holds it."""
+    while not lock.acquire(timeout=0.1):
+        cancel.raise_if_cancelled()
+
+
+class LocalTeacher:
+    """Generation shared by the in-process teachers. Subclasses say which model to
+    load (`_locate`) and what they are called; loading, prompting, sampling,
+    cancellation and timeouts live here once."""
+
+    max_in_flight = 1
+    _who = "local teacher"
+
+    def __init__(self, options: TeacherOptions) -> None:
+        self._options = options
+        self._loaded: LoadedModel | None = None
+
+    @property
+    def name(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def model(self) -> str:
+        raise NotImplementedError
+
+    def _locate(self) -> tuple[ModelSource, Path | None]:
+        """The base and adapter to load; raises TeacherUnavailableError."""
+        raise NotImplementedError
+
+    @property
+    def loaded(self) -> LoadedModel | None:
+        """The loaded model once prepared (shared with other users of the cache)."""
+        return self._loaded
+
+    async def prepare(self, cancel: CancelToken) -> None:
+        if self._loaded is not None:
+            return
+        cancel.raise_if_cancelled()
+        source, adapter = self._locate()
+        options = self._options
+        if cached_model(source, adapter=adapter, device=options.device) is None and options.notice:
+            options.notice(f"loading {self.model}…")
+        try:
+            self._loaded = await cancel.guard(
+                asyncio.to_thread(
+                    load_model,
+                    source,
+                    adapter=adapter,
+                    device=options.device,
+                    threads=options.threads,
+                    who=self._who,
+                )
+            )
+        except LocalModelError as exc:
+            raise TeacherUnavailableError(str(exc)) from exc
+
+    async def complete(self, prompt: Prompt, params: SamplingParams, cancel: CancelToken) -> Completion:
+        await self.prepare(cancel)
+        loaded = self._loaded
+        assert loaded is not None
+        return await cancel.guard(asyncio.to_thread(self._generate, loaded, prompt, params, cancel))
+
+    def _generate(
+        self, loaded: LoadedModel, prompt: Prompt, params: SamplingParams, cancel: CancelToken
+    ) -> Completion:
+        acquire_model_lock(loaded.lock, cancel)
+        try:
+            cancel.raise_if_cancelled()
+            return self._generate_locked(loaded, prompt, params, cancel)
+        except (SynthCancelled, TeacherInvocationError):
+            raise
+        except Exception as exc:  # tokenizer or model failure: this call fails, not the server
+            raise TeacherInvocationError(f"{self.name}: generation failed: {exc}") from exc
+        finally:
+            loaded.lock.release()
+
+    def _generate_locked(
+        self, loaded: LoadedModel, prompt: Prompt, params: SamplingParams, cancel: CancelToken
+    ) -> Completion:
+        import torch
+        import transformers
+
+        tokenizer = loaded.tokenizer
+        ids = encode_prompt(tokenizer, prompt)
+        input_ids = torch.tensor([ids], dtype=torch.long, device=loaded.device)
+        kwargs: dict[str, Any] = {"max_new_tokens": params.max_new_tokens, "num_beams": 1}
+        if params.temperature == 0:
+            kwargs["do_sample"] = False
+        else:
+            kwargs.update(do_sample=True, temperature=params.temperature)
+            if params.top_p is not None:
+                kwargs["top_p"] = params.top_p
+        if params.seed is not None:
+            torch.manual_seed(params.seed)
+            if torch.cuda.is_available():
+                torch.cuda.manual_seed_all(params.seed)
+        timeout = self._options.timeout_s
+        stop = _stopping_criteria(transformers, torch, cancel, time.monotonic() + timeout)
+        with torch.inference_mode():
+            output = loaded.model.generate(
+                input_ids=input_ids,
+                attention_mask=torch.ones_like(input_ids),
+                pad_token_id=tokenizer.pad_token_id,
+                stopping_criteria=transformers.StoppingCriteriaList([stop]),
+                **kwargs,
+            )
+        if stop.cancelled:
+            raise SynthCancelled()
+        if stop.timed_out:
+            raise TeacherInvocationError(
+                f"{self.name}: generation timed out after {timeout:g} s "
+                "(raise the timeout for slow local models)"
+            )
+        new_tokens = output[0, len(ids) :]
+        text = str(tokenizer.decode(new_tokens, skip_special_tokens=True)).strip()
+        usage = Usage(input_tokens=len(ids), output_tokens=int(new_tokens.shape[0]), requests=1)
+        return Completion(text=text, usage=usage)
+
+    async def aclose(self) -> None:
+        """Drop this teacher's reference; the process-wide cache keeps the model for
+        the next job (local_models.clear_cache() frees it)."""
+        self._loaded = None
+
+
+class HFTeacher(LocalTeacher):
+    """`hf:<target>`: a registry key (recorded under its resolved id, as upstream
+    does), a hub id from the local cache, a model directory or a .gguf file."""
+
+    _who = "hf teacher"
+
+    def __init__(self, target: str, options: TeacherOptions) -> None:
+        super().__init__(options)
+        self._target = target.strip()
+        self._source: ModelSource | None = None
+        self._error: LocalModelError | None = None
+        try:
+            self._source = resolve_hf_target(self._target)
+        except LocalModelError as exc:
+            # reported by prepare(), where the Teacher protocol expects it
+            self._error = exc
+        self._name = f"hf:{self._source.identity if self._source else self._target}"
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def model(self) -> str:
+        return self._name
+
+    def _locate(self) -> tuple[ModelSource, Path | None]:
+        if self._source is None:
+            raise TeacherUnavailableError(str(self._error))
+        return self._source, None

@@ -1,0 +1,58 @@
+"""Teacher selectors: `self`, `hf:<id|dir|file.gguf>`, `openai:<model>`,
+`anthropic:<model>`, `vllm-server:<url>` (spec 5.6, same messages as upstream)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import urlsplit
+
+from ..errors import InvalidTeacherSpecError
+
+Kind = Literal["self", "hf", "openai", "anthropic", "vllm-server"]
+_PREFIXED: tuple[Kind, ...] = ("hf", "openai", "anthropic", "vllm-server")
+
+
+@dataclass(frozen=True, slots=True)
+class TeacherSpec:
+    kind: Kind
+    target: str  # "" for self
+
+    def __str__(self) -> str:
+        return "self" if self.kind == "self" else f"{self.kind}:{self.target}"
+
+
+def parse_teacher_spec(raw: str) -> TeacherSpec:
+    text = raw.strip()
+    if not text:
+        raise InvalidTeacherSpecError("teacher selector must not be empty")
+    if text == "self":
+        return TeacherSpec("self", "")
+    for kind in _PREFIXED:
+        if text.startswith(kind + ":"):
+            target = text[len(kind) + 1 :].strip()
+            if not target:
+                what = "a URL" if kind == "vllm-server" else "a model id"
+                raise InvalidTeacherSpecError(f"{kind} teacher selector must include {what}")
+            if kind == "vllm-server":
+                server_base_url(target)
+            return TeacherSpec(kind, target)
+    raise InvalidTeacherSpecError(
+        f"unknown teacher selector {raw!r}; expected 'self', 'hf:<model>', 'openai:<model>', "
+        "'anthropic:<model>', or 'vllm-server:<url>'"
+    )
+
+
+def server_base_url(url: str) -> str:
+    """The OpenAI-compatible base URL (ending in `/v1`) for a `vllm-server:` target.
+
+    Accepts what people paste: `http://host:8000`, `…/v1`, `…/v1/chat/completions`
+    or `…/chat/completions`, with or without a trailing slash."""
+    base = url.strip().rstrip("/")
+    for suffix in ("/chat/completions",):
+        if base.endswith(suffix):
+            base = base[: -len(suffix)]
+    parts = urlsplit(base)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InvalidTeacherSpecError(f"vllm-server teacher URL must be http(s) with a host, got {url!r}")
+    return base if base.endswith("/v1") else base + "/v1"

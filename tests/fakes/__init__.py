@@ -1,0 +1,1 @@
+"""Test doubles shared by tests and benchmarks (bench/ puts tests/ on sys.path)."""

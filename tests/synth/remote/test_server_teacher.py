@@ -1,0 +1,167 @@
+"""`vllm-server:<url>`: model discovery, URL shapes, which key is sent, and errors."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from dlm_synth_lsp.synth.cancel import CancelToken
+from dlm_synth_lsp.synth.errors import TeacherInvocationError, TeacherUnavailableError
+from dlm_synth_lsp.synth.teachers.base import Prompt, SamplingParams
+from dlm_synth_lsp.synth.teachers.factory import TeacherOptions, build_teacher
+from dlm_synth_lsp.synth.teachers.openai_teacher import ServerTeacher
+
+from tests.fakes.llm_server import FakeLLMServer, Reply, Status, unused_port
+from tests.synth.remote.conftest import FAST, assert_no_secret
+
+PROMPT = Prompt(system="sys", user="usr")
+Options = Callable[..., TeacherOptions]
+REAL_OPENAI_KEY = "sk-real-openai-key-do-not-leak"
+
+
+def teacher_for(url: str, make_options: Options, **changes: Any) -> ServerTeacher:
+    return ServerTeacher(url, make_options(**changes), policy=FAST)
+
+
+@pytest.mark.parametrize("suffix", ["", "/", "/v1", "/v1/", "/v1/chat/completions", "/v1/chat/completions/"])
+async def test_discovery_and_url_shapes(server: FakeLLMServer, make_options: Options, suffix: str) -> None:
+    server.models = ["served-model", "other"]
+    url = f"  {server.url}{suffix} "
+    teacher = teacher_for(url, make_options)
+    assert teacher.name == f"vllm-server:{server.url}{suffix}"
+    assert teacher.base_url == server.openai_base_url
+    await teacher.prepare(CancelToken())
+    assert teacher.model == "served-model"
+    completion = await teacher.complete(PROMPT, SamplingParams(top_p=0.5, seed=3), CancelToken())
+    assert completion.text == "ok"
+    models, chat = server.requests
+    assert (models.method, models.path) == ("GET", "/v1/models")
+    assert chat.path == "/v1/chat/completions"
+    assert chat.json == {
+        "model": "served-model",
+        "messages": [{"role": "system", "content": "sys"}, {"role": "user", "content": "usr"}],
+        "max_tokens": 512,
+        "temperature": 0.0,
+        "top_p": 0.5,
+        "seed": 3,
+    }
+    await teacher.aclose()
+
+
+@pytest.mark.parametrize(
+    "listing", [{"object": "list", "data": []}, {"data": [{"id": "  "}]}, {"data": None}]
+)
+async def test_no_models_listed_uses_placeholder(
+    server: FakeLLMServer, make_options: Options, listing: dict[str, Any]
+) -> None:
+    server.script(Reply(raw=listing), path="models")
+    teacher = teacher_for(server.url, make_options)
+    await teacher.prepare(CancelToken())
+    assert teacher.model == "dlm-synth"
+    await teacher.complete(PROMPT, SamplingParams(), CancelToken())
+    assert server.requests[-1].json["model"] == "dlm-synth"
+
+
+async def test_discovery_happens_once(server: FakeLLMServer, make_options: Options) -> None:
+    teacher = teacher_for(server.url, make_options)
+    await teacher.prepare(CancelToken())
+    await teacher.prepare(CancelToken())
+    for _ in range(3):
+        await teacher.complete(PROMPT, SamplingParams(), CancelToken())
+    assert [r.kind for r in server.requests].count("models") == 1
+
+
+async def test_complete_discovers_when_not_prepared(server: FakeLLMServer, make_options: Options) -> None:
+    teacher = teacher_for(server.url, make_options)
+    with pytest.raises(RuntimeError, match="only after prepare"):
+        _ = teacher.model
+    await teacher.complete(PROMPT, SamplingParams(), CancelToken())
+    assert teacher.model == "fake-model"
+
+
+async def test_server_not_running_fails_fast(make_options: Options) -> None:
+    port = unused_port()
+    teacher = teacher_for(f"http://127.0.0.1:{port}", make_options, max_retries=4)
+    started = time.monotonic()
+    with pytest.raises(TeacherUnavailableError) as info:
+        await teacher.prepare(CancelToken())
+    assert time.monotonic() - started < 1.0
+    assert str(info.value) == (
+        f"vllm-server teacher could not query models from http://127.0.0.1:{port}/v1: "
+        f"could not connect to 127.0.0.1:{port} — is the server running?"
+    )
+
+
+async def test_discovery_http_error(server: FakeLLMServer, make_options: Options) -> None:
+    server.script(Status(404, body={"detail": "Not Found"}), path="models")
+    with pytest.raises(
+        TeacherUnavailableError, match=r"could not query models from .*: HTTP 404 Not Found: Not Found"
+    ):
+        await teacher_for(server.url, make_options).prepare(CancelToken())
+
+
+async def test_discovery_retries_busy_server(server: FakeLLMServer, make_options: Options) -> None:
+    server.script(Status(503), path="models")
+    teacher = teacher_for(server.url, make_options)
+    await teacher.prepare(CancelToken())
+    assert teacher.model == "fake-model"
+
+
+async def test_real_openai_key_is_not_sent(
+    server: FakeLLMServer, make_options: Options, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", REAL_OPENAI_KEY)
+    teacher = teacher_for(server.url, make_options)
+    await teacher.complete(PROMPT, SamplingParams(), CancelToken())
+    for request in server.requests:
+        assert REAL_OPENAI_KEY not in str(request.headers)
+
+
+async def test_server_key_from_its_own_variable(
+    server: FakeLLMServer, make_options: Options, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DLM_SYNTH_SERVER_API_KEY", "server-secret-42")
+    teacher = teacher_for(server.url, make_options)
+    await teacher.complete(PROMPT, SamplingParams(), CancelToken())
+    assert {r.headers["authorization"] for r in server.requests} == {"Bearer server-secret-42"}
+
+
+async def test_rejected_key_names_the_variable(
+    server: FakeLLMServer, make_options: Options, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DLM_SYNTH_SERVER_API_KEY", "server-secret-42")
+    server.script(Status(401, body={"error": {"message": "bad key server-secret-42"}}))
+    teacher = teacher_for(server.url, make_options)
+    with pytest.raises(TeacherUnavailableError) as info:
+        await teacher.complete(PROMPT, SamplingParams(), CancelToken())
+    assert str(info.value).endswith("check $DLM_SYNTH_SERVER_API_KEY")
+    assert_no_secret(info.value, "server-secret-42")
+
+
+async def test_error_texts_name_vllm_server(server: FakeLLMServer, make_options: Options) -> None:
+    server.script(Reply(raw={"choices": []}))
+    with pytest.raises(TeacherInvocationError, match=r"^vllm-server teacher response missing choices$"):
+        await teacher_for(server.url, make_options).complete(PROMPT, SamplingParams(), CancelToken())
+
+
+async def test_generation_failure_message(server: FakeLLMServer, make_options: Options) -> None:
+    server.script(Status(500, body="boom"), Status(500, body="boom"))
+    teacher = teacher_for(server.url + "/", make_options, max_retries=1)
+    with pytest.raises(TeacherInvocationError) as info:
+        await teacher.complete(PROMPT, SamplingParams(), CancelToken())
+    assert str(info.value) == (
+        f"vllm-server:{server.url}/ request failed: "
+        "HTTP 500 Internal Server Error: boom (gave up after 2 attempts)"
+    )
+
+
+async def test_factory_builds_server_teacher(server: FakeLLMServer, make_options: Options) -> None:
+    teacher = build_teacher(f"vllm-server: {server.url}/v1 ", make_options(concurrency=8))
+    assert isinstance(teacher, ServerTeacher)
+    assert teacher.name == f"vllm-server:{server.url}/v1"
+    assert teacher.max_in_flight == 8
+    await teacher.prepare(CancelToken())
+    assert teacher.model == "fake-model"
+    await teacher.aclose()

@@ -1,0 +1,91 @@
+"""Reply parsing: every item ends up accepted or rejected with a reason."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from dlm_synth_lsp.synth.replies import parse_reply
+
+GOOD = [
+    {"question": "What is BLAS?", "answer": "A linear algebra API."},
+    {"question": "Q2?", "answer": "A2."},
+]
+
+
+def test_bare_list() -> None:
+    r = parse_reply(json.dumps(GOOD), 5)
+    assert r.pairs == [("What is BLAS?", "A linear algebra API."), ("Q2?", "A2.")]
+    assert r.rejected == [] and r.error is None
+
+
+@pytest.mark.parametrize(
+    "wrap",
+    [
+        "```json\n{}\n```",
+        "```\n{}\n```",
+        "```JSON {}```",
+        "Sure! Here are the pairs:\n\n```json\n{}\n```\nHope this helps.",
+        "Here you go: {}",
+        "{} trailing words",
+    ],
+)
+def test_fences_and_preambles(wrap: str) -> None:
+    r = parse_reply(wrap.format(json.dumps(GOOD)), 5)
+    assert [q for q, _ in r.pairs] == ["What is BLAS?", "Q2?"]
+    assert r.error is None
+
+
+def test_object_holding_the_list() -> None:
+    assert len(parse_reply(json.dumps({"pairs": GOOD}), 5).pairs) == 2
+
+
+def test_partly_invalid_keeps_the_good_items() -> None:
+    items = [GOOD[0], "text", {"question": 3, "answer": "x"}, {"question": " ", "answer": "x"}, GOOD[1]]
+    r = parse_reply(json.dumps(items), 5)
+    assert r.pairs == [("What is BLAS?", "A linear algebra API."), ("Q2?", "A2.")]
+    reasons = [(x.index, x.reason) for x in r.rejected]
+    assert reasons == [
+        (1, "item 1 is not an object"),
+        (2, "item 2 needs string fields question and answer"),
+        (3, "item 3 has an empty question or answer"),
+    ]
+
+
+def test_cut_off_reply_keeps_complete_items() -> None:
+    text = json.dumps(GOOD)[:-25]
+    r = parse_reply(text, 5)
+    assert r.pairs == [("What is BLAS?", "A linear algebra API.")]
+    assert r.error is None
+    assert r.rejected[-1].index is None and "after item 1" in r.rejected[-1].reason
+
+
+def test_over_budget_items_are_reported_not_dropped() -> None:
+    r = parse_reply(json.dumps(GOOD), 1)
+    assert r.pairs == [("What is BLAS?", "A linear algebra API.")]
+    assert r.rejected[0].index == 1 and "beyond the 1" in r.rejected[0].reason
+    assert (r.rejected[0].question, r.rejected[0].answer) == ("Q2?", "A2.")
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("", "the teacher returned an empty reply"),
+        ("   \n", "the teacher returned an empty reply"),
+        ("[]", "the teacher returned an empty list"),
+        ("I cannot help with that.", "the reply contains no JSON list"),
+        ("[{", "the reply is not valid JSON after item 0: Expecting property name enclosed in double quotes"),
+        ('[{"question": "a", "answer": "b"}', "the JSON list is cut off (no closing `]`)"),
+    ],
+)
+def test_whole_reply_errors(text: str, error: str) -> None:
+    r = parse_reply(text, 3)
+    if r.pairs:
+        assert r.rejected[-1].reason == error
+    else:
+        assert r.error == error
+
+
+def test_extra_keys_ignored_and_newlines_kept() -> None:
+    r = parse_reply('[{"question": "Q?", "answer": "line 1\\nline 2", "difficulty": 3}]', 3)
+    assert r.pairs == [("Q?", "line 1\nline 2")]
