@@ -19,7 +19,7 @@ from dlm_synth_lsp.synth.teachers.factory import TeacherOptions
 
 from tests.fakes.tiny_model import build_tiny_adapter, build_tiny_gguf, build_tiny_model
 
-DLM_ID = "01TINYTESTDOC0000000000000"
+DLM_ID = "01KPQ9X10000000000000000TT"
 
 
 @pytest.fixture(scope="session")
