@@ -4,10 +4,13 @@ Upstream (spec 5.7) compares each candidate with every earlier survivor using
 `difflib.SequenceMatcher(...).ratio() > 0.95` on `norm(q) + "\\n" + norm(a)`. Two problems
 make that a poor model to copy (spec 8.5):
 
-- difflib's *autojunk* heuristic treats every character that occurs in more than 1% of a
-  key of 200+ characters as junk. For ordinary prose that is every letter and the space,
-  so a one-character edit in a 300-character pair scores about 0.2 and is kept. Near-dup
-  detection therefore only works on short pairs.
+- difflib's *autojunk* heuristic drops every character that occurs in more than 1% of a
+  key of 200+ characters from its index (every common letter and the space), so matching
+  is anchored on the few rare characters left. When an edit puts an anchor in the wrong
+  place, a near-copy collapses: a one-character typo in a 306-character pair scores 0.108
+  (pinned in tests/synth/test_dedup.py; spec 8.5 measured 0.218). How often that happens
+  depends on where the edit falls; in bench/bench_dedup.py it mostly costs reworded pairs
+  just above the threshold.
 - It is quadratic in pure Python: thousands of `SequenceMatcher` objects per candidate.
 
 Here the similarity is the normalised Indel similarity from rapidfuzz

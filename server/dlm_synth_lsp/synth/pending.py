@@ -159,3 +159,20 @@ def load_plan(path: Path) -> StagedPlan | None:
             )
         )
     return StagedPlan(str(data["source_path"]), str(data["created_at"]), tuple(pairs))
+
+
+def merge_plan(path: Path, source_path: Path, pairs: list[StagedPair]) -> int:
+    """Adds `pairs` to the staged plan at `path` (keeping what is staged already,
+    skipping exact repeats) and returns how many are staged now. The editor stages
+    leftovers this way so a second leftover never erases the first."""
+    try:
+        current = load_plan(path)
+    except PendingSynthPlanError:
+        # unreadable: kept aside rather than overwritten
+        path.replace(path.with_name(f"{path.name}.unreadable-{utc_now().replace(':', '')}"))
+        current = None
+    staged = list(current.pairs) if current is not None else []
+    seen = {(p.question, p.answer, p.source_section_id) for p in staged}
+    staged += [p for p in pairs if (p.question, p.answer, p.source_section_id) not in seen]
+    save_plan(path, source_path, staged)
+    return len(staged)
