@@ -83,7 +83,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_SERVER_FLAGS = ("--stdio", "--tcp", "--host", "--port", "--log-file", "--log-level")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0].split("=")[0] in _SERVER_FLAGS:
+        from .lsp.main import main as serve
+
+        return serve(argv)
     args = build_parser().parse_args(argv)
     if args.command == "synth":
         return run_synth_command(args)

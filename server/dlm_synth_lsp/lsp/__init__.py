@@ -1,0 +1,1 @@
+"""The language server: pygls glue over the document core and the synth pipeline."""

@@ -1,0 +1,181 @@
+"""Settings: the `dlmSynth` section, from `initializationOptions` and
+`workspace/configuration`, structured with cattrs into typed, validated classes.
+
+A bad value never stops the server: it is reported once (which key, what was
+expected, what was given) and that key keeps its default; every other key is used.
+Unknown keys are ignored, so newer clients can talk to an older server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal, get_args, get_origin
+
+import attrs
+import cattrs
+
+from ..synth.errors import InvalidTeacherSpecError
+from ..synth.pipeline import FILTER_CHOICES, FilterKind, SynthOptions
+from ..synth.prompts import STRATEGY_CHOICES, StrategyChoice
+from ..synth.teachers.base import SamplingParams
+from ..synth.teachers.factory import TeacherOptions
+from ..synth.teachers.spec import parse_teacher_spec
+
+SECTION = "dlmSynth"
+ApplyMode = Literal["edit", "preview", "stage"]
+APPLY_MODES: tuple[ApplyMode, ...] = ("edit", "preview", "stage")
+
+
+def _teacher(_: Any, __: Any, value: str) -> None:
+    try:
+        parse_teacher_spec(value)
+    except InvalidTeacherSpecError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _teachers(_: Any, __: Any, values: tuple[str, ...]) -> None:
+    for value in values:
+        _teacher(_, __, value)
+
+
+def _at_least(minimum: float) -> Any:
+    def check(_: Any, attribute: attrs.Attribute[Any], value: float | None) -> None:
+        if value is not None and value < minimum:
+            raise ValueError(f"must be >= {minimum:g}, got {value!r}")
+
+    return check
+
+
+def _one_of(choices: tuple[str, ...]) -> Any:
+    def check(_: Any, __: Any, value: str) -> None:
+        if value not in choices:
+            raise ValueError(f"must be one of {', '.join(choices)}, got {value!r}")
+
+    return check
+
+
+def _top_p(_: Any, __: Any, value: float | None) -> None:
+    if value is not None and not 0 < value <= 1:
+        raise ValueError(f"must be in (0, 1], got {value!r}")
+
+
+@attrs.frozen
+class Settings:
+    """Defaults are the issue's documented defaults; field names are the settings'
+    camelCase names in snake_case."""
+
+    teacher: str = attrs.field(default="self", validator=_teacher)
+    strategy: StrategyChoice = attrs.field(default="extraction", validator=_one_of(STRATEGY_CHOICES))
+    per_section: int = attrs.field(default=3, validator=_at_least(1))
+    filter: FilterKind = attrs.field(default="sway", validator=_one_of(FILTER_CHOICES))
+    threshold: float | None = attrs.field(default=None, validator=_at_least(0))
+    max_pairs: int | None = attrs.field(default=None, validator=_at_least(1))
+    max_new_tokens: int = attrs.field(default=512, validator=_at_least(1))
+    temperature: float = attrs.field(default=0.0, validator=_at_least(0))
+    top_p: float | None = attrs.field(default=None, validator=_top_p)
+    seed: int | None = None
+    concurrency: int = attrs.field(default=4, validator=_at_least(1))
+    timeout_seconds: float = attrs.field(default=120.0, validator=_at_least(0.001))
+    apply_mode: ApplyMode = attrs.field(default="edit", validator=_one_of(APPLY_MODES))
+    threads: int | None = attrs.field(default=None, validator=_at_least(1))
+    dlm_home: str | None = None
+    use_cache: bool = True
+    #: teachers offered when the configured one cannot run (e.g. `self` before training)
+    fallback_teachers: tuple[str, ...] = attrs.field(default=(), validator=_teachers)
+
+    def synth_options(self, **overrides: Any) -> SynthOptions:
+        """Options for one run; `overrides` (already validated settings values, by
+        field name) come from a command's arguments."""
+        merged = attrs.evolve(self, **{k: v for k, v in overrides.items() if v is not None})
+        return SynthOptions(
+            teacher=merged.teacher,
+            strategy=merged.strategy,
+            per_section=merged.per_section,
+            filter=merged.filter,
+            threshold=merged.threshold if merged.filter in ("sway", "grounded") else None,
+            max_pairs=merged.max_pairs,
+            params=SamplingParams(self.max_new_tokens, self.temperature, self.top_p, self.seed),
+            use_cache=self.use_cache,
+        )
+
+    def teacher_options(self) -> TeacherOptions:
+        return TeacherOptions(
+            timeout_s=self.timeout_seconds,
+            concurrency=self.concurrency,
+            threads=self.threads,
+            dlm_home=self.dlm_home,
+        )
+
+
+attrs.resolve_types(Settings)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+_converter = cattrs.Converter(forbid_extra_keys=False)
+_FIELDS = attrs.fields(Settings)
+_NAMES = {_camel(f.name): f.name for f in _FIELDS}
+
+
+_NUMBERS = (int, float, int | None, float | None)
+
+
+def _structure_field(field: attrs.Attribute[Any], value: Any) -> Any:
+    """cattrs does the typing; it is lenient where a setting should not be (it would
+    turn "3" or 2.5 into 3 or 2, and true into 1), so those are refused first."""
+    if field.type in _NUMBERS and (isinstance(value, bool | str) or not isinstance(value, int | float)):
+        raise ValueError(f"expected a number, got {value!r}")
+    if field.type in (int, int | None) and isinstance(value, float) and not value.is_integer():
+        raise ValueError(f"expected a whole number, got {value!r}")
+    if field.type is bool and not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {value!r}")
+    if get_origin(field.type) is Literal and value not in get_args(field.type):
+        raise ValueError(f"must be one of {', '.join(get_args(field.type))}, got {value!r}")
+    if field.type == tuple[str, ...] and (
+        not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value)
+    ):
+        raise ValueError(f"expected a list of strings, got {value!r}")
+    if field.type in (str, str | None) and not isinstance(value, str):
+        raise ValueError(f"expected a string, got {value!r}")
+    return _converter.structure(value, field.type)  # type: ignore[arg-type]
+
+
+def load_settings(raw: Any) -> tuple[Settings, list[str]]:
+    """Settings from a `dlmSynth` mapping (or a whole settings object holding one),
+    and one message per rejected value. Unknown keys and `null` values are ignored."""
+    problems: list[str] = []
+    if isinstance(raw, Mapping) and isinstance(raw.get(SECTION), Mapping):
+        raw = raw[SECTION]
+    if raw is None:
+        return Settings(), problems
+    if not isinstance(raw, Mapping):
+        return Settings(), [f"{SECTION}: expected an object, got {type(raw).__name__}"]
+    values: dict[str, Any] = {}
+    fields = {f.name: f for f in _FIELDS}
+    for key, value in raw.items():
+        name = _NAMES.get(str(key))
+        if name is None or value is None:
+            continue
+        field = fields[name]
+        try:
+            structured = _structure_field(field, value)
+            if field.validator is not None:
+                field.validator(None, field, structured)
+        except (ValueError, TypeError, cattrs.BaseValidationError, cattrs.errors.CattrsError) as exc:
+            problems.append(f"{SECTION}.{key}: {_reason(exc)}; using the default {_default(field)!r}")
+            continue
+        values[name] = structured
+    return Settings(**values), problems
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, cattrs.BaseValidationError) and exc.exceptions:
+        return str(exc.exceptions[0])
+    return str(exc)
+
+
+def _default(field: attrs.Attribute[Any]) -> Any:
+    return field.default

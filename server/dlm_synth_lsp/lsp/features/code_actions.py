@@ -1,0 +1,234 @@
+"""Code actions (`textDocument/codeAction`). Cheap by design: no model call and no
+edit computed here except the one-word quick fixes; every synthesis or revert action
+carries a `dlm-synth.*` command that the server runs as a job.
+
+In a non-empty prose section (refactor.rewrite): "Synthesize instructions for this
+section" (synthesize {uri, sectionId}), the same once per strategy (+ strategy), and
+for a non-blank selection inside it "Synthesize instructions for the selection"
+(synthesize {uri, range}). In a synthesized section (refactor.rewrite): "Remove this
+synthesized section" (revert {uri, sectionId}). Anywhere (source): "Synthesize
+instructions for all prose sections" (synthesizeDocument {uri}) when there is prose,
+"Revert all synthesized instructions" (revert {uri}) when something was synthesized.
+Quick fixes: on DLM040 (stale provenance) "Regenerate from the current prose"
+(synthesize the nearest prose section above) and "Remove the stale synthesized
+section" (revert it); on DLM010 with a suggestion, the corrected fence (an edit,
+preferred); on DLM005 with a suggestion, the renamed frontmatter key (an edit).
+
+Quick fixes read only `diagnostic.code` and `diagnostic.data` (set from the core's
+`Problem.data`), never the message, and check the text still says what the
+diagnostic claims before editing it (the diagnostic may be a version old).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from lsprotocol import types as lsp
+
+from ...document import Document
+from ...document.fences import FENCE_RE
+from ...document.model import Section, SectionType
+from ...document.problems import Code
+from ...document.text import Position, PositionEncoding, Span
+from ...synth.prompts import STRATEGY_CHOICES
+from ..convert import from_position, to_position, to_range
+from . import commands as ids
+from .index import DocIndex, content_row, index
+
+REWRITE = lsp.CodeActionKind.RefactorRewrite
+SOURCE = lsp.CodeActionKind.Source
+QUICK_FIX = lsp.CodeActionKind.QuickFix
+
+SYNTHESIZE_SECTION = "Synthesize instructions for this section"
+SYNTHESIZE_SELECTION = "Synthesize instructions for the selection"
+SYNTHESIZE_ALL = "Synthesize instructions for all prose sections"
+REVERT_ALL = "Revert all synthesized instructions"
+REMOVE_SECTION = "Remove this synthesized section"
+REGENERATE = "Regenerate from the current prose"
+REMOVE_STALE = "Remove the stale synthesized section"
+
+
+def code_actions(
+    doc: Document,
+    uri: str,
+    range: lsp.Range,
+    diagnostics: list[lsp.Diagnostic],
+    enc: PositionEncoding,
+    only: list[str] | None,
+) -> list[lsp.CodeAction]:
+    def wanted(kind: str) -> bool:
+        return not only or any(kind == o or kind.startswith(o + ".") for o in only)
+
+    idx = index(doc)
+    start, end = sorted(
+        (from_position(doc, range.start, enc), from_position(doc, range.end, enc)),
+        key=lambda p: (p.line, p.column),
+    )
+    actions: list[lsp.CodeAction] = []
+    if wanted(QUICK_FIX):
+        for diagnostic in diagnostics:
+            actions += _quick_fixes(doc, idx, uri, diagnostic, enc)
+    if wanted(REWRITE):
+        actions += _rewrites(doc, uri, Span(start, end), enc)
+    if wanted(SOURCE):
+        if idx.has_prose:
+            actions.append(_action(SYNTHESIZE_ALL, SOURCE, ids.SYNTHESIZE_DOCUMENT, {"uri": uri}))
+        if idx.has_synth:
+            actions.append(_action(REVERT_ALL, SOURCE, ids.REVERT, {"uri": uri}))
+    return actions
+
+
+def _action(
+    title: str,
+    kind: str,
+    command_id: str,
+    payload: dict[str, ids.Json],
+    diagnostics: list[lsp.Diagnostic] | None = None,
+) -> lsp.CodeAction:
+    return lsp.CodeAction(
+        title=title,
+        kind=kind,
+        command=ids.command(title, command_id, payload),
+        diagnostics=diagnostics,
+    )
+
+
+def _rewrites(doc: Document, uri: str, span: Span, enc: PositionEncoding) -> list[lsp.CodeAction]:
+    section = doc.section_at(span.start.line)
+    if section is None:
+        return []
+    if section.auto_synth and section.type is SectionType.INSTRUCTION:
+        payload: dict[str, ids.Json] = {"uri": uri, "sectionId": section.section_id}
+        return [_action(REMOVE_SECTION, REWRITE, ids.REVERT, payload)]
+    if section.type is not SectionType.PROSE or not section.content.strip():
+        return []
+    actions: list[lsp.CodeAction] = []
+    selected = _selection(doc, section, span, enc)
+    if selected is not None:
+        payload = {"uri": uri, "range": ids.range_payload(selected)}
+        actions.append(_action(SYNTHESIZE_SELECTION, REWRITE, ids.SYNTHESIZE, payload))
+    base: dict[str, ids.Json] = {"uri": uri, "sectionId": section.section_id}
+    actions.append(_action(SYNTHESIZE_SECTION, REWRITE, ids.SYNTHESIZE, base))
+    for strategy in STRATEGY_CHOICES:
+        title = f"{SYNTHESIZE_SECTION} ({strategy})"
+        actions.append(_action(title, REWRITE, ids.SYNTHESIZE, {**base, "strategy": strategy}))
+    return actions
+
+
+def _selection(doc: Document, section: Section, span: Span, enc: PositionEncoding) -> lsp.Range | None:
+    """The selection clipped to the section's text, when it is non-blank and stays
+    inside the section. A selection of whole lines ends at column 0 of the next line
+    (the fence of the next section, perhaps): that line is not part of it. The
+    fence line of a `::prose::` section is not text, so a selection starting there
+    starts at the first content line."""
+    if span.start == span.end:
+        return None
+    start, end = span.start, span.end
+    if end.column == 0 and end.line > start.line:
+        end = Position(end.line - 1, len(doc.lines[end.line - 1]))
+    if end.line > section.end_line - 1:
+        return None
+    top = content_row(section)
+    if start.line < top:
+        start = Position(top, 0)
+    if (end.line, end.column) <= (start.line, start.column):
+        return None
+    lines = doc.lines
+    if start.line == end.line:
+        text = lines[start.line][start.column : end.column]
+    else:
+        middle = "".join(lines[start.line + 1 : end.line])
+        text = lines[start.line][start.column :] + middle + lines[end.line][: end.column]
+    if not text.strip():
+        return None
+    return lsp.Range(start=to_position(doc, start, enc), end=to_position(doc, end, enc))
+
+
+def _quick_fixes(
+    doc: Document, idx: DocIndex, uri: str, diagnostic: lsp.Diagnostic, enc: PositionEncoding
+) -> list[lsp.CodeAction]:
+    data: Mapping[str, Any] = diagnostic.data if isinstance(diagnostic.data, Mapping) else {}
+    if diagnostic.code == Code.STALE_PROVENANCE.value:
+        return _stale_fixes(doc, idx, uri, diagnostic, data)
+    suggestion = data.get("suggestion")
+    if not isinstance(suggestion, str):
+        return []
+    if diagnostic.code == Code.UNKNOWN_FENCE.value:
+        return _fence_fix(doc, uri, diagnostic, suggestion, enc)
+    if diagnostic.code == Code.SCHEMA_UNKNOWN_KEY.value:
+        return _key_fix(doc, uri, diagnostic, data.get("key"), suggestion, enc)
+    return []
+
+
+def _stale_fixes(
+    doc: Document, idx: DocIndex, uri: str, diagnostic: lsp.Diagnostic, data: Mapping[str, Any]
+) -> list[lsp.CodeAction]:
+    wanted = data.get("section_id")
+    if not isinstance(wanted, str):
+        return []
+    # the diagnostic sits on the section's marker line; equal sections share an id
+    section = doc.section_at(diagnostic.range.start.line)
+    if section is None or section.section_id != wanted:
+        section = doc.find(wanted)
+    if section is None or not section.auto_synth:
+        return []  # already removed: the diagnostic is from an older version
+    fixes: list[lsp.CodeAction] = []
+    source = idx.prose_above(doc, section.start_line - 1)
+    if source is not None:
+        fixes.append(
+            _action(
+                REGENERATE,
+                QUICK_FIX,
+                ids.SYNTHESIZE,
+                {"uri": uri, "sectionId": source.section_id},
+                [diagnostic],
+            )
+        )
+    fixes.append(
+        _action(REMOVE_STALE, QUICK_FIX, ids.REVERT, {"uri": uri, "sectionId": wanted}, [diagnostic])
+    )
+    return fixes
+
+
+def _edit_action(
+    title: str, uri: str, edit: lsp.TextEdit, diagnostic: lsp.Diagnostic, preferred: bool
+) -> lsp.CodeAction:
+    return lsp.CodeAction(
+        title=title,
+        kind=QUICK_FIX,
+        diagnostics=[diagnostic],
+        is_preferred=preferred or None,
+        edit=lsp.WorkspaceEdit(changes={uri: [edit]}),
+    )
+
+
+def _fence_fix(
+    doc: Document, uri: str, diagnostic: lsp.Diagnostic, suggestion: str, enc: PositionEncoding
+) -> list[lsp.CodeAction]:
+    """Replace only the type name, so an adapter suffix (`::instrution#facts::`) stays."""
+    row = diagnostic.range.start.line
+    intended = suggestion.strip(":")
+    match = FENCE_RE.match(doc.lines[row]) if row < len(doc.lines) else None
+    if match is None or not intended:
+        return []
+    base, hashed, adapter = match.group(1).partition("#")
+    if base == intended:
+        return []
+    fixed = f"::{intended}{hashed}{adapter}::"
+    edit = lsp.TextEdit(range=to_range(doc, Span.of(row, 2, row, 2 + len(base)), enc), new_text=intended)
+    return [_edit_action(f"Change to {fixed}", uri, edit, diagnostic, True)]
+
+
+def _key_fix(
+    doc: Document, uri: str, diagnostic: lsp.Diagnostic, key: object, suggestion: str, enc: PositionEncoding
+) -> list[lsp.CodeAction]:
+    """Rename a misspelled frontmatter key, if the diagnostic's range still holds it."""
+    start = from_position(doc, diagnostic.range.start, enc)
+    end = from_position(doc, diagnostic.range.end, enc)
+    if not isinstance(key, str) or start.line != end.line or key == suggestion:
+        return []
+    if doc.lines[start.line][start.column : end.column] != key:
+        return []
+    edit = lsp.TextEdit(range=to_range(doc, Span(start, end), enc), new_text=suggestion)
+    return [_edit_action(f"Rename to '{suggestion}'", uri, edit, diagnostic, False)]

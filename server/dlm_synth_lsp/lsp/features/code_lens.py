@@ -1,0 +1,69 @@
+"""Code lenses (`textDocument/codeLens`), computed in one pass with their commands
+already set (no `codeLens/resolve` round trip):
+
+- above each prose section: "Synthesize instructions" (`dlm-synth.synthesize`
+  for that section) and, when synthesized sections point at it, "N synthesized
+  pairs" (`dlm-synth.list`);
+- above each synthesized section: "from <source title>" (`dlm-synth.revealSource`),
+  or, when its source prose no longer exists, "⚠ source missing · remove"
+  (`dlm-synth.revert` for that section; the editor's undo restores it).
+
+A lens sits on the section's first line: the fence, or the first text line of the
+leading prose.
+"""
+
+from __future__ import annotations
+
+from lsprotocol import types as lsp
+
+from ...document import Document
+from ...document.model import SectionType
+from ...document.text import PositionEncoding
+from ..convert import line_range
+from . import commands as ids
+from .index import index, memoised, summary
+
+
+def code_lenses(doc: Document, uri: str, enc: PositionEncoding) -> list[lsp.CodeLens]:
+    return memoised(doc, f"lenses:{enc}:{uri}", lambda: _code_lenses(doc, uri, enc))
+
+
+def _code_lenses(doc: Document, uri: str, enc: PositionEncoding) -> list[lsp.CodeLens]:
+    idx = index(doc)
+    lenses: list[lsp.CodeLens] = []
+    for section in doc.sections:
+        first = section.start_line - 1
+        if section.type is SectionType.PROSE:
+            if not section.content.strip():
+                continue
+            at = line_range(doc, first, first, enc)
+            lenses.append(
+                lsp.CodeLens(
+                    range=at,
+                    command=ids.command(
+                        "Synthesize instructions",
+                        ids.SYNTHESIZE,
+                        {"uri": uri, "sectionId": section.section_id},
+                    ),
+                )
+            )
+            _, pairs = idx.synthesized.get(section.section_id, (0, 0))
+            if pairs:
+                title = f"{pairs} synthesized pair{'' if pairs == 1 else 's'}"
+                lenses.append(lsp.CodeLens(range=at, command=ids.command(title, ids.LIST, {"uri": uri})))
+        elif section.auto_synth and section.type is SectionType.INSTRUCTION:
+            source = idx.source_of(section)
+            if source is not None:
+                command = ids.command(
+                    f"from “{summary(source).title}”",
+                    ids.REVEAL_SOURCE,
+                    {"uri": uri, "sectionId": source.section_id},
+                )
+            else:
+                command = ids.command(
+                    "⚠ source missing · remove",
+                    ids.REVERT,
+                    {"uri": uri, "sectionId": section.section_id},
+                )
+            lenses.append(lsp.CodeLens(range=line_range(doc, first, first, enc), command=command))
+    return lenses

@@ -1,0 +1,278 @@
+"""What the editor features need to know about sections, computed once.
+
+Outline, hover, code lens and code actions all ask the same questions: what is this
+section called, which lines hold its pairs, which prose ids exist, how many
+synthesized pairs point at each source. Answering them must stay cheap on a 1 MB
+document, so:
+
+- a section's *summary* (title, item rows, code blocks) depends only on its type and
+  content, which is exactly what its `section_id` hashes (media: path, plus the alt
+  text in the key); summaries are cached by id
+  in a bounded LRU. An edit re-summarises only the sections it changed, and entries
+  stay small (clipped titles and row numbers, never content).
+- the document-wide *index* (prose by id, synthesized pairs per source, section
+  starts) is one pass over `doc.sections`, memoised per Document object. Document is
+  unhashable (its frontmatter holds a dict), so the memo is keyed by `id()` and
+  checked through a weak reference.
+
+Rows here are 0-based offsets into the content as split on "\\n", which is how the
+tokenizer joined the document lines, so `content_row + offset` is a document line.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar, cast
+
+from ...document import Document
+from ...document.fences import CODE_FENCE_PREFIX
+from ...document.grammar import Item, parse_instruction, parse_preference
+from ...document.model import Section, SectionType
+
+TITLE_LIMIT = 60
+#: a heading further down than this is not looked for (bounds the cost of a huge section)
+HEADING_SCAN_LINES = 500
+_SUMMARY_CACHE_SIZE = 65536
+_INDEX_MEMO_SIZE = 8
+
+_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+|$)")
+_ATX_CLOSE = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")
+_SETEXT = re.compile(r"^ {0,3}(?:=+|-+)[ \t]*$")
+# line breaks str.splitlines() honours beyond "\n" (the grammar splits that way)
+_ODD_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def clip(text: str, limit: int = TITLE_LIMIT) -> str:
+    """The first non-blank line of `text`, stripped and cut to `limit` characters."""
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return first if len(first) <= limit else first[: limit - 1] + "…"
+
+
+@dataclass(frozen=True, slots=True)
+class ItemSummary:
+    """One Q/A pair or preference triple: its clipped first field and rows."""
+
+    name: str
+    row: int  # the `### Q` / `### Prompt` header
+    text_row: int  # the first line of the question / prompt text
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    title: str  # never empty
+    title_row: int  # the heading / first question line
+    items: tuple[ItemSummary, ...] = ()
+    code_blocks: tuple[tuple[int, int], ...] = ()  # ``` opener and closer rows (prose)
+
+
+_summaries: OrderedDict[tuple[str, str | None], Summary] = OrderedDict()
+
+
+def summary(section: Section) -> Summary:
+    """The section's summary, from the cache when its id was seen before. A media
+    section's id covers only its path, so its alt text (its title) is in the key too."""
+    key = (section.section_id, section.media_alt)
+    found = _summaries.get(key)
+    if found is not None:
+        _summaries.move_to_end(key)
+        return found
+    made = _summarise(section)
+    _summaries[key] = made
+    if len(_summaries) > _SUMMARY_CACHE_SIZE:
+        _summaries.popitem(last=False)
+    return made
+
+
+def _summarise(section: Section) -> Summary:
+    kind = section.type
+    if kind is SectionType.PROSE:
+        return _prose_summary(section.content)
+    if kind is SectionType.INSTRUCTION:
+        return _items_summary(section.content, parse_instruction(section.content)[0], "(no Q/A pairs)")
+    if kind is SectionType.PREFERENCE:
+        return _items_summary(section.content, parse_preference(section.content)[0], "(no prompts)")
+    # media: named by what the author wrote about the file
+    label = section.media_alt or section.media_path or kind.value
+    return Summary(clip(label) or kind.value, 0)
+
+
+def _prose_summary(content: str) -> Summary:
+    """First markdown heading (ATX or setext, outside code blocks), else the first
+    non-blank line; plus the code blocks, for folding. The tokenizer's code rule
+    (a line starting with ```) is used so our idea of "in code" matches the model's."""
+    lines = content.split("\n")
+    title: str | None = None
+    title_row = 0
+    first_text: tuple[int, str] | None = None
+    blocks: list[tuple[int, int]] = []
+    opener: int | None = None
+    previous_text = False  # the line before was a non-blank paragraph line
+    for row, line in enumerate(lines):
+        if line.startswith(CODE_FENCE_PREFIX):
+            if opener is None:
+                opener = row
+            else:
+                blocks.append((opener, row))
+                opener = None
+            previous_text = False
+            continue
+        if opener is not None:
+            continue
+        if title is None and row < HEADING_SCAN_LINES:
+            atx = _ATX.match(line)
+            if atx is not None:
+                text = _ATX_CLOSE.sub("", line[atx.end() :]).strip()
+                if text:
+                    title, title_row = text, row
+            elif previous_text and _SETEXT.match(line) and first_text is not None:
+                title, title_row = lines[row - 1].strip(), row - 1
+            if first_text is None and line.strip():
+                first_text = (row, line.strip())
+        previous_text = bool(line.strip()) and _ATX.match(line) is None
+    if title is None and first_text is not None:
+        title_row, title = first_text
+    return Summary(clip(title or "") or "(prose)", title_row, code_blocks=tuple(blocks))
+
+
+def _items_summary(content: str, items: list[Item], empty: str) -> Summary:
+    if not items:
+        first = next((row for row, line in enumerate(content.split("\n")) if line.strip()), 0)
+        return Summary(empty, first)
+    rows = _rows(content, [line for item in items for line in (item.line, item.line + 1)])
+    summaries = tuple(
+        ItemSummary(clip(item.fields[0]) or "(empty)", rows[2 * n], rows[2 * n + 1])
+        for n, item in enumerate(items)
+    )
+    return Summary(summaries[0].name, summaries[0].text_row, summaries)
+
+
+def _rows(content: str, numbers: list[int]) -> list[int]:
+    """Map 1-based `str.splitlines()` line numbers to 0-based "\\n" rows. They are the
+    same unless the content holds other line breaks (rare: \\r, \\x0c, U+2028, ...)."""
+    if not _ODD_BREAKS.search(content):
+        return [n - 1 for n in numbers]
+    starts: list[int] = []
+    offset = 0
+    for piece in content.splitlines(keepends=True):
+        starts.append(offset)
+        offset += len(piece)
+    starts.append(offset)
+    return [content.count("\n", 0, starts[min(n - 1, len(starts) - 1)]) for n in numbers]
+
+
+# -- the document-wide index -------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DocIndex:
+    #: the first non-empty prose section with each id (ids repeat for equal content)
+    prose: dict[str, Section]
+    #: source id → (synthesized sections, their Q/A pairs) pointing at it
+    synthesized: dict[str, tuple[int, int]]
+    #: doc.sections' start lines, for bisecting
+    starts: list[int]
+    has_synth: bool
+    has_prose: bool
+    #: finished feature answers for this Document (see `memoised`)
+    results: dict[str, object] = field(default_factory=dict)
+
+    def source_of(self, section: Section) -> Section | None:
+        """The prose section a synthesized section came from, if it still exists."""
+        if section.source_section_id is None:
+            return None
+        return self.prose.get(section.source_section_id)
+
+    def prose_above(self, doc: Document, line: int) -> Section | None:
+        """The nearest non-empty prose section starting before 0-based `line`."""
+        at = bisect.bisect_left(self.starts, line + 1) - 1
+        sections = doc.sections
+        while at >= 0:
+            candidate = sections[at]
+            if candidate.type is SectionType.PROSE and candidate.content.strip():
+                return candidate
+            at -= 1
+        return None
+
+
+_memo: OrderedDict[int, tuple[weakref.ref[Document], DocIndex]] = OrderedDict()
+
+
+def index(doc: Document) -> DocIndex:
+    """The document's index, computed once per Document object."""
+    key = id(doc)
+    held = _memo.get(key)
+    if held is not None and held[0]() is doc:
+        _memo.move_to_end(key)
+        return held[1]
+    made = _build_index(doc)
+    _memo[key] = (weakref.ref(doc), made)
+    while len(_memo) > _INDEX_MEMO_SIZE:
+        _memo.popitem(last=False)
+    return made
+
+
+T = TypeVar("T")
+
+
+def memoised(doc: Document, key: str, compute: Callable[[], list[T]]) -> list[T]:
+    """A whole-document answer (outline, folds, lenses), computed once per Document
+    and `key` (which must name the encoding when the answer depends on it). Editors
+    ask again on focus, scroll and save without any edit in between; a copy is
+    returned so a caller cannot change the memo."""
+    results = index(doc).results
+    found = results.get(key)
+    if found is None:
+        found = results[key] = compute()
+    return list(cast("list[T]", found))
+
+
+def _build_index(doc: Document) -> DocIndex:
+    prose: dict[str, Section] = {}
+    synthesized: dict[str, tuple[int, int]] = {}
+    has_synth = False
+    for section in doc.sections:
+        if section.type is SectionType.PROSE:
+            if section.section_id not in prose and section.content.strip():
+                prose[section.section_id] = section
+        elif section.auto_synth and section.type is SectionType.INSTRUCTION:
+            has_synth = True
+            source = section.source_section_id or ""
+            count, pairs = synthesized.get(source, (0, 0))
+            synthesized[source] = (count + 1, pairs + len(summary(section).items))
+    return DocIndex(
+        prose,
+        synthesized,
+        [s.start_line - 1 for s in doc.sections],
+        has_synth,
+        bool(prose),
+    )
+
+
+def last_content_line(doc: Document, section: Section) -> int:
+    """0-based last line of the section that is not blank (trailing blank lines
+    belong to a section but are not worth folding or selecting)."""
+    first = section.start_line - 1
+    last = min(section.end_line, len(doc.lines)) - 1
+    while last > first and not doc.lines[last].strip():
+        last -= 1
+    return max(last, first)
+
+
+def content_row(section: Section) -> int:
+    """0-based document line of the section's first content line."""
+    return section.content_start_line - 1
+
+
+_SOURCE_ATTR = re.compile(r'\bsource_section_id="([^"\n]*)"')
+
+
+def marker_source(line: str) -> str | None:
+    """The `source_section_id` written on a synth marker line (even one the marker
+    grammar rejects for another attribute, so navigation still works)."""
+    match = _SOURCE_ATTR.search(line)
+    return match.group(1) if match else None

@@ -1,0 +1,125 @@
+"""The outline (`textDocument/documentSymbol`).
+
+One symbol per section, in document order, plus the frontmatter. Kinds are chosen
+so each section type keeps one recognisable icon in every editor:
+
+| what | kind | name | detail |
+|---|---|---|---|
+| frontmatter | Module | `frontmatter` | `base_model` |
+| prose | String (as VS Code's markdown outline) | first heading, else first line | `prose` |
+| instruction | Interface | first question | `instruction · #adapter · N pairs` |
+| synthesized instruction | Event | `✦ ` + first question | `auto-synth · <teacher> · <strategy> · ...` |
+| Q/A pair (child, when >1) | Field | the question | `Q/A` |
+| preference | Enum | first prompt | `preference · #adapter · N triples` |
+| preference triple (child, when >1) | EnumMember | the prompt | `prompt` |
+| image / audio | File | alt text, else path | `image · <path>` |
+
+The `✦` prefix marks generated content in outlines that hide `detail` (Neovim's
+default list, breadcrumbs). `range` is the whole section (fence to its last owned
+line); `selectionRange` is the heading / question line, so "go to symbol" lands
+on the text that names it.
+"""
+
+from __future__ import annotations
+
+from lsprotocol import types as lsp
+
+from ...document import Document
+from ...document.model import MEDIA_TYPES, Section, SectionType
+from ...document.text import PositionEncoding
+from ..convert import line_range
+from .index import Summary, content_row, last_content_line, memoised, summary
+
+SYNTH_PREFIX = "✦ "
+
+_KIND = {
+    SectionType.PROSE: lsp.SymbolKind.String,
+    SectionType.INSTRUCTION: lsp.SymbolKind.Interface,
+    SectionType.PREFERENCE: lsp.SymbolKind.Enum,
+    SectionType.IMAGE: lsp.SymbolKind.File,
+    SectionType.AUDIO: lsp.SymbolKind.File,
+}
+_CHILD_KIND = {
+    SectionType.INSTRUCTION: (lsp.SymbolKind.Field, "Q/A"),
+    SectionType.PREFERENCE: (lsp.SymbolKind.EnumMember, "prompt"),
+}
+_ITEM_NOUN = {SectionType.INSTRUCTION: "pair", SectionType.PREFERENCE: "triple"}
+
+
+def document_symbols(doc: Document, enc: PositionEncoding) -> list[lsp.DocumentSymbol]:
+    return memoised(doc, f"symbols:{enc}", lambda: _document_symbols(doc, enc))
+
+
+def _document_symbols(doc: Document, enc: PositionEncoding) -> list[lsp.DocumentSymbol]:
+    symbols: list[lsp.DocumentSymbol] = []
+    closer = doc.frontmatter.closer
+    if closer is not None:
+        data = doc.frontmatter.data or {}
+        base = data.get("base_model")
+        symbols.append(
+            lsp.DocumentSymbol(
+                name="frontmatter",
+                detail=str(base) if base is not None else None,
+                kind=lsp.SymbolKind.Module,
+                range=line_range(doc, 0, closer, enc),
+                selection_range=line_range(doc, 0, 0, enc),
+            )
+        )
+    symbols.extend(_section_symbol(doc, section, enc) for section in doc.sections)
+    return symbols
+
+
+def section_detail(section: Section, info: Summary) -> str:
+    """Type, adapter, item count and provenance, as shown next to the name (hover and
+    code lens say the same things at more length)."""
+    parts: list[str] = []
+    if section.auto_synth:
+        parts += ["auto-synth", section.synth_teacher or "?", section.synth_strategy or "?"]
+    else:
+        parts.append(section.type.value)
+    if section.adapter:
+        parts.append(f"#{section.adapter}")
+    noun = _ITEM_NOUN.get(section.type)
+    if noun is not None:
+        count = len(info.items)
+        parts.append(f"{count} {noun}{'' if count == 1 else 's'}")
+    if section.media_path and section.media_alt:
+        parts.append(section.media_path)
+    return " · ".join(parts)
+
+
+def _section_symbol(doc: Document, section: Section, enc: PositionEncoding) -> lsp.DocumentSymbol:
+    info = summary(section)
+    first = section.start_line - 1
+    last = max(first, section.end_line - 1)
+    top = content_row(section)
+    name = info.title
+    kind = _KIND[section.type]
+    if section.auto_synth:
+        name, kind = SYNTH_PREFIX + name, lsp.SymbolKind.Event
+    children: list[lsp.DocumentSymbol] | None = None
+    if len(info.items) > 1:
+        child_kind, child_detail = _CHILD_KIND[section.type]
+        stops = [top + item.row - 1 for item in info.items[1:]] + [last_content_line(doc, section)]
+        children = []
+        for item, stop in zip(info.items, stops, strict=True):
+            start = top + item.row
+            children.append(
+                lsp.DocumentSymbol(
+                    name=item.name,
+                    detail=child_detail,
+                    kind=child_kind,
+                    range=line_range(doc, start, max(start, stop), enc),
+                    selection_range=line_range(doc, top + item.text_row, top + item.text_row, enc),
+                )
+            )
+    # a media section is named by its fence's attributes; others by a content line
+    title = first if section.type in MEDIA_TYPES else min(top + info.title_row, last)
+    return lsp.DocumentSymbol(
+        name=name,
+        detail=section_detail(section, info),
+        kind=kind,
+        range=line_range(doc, first, last, enc),
+        selection_range=line_range(doc, title, title, enc),
+        children=children,
+    )

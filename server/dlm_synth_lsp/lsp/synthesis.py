@@ -1,0 +1,392 @@
+"""The synthesize commands: run the pipeline as a job, then land the result.
+
+Landing follows invariant 4 of docs/architecture.md: the job snapshots the source
+when it starts; when it ends it reads the *current* version, finds each source again
+(by id, or by whitespace-insensitive text after a re-flow), plans minimal edits with
+the core and sends a versioned `workspace/applyEdit`. A rejected edit, or one the
+client claims to have applied but did not (Neovim answers `applied: true` for edits
+it drops), is recomputed and retried a bounded number of times. Whatever cannot be
+placed is staged in the dlm store and the user is told; nothing is dropped and the
+user's text is never overwritten (every edit is a pure insertion computed on the
+version it is sent for).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types as lsp
+from pygls.uris import to_fs_path
+
+from ..document import Document
+from ..document.edits import TextEdit
+from ..synth.context import build_judge, for_document, identity
+from ..synth.errors import JudgeUnavailableError, SynthError, TeacherUnavailableError
+from ..synth.outcome import plan_placement, source_contents, to_staged
+from ..synth.pending import StagedPair, merge_plan
+from ..synth.pipeline import Source, SynthOptions, SynthResult, existing_pairs, run_synth
+from ..synth.render import report_json, result_json
+from ..synth.store import pending_path
+from ..synth.teachers.factory import build_teacher
+from .config import Settings
+from .convert import to_text_edits
+from .jobs import Job, JobProgress
+
+if TYPE_CHECKING:
+    from .server import DlmLanguageServer
+
+log = logging.getLogger(__name__)
+
+APPLY_ATTEMPTS = 3
+#: how long to wait for the client's didChange after it reports an applied edit
+APPLY_CONFIRM_S = 3.0
+ANNOTATION_ID = "dlm-synth"
+
+
+@dataclass(slots=True)
+class Landing:
+    applied: list[StagedPair] = field(default_factory=list)
+    staged: list[StagedPair] = field(default_factory=list)
+    present: list[StagedPair] = field(default_factory=list)
+    lost: list[StagedPair] = field(default_factory=list)  # could not even be staged: returned to the client
+    note: str = ""
+
+
+def _supports(caps: lsp.ClientCapabilities, *path: str) -> bool:
+    node: Any = caps
+    for name in path:
+        node = getattr(node, name, None)
+        if node is None:
+            return False
+    return bool(node)
+
+
+class Synthesizer:
+    def __init__(self, ls: DlmLanguageServer) -> None:
+        self.ls = ls
+
+    # -- running -------------------------------------------------------------
+
+    async def run(
+        self,
+        uri: str,
+        sources: Sequence[Source],
+        sections: frozenset[str] | None,
+        settings: Settings,
+        overrides: dict[str, Any],
+        title: str,
+    ) -> dict[str, Any]:
+        ls = self.ls
+        busy = ls.jobs.conflict(uri, sections)
+        if busy is not None:
+            message = f"“{busy.title}” is still running for this section; cancel it or wait for it to finish."
+            ls.show(lsp.MessageType.Info, message)
+            return {"status": "failed", "accepted": 0, "rejected": 0, "error": message, "report": None}
+        job = Job(uri, sections, title, request_id=ls.protocol.msg_id)
+        ls.jobs.add(job)
+        try:
+            return await self._run_job(job, sources, settings, overrides)
+        finally:
+            ls.jobs.remove(job)
+
+    async def _run_job(
+        self, job: Job, sources: Sequence[Source], settings: Settings, overrides: dict[str, Any]
+    ) -> dict[str, Any]:
+        ls = self.ls
+        sink = (
+            ls.work_done_progress
+            if _supports(ls.client_capabilities, "window", "work_done_progress")
+            else None
+        )
+        async with JobProgress(sink, job) as progress:
+            options = settings.synth_options(**overrides)
+            for _ in range(3):  # the user may pick an alternative twice
+                try:
+                    result = await self._pipeline(job, sources, settings, options, progress)
+                    break
+                except (TeacherUnavailableError, JudgeUnavailableError) as exc:
+                    alternative = await self._ask_alternative(exc, settings, options)
+                    if alternative is None:
+                        progress.final = "not started"
+                        return self._failed(str(exc))
+                    options = alternative
+                except (SynthError, ValueError) as exc:
+                    progress.final = "failed"
+                    return self._failed(str(exc))
+            else:
+                return self._failed("no usable teacher")
+            progress.message("placing the accepted pairs")
+            landing = await self._land(job, result, settings)
+            progress.final = self._summary(result, landing)
+        return self._answer(result, landing)
+
+    async def _pipeline(
+        self,
+        job: Job,
+        sources: Sequence[Source],
+        settings: Settings,
+        options: SynthOptions,
+        progress: JobProgress,
+    ) -> SynthResult:
+        ls = self.ls
+        snapshot = ls.documents.get(job.uri)
+        if snapshot is None:
+            raise SynthError("the document is not open")
+        path = to_fs_path(job.uri)
+        teacher_options = for_document(settings.teacher_options(), snapshot.doc, Path(path) if path else None)
+        teacher_options = replace(teacher_options, notice=progress.message)
+        teacher = build_teacher(options.teacher, teacher_options)
+        judge = build_judge(options.filter, teacher_options)
+        try:
+            return await run_synth(
+                snapshot.doc,
+                sources,
+                options,
+                teacher,
+                judge=judge,
+                cancel=job.cancel,
+                progress=progress.report,
+            )
+        finally:
+            await teacher.aclose()
+
+    async def _ask_alternative(
+        self, exc: SynthError, settings: Settings, options: SynthOptions
+    ) -> SynthOptions | None:
+        """The cold-start case: the configured teacher or judge cannot run here. Offer
+        what the user has configured instead (and the model-free filters), rather than
+        failing silently."""
+        choices: dict[str, SynthOptions] = {}
+        if isinstance(exc, JudgeUnavailableError):
+            choices["Use the grounded filter"] = replace(options, filter="grounded", threshold=None)
+            choices["Use dedup-only"] = replace(options, filter="dedup-only", threshold=None)
+        else:
+            for teacher in settings.fallback_teachers:
+                if teacher != options.teacher:
+                    choices[f"Use {teacher}"] = replace(options, teacher=teacher)
+        if not choices or not _supports(self.ls.client_capabilities, "window", "show_message"):
+            self.ls.show(lsp.MessageType.Error, f"{exc}")
+            return None
+        try:
+            picked = await self.ls.window_show_message_request_async(
+                lsp.ShowMessageRequestParams(
+                    type=lsp.MessageType.Warning,
+                    message=f"{exc}",
+                    actions=[lsp.MessageActionItem(title=t) for t in [*choices, "Cancel"]],
+                )
+            )
+        except Exception as error:  # the client could not ask
+            log.info("showMessageRequest failed: %s", error)
+            self.ls.show(lsp.MessageType.Error, f"{exc}")
+            return None
+        if picked is None:
+            return None
+        return choices.get(picked.title)
+
+    # -- landing -------------------------------------------------------------
+
+    async def _land(self, job: Job, result: SynthResult, settings: Settings) -> Landing:
+        pairs = to_staged(result.accepted, result.report.teacher, result.report.synth_at)
+        landing = Landing()
+        if not pairs:
+            return landing
+        if result.status == "cancelled" or settings.apply_mode == "stage":
+            # a cancelled job never edits the document; what it accepted is kept
+            landing.note = "cancelled: " if result.status == "cancelled" else ""
+            self._stage(job.uri, pairs, landing)
+            return landing
+        await self.land_pairs(job.uri, pairs, source_contents(result.accepted), settings, landing)
+        return landing
+
+    async def land_pairs(
+        self,
+        uri: str,
+        pairs: list[StagedPair],
+        contents: dict[str, str],
+        settings: Settings,
+        landing: Landing,
+        label: str = "Insert synthesized instructions",
+    ) -> None:
+        """Insert `pairs` into the open document `uri` (or stage them)."""
+        remaining = pairs
+        preview = settings.apply_mode == "preview" and _supports(
+            self.ls.client_capabilities, "workspace", "workspace_edit", "change_annotation_support"
+        )
+        for _ in range(APPLY_ATTEMPTS):
+            snapshot = self.ls.documents.get(uri)
+            if snapshot is None:
+                break
+            placement = plan_placement(snapshot.doc, remaining, contents)
+            landing.present += placement.present
+            unplaced = placement.unplaced
+            if not placement.edits:
+                remaining = unplaced
+                break
+            edit = self.workspace_edit(uri, snapshot.version, snapshot.doc, placement.edits, preview, label)
+            answer = await self.ls.workspace_apply_edit_async(
+                lsp.ApplyWorkspaceEditParams(edit=edit, label=label)
+            )
+            if answer.applied and await self._arrived(uri, placement.placed):
+                landing.applied += placement.placed
+                remaining = unplaced
+                break
+            if preview and not answer.applied:
+                landing.note = "the preview was declined: "
+                remaining = placement.placed + unplaced
+                break
+            log.info("applyEdit for %s not applied (%s); recomputing", uri, answer.failure_reason)
+            remaining = placement.placed + unplaced
+        if remaining:
+            self._stage(uri, remaining, landing)
+
+    async def _arrived(self, uri: str, placed: list[StagedPair]) -> bool:
+        """True once the document the client sent back holds every placed pair."""
+        wanted = {(p.question, p.answer) for p in placed}
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + APPLY_CONFIRM_S
+        while True:
+            snapshot = self.ls.documents.get(uri)
+            if snapshot is not None and wanted <= {pair for pair, _ in existing_pairs(snapshot.doc)}:
+                return True
+            if loop.time() >= deadline:
+                return False
+            await self.ls.document_changed(uri, deadline - loop.time())
+
+    def workspace_edit(
+        self,
+        uri: str,
+        version: int | None,
+        doc: Document,
+        edits: Sequence[TextEdit],
+        preview: bool,
+        label: str,
+    ) -> lsp.WorkspaceEdit:
+        text_edits: list[lsp.TextEdit | lsp.AnnotatedTextEdit] = list(
+            to_text_edits(doc, edits, self.ls.encoding)
+        )
+        annotations = None
+        if preview:
+            text_edits = [
+                lsp.AnnotatedTextEdit(range=e.range, new_text=e.new_text, annotation_id=ANNOTATION_ID)
+                for e in text_edits
+            ]
+            annotations = {ANNOTATION_ID: lsp.ChangeAnnotation(label=label, needs_confirmation=True)}
+        if _supports(self.ls.client_capabilities, "workspace", "workspace_edit", "document_changes"):
+            return lsp.WorkspaceEdit(
+                document_changes=[
+                    lsp.TextDocumentEdit(
+                        text_document=lsp.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version),
+                        edits=text_edits,
+                    )
+                ],
+                change_annotations=annotations,
+            )
+        plain = [lsp.TextEdit(range=e.range, new_text=e.new_text) for e in text_edits]
+        return lsp.WorkspaceEdit(changes={uri: plain})
+
+    def _stage(self, uri: str, pairs: list[StagedPair], landing: Landing) -> None:
+        snapshot = self.ls.documents.get(uri)
+        path = to_fs_path(uri)
+        dlm_id = identity(snapshot.doc).dlm_id if snapshot is not None else None
+        if dlm_id is None or path is None:
+            landing.lost += pairs
+            return
+        try:
+            merge_plan(pending_path(dlm_id, self.ls.settings.dlm_home), Path(path), pairs)
+        except (OSError, ValueError) as exc:
+            log.warning("could not stage: %s", exc)
+            landing.lost += pairs
+            return
+        landing.staged += pairs
+
+    # -- answers -------------------------------------------------------------
+
+    @staticmethod
+    def _failed(message: str) -> dict[str, Any]:
+        return {"status": "failed", "accepted": 0, "rejected": 0, "error": message, "report": None}
+
+    def _summary(self, result: SynthResult, landing: Landing) -> str:
+        parts = [f"{len(result.accepted)} accepted, {len(result.report.rejected)} rejected"]
+        if landing.applied:
+            parts.append(f"{len(landing.applied)} inserted")
+        if landing.staged:
+            parts.append(f"{len(landing.staged)} staged")
+        return ", ".join(parts)
+
+    def _answer(self, result: SynthResult, landing: Landing) -> dict[str, Any]:
+        if result.status == "cancelled":
+            status = "cancelled"
+        elif result.status == "failed" and not result.accepted:
+            status = "failed"
+        elif landing.applied:
+            status = "applied"
+        elif landing.staged or landing.lost:
+            status = "staged"
+        else:
+            status = "nothing-accepted"
+        details = result_json(result)
+        answer: dict[str, Any] = {
+            "status": status,
+            "accepted": len(result.accepted),
+            "rejected": len(result.report.rejected),
+            "applied": len(landing.applied),
+            "staged": len(landing.staged),
+            "alreadyPresent": len(landing.present),
+            "report": report_json(result),
+            "acceptedPairs": details["accepted"],
+            "rejectedPairs": details["rejected"],
+            "error": result.error,
+        }
+        if landing.lost:
+            answer["unstagedPairs"] = [_pair_json(p) for p in landing.lost]
+        self._tell(status, result, landing)
+        return answer
+
+    def _tell(self, status: str, result: SynthResult, landing: Landing) -> None:
+        ls = self.ls
+        failures = [r for r in result.report.rejected if r.reason == "teacher_failed"]
+        if status == "failed":
+            ls.show(
+                lsp.MessageType.Error,
+                "Synthesis failed: "
+                + "; ".join(filter(None, [result.error, failures[0].detail if failures else None])),
+            )
+        elif failures:
+            ls.show(
+                lsp.MessageType.Warning,
+                f"{len(failures)} teacher call(s) failed ({failures[0].detail}); "
+                "the other sections' pairs were kept.",
+            )
+        if landing.staged:
+            ls.show(
+                lsp.MessageType.Warning if status != "cancelled" else lsp.MessageType.Info,
+                f"{landing.note}{len(landing.staged)} synthesized pair(s) staged in the dlm store "
+                "(their source section changed or the edit was not applied). "
+                "Run “DLM: Apply staged instructions” to insert them.",
+            )
+        if landing.lost:
+            ls.show(
+                lsp.MessageType.Warning,
+                f"{len(landing.lost)} synthesized pair(s) could not be inserted or staged (no dlm_id, or the "
+                "document is not a file); they are in the command's result.",
+            )
+        if status == "nothing-accepted":
+            ls.show(
+                lsp.MessageType.Info, "No synthesized pair was accepted; see the command result for reasons."
+            )
+
+
+def _pair_json(pair: StagedPair) -> dict[str, str]:
+    return {
+        "question": pair.question,
+        "answer": pair.answer,
+        "sourceSectionId": pair.source_section_id,
+        "strategy": pair.strategy,
+        "teacher": pair.teacher,
+        "synthAt": pair.synth_at,
+    }
