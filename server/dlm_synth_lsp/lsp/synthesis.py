@@ -30,7 +30,7 @@ from ..synth.errors import JudgeUnavailableError, SynthError, TeacherUnavailable
 from ..synth.outcome import plan_placement, source_contents, to_staged
 from ..synth.pending import StagedPair, merge_plan
 from ..synth.pipeline import Source, SynthOptions, SynthResult, existing_pairs, run_synth
-from ..synth.render import report_json, result_json
+from ..synth.render import report_json, result_json, staged_pair_json
 from ..synth.store import pending_path
 from ..synth.teachers.factory import build_teacher
 from .config import Settings
@@ -343,7 +343,7 @@ class Synthesizer:
             "error": result.error,
         }
         if landing.lost:
-            answer["unstagedPairs"] = [_pair_json(p) for p in landing.lost]
+            answer["unstagedPairs"] = [staged_pair_json(p) for p in landing.lost]
         self._tell(status, result, landing)
         return answer
 
@@ -379,14 +379,3 @@ class Synthesizer:
             ls.show(
                 lsp.MessageType.Info, "No synthesized pair was accepted; see the command result for reasons."
             )
-
-
-def _pair_json(pair: StagedPair) -> dict[str, str]:
-    return {
-        "question": pair.question,
-        "answer": pair.answer,
-        "sourceSectionId": pair.source_section_id,
-        "strategy": pair.strategy,
-        "teacher": pair.teacher,
-        "synthAt": pair.synth_at,
-    }

@@ -130,6 +130,18 @@ def applied_entry(section: Section, doc: Document) -> dict[str, Any]:
     }
 
 
+def staged_pair_json(pair: StagedPair) -> dict[str, str]:
+    """A staged pair in full (for results that hand pairs back to the client)."""
+    return {
+        "question": pair.question,
+        "answer": pair.answer,
+        "sourceSectionId": pair.source_section_id,
+        "strategy": pair.strategy,
+        "teacher": pair.teacher,
+        "synthAt": pair.synth_at,
+    }
+
+
 def staged_entry(pair: StagedPair) -> dict[str, Any]:
     return {
         "sectionId": None,

@@ -16,9 +16,9 @@ import anthropic
 
 from ..cancel import CancelToken
 from ..errors import TeacherInvocationError, TeacherUnavailableError
-from .base import Completion, Prompt, SamplingParams, Usage
+from .base import Completion, Prompt, SamplingParams
 from .factory import TeacherOptions
-from .remote import DEFAULT_POLICY, RetryPolicy, SdkErrors, call_with_retries, join_text_parts, token_count
+from .remote import DEFAULT_POLICY, RetryPolicy, SdkErrors, call_usage, call_with_retries, join_text_parts
 
 ANTHROPIC_ERRORS = SdkErrors(
     status=anthropic.APIStatusError,
@@ -102,15 +102,8 @@ class AnthropicTeacher:
             policy=self._policy,
         )
         response = result.value
-        usage = getattr(response, "usage", None)
         return Completion(
-            _message_text(response),
-            Usage(
-                input_tokens=token_count(usage, "input_tokens"),
-                output_tokens=token_count(usage, "output_tokens"),
-                requests=1,
-                retries=result.retries,
-            ),
+            _message_text(response), call_usage(response, "input_tokens", "output_tokens", result.retries)
         )
 
     async def aclose(self) -> None:

@@ -22,15 +22,15 @@ import openai
 
 from ..cancel import CancelToken
 from ..errors import TeacherUnavailableError
-from .base import Completion, Prompt, SamplingParams, Usage
+from .base import Completion, Prompt, SamplingParams
 from .factory import TeacherOptions
 from .remote import (
     DEFAULT_POLICY,
     RetryPolicy,
     SdkErrors,
+    call_usage,
     call_with_retries,
     chat_completion_text,
-    token_count,
 )
 from .spec import server_base_url
 
@@ -125,16 +125,7 @@ class _ChatTeacher:
         )
         response = result.value
         text = chat_completion_text(response, self._kind)
-        usage = getattr(response, "usage", None)
-        return Completion(
-            text,
-            Usage(
-                input_tokens=token_count(usage, "prompt_tokens"),
-                output_tokens=token_count(usage, "completion_tokens"),
-                requests=1,
-                retries=result.retries,
-            ),
-        )
+        return Completion(text, call_usage(response, "prompt_tokens", "completion_tokens", result.retries))
 
     async def aclose(self) -> None:
         client, self._client = self._client, None

@@ -31,6 +31,7 @@ from typing import Any, Generic, Protocol, TypeVar, cast
 
 from ..cancel import CancelToken
 from ..errors import TeacherInvocationError, TeacherUnavailableError
+from .base import Usage
 from .factory import TeacherOptions
 
 T = TypeVar("T")
@@ -339,6 +340,18 @@ def chat_completion_text(response: object, kind: str) -> str:
     if not text:
         raise TeacherInvocationError(f"{kind} teacher response missing non-empty message content")
     return text
+
+
+def call_usage(response: object, input_key: str, output_key: str, retries: int) -> Usage:
+    """One request's usage from an SDK response (the two SDKs name the counts
+    differently)."""
+    usage = getattr(response, "usage", None)
+    return Usage(
+        input_tokens=token_count(usage, input_key),
+        output_tokens=token_count(usage, output_key),
+        requests=1,
+        retries=retries,
+    )
 
 
 def token_count(usage: object, key: str) -> int:
