@@ -334,9 +334,9 @@ async def synthesize(ls: DlmLanguageServer, *args: Any) -> dict[str, Any]:
         raise CommandError(str(exc)) from exc
     if not sources:
         raise CommandError("that prose section is empty")
-    title = "Synthesizing instructions" + (f" for “{sources[0].title}”" if sources[0].title else "")
+    # the progress messages name the section; the title stays short
     return await ls.synthesizer.run(
-        snapshot.uri, sources, frozenset({section_id}), ls.settings, overrides, title
+        snapshot.uri, sources, frozenset({section_id}), ls.settings, overrides, "Synthesizing instructions"
     )
 
 

@@ -120,7 +120,8 @@ class Synthesizer:
                     return self._failed(str(exc))
             else:
                 return self._failed("no usable teacher")
-            progress.message("placing the accepted pairs")
+            if result.status != "cancelled":
+                progress.message("placing the accepted pairs")
             landing = await self._land(job, result, settings)
             progress.final = self._summary(result, landing)
         return self._answer(result, landing)
@@ -311,7 +312,8 @@ class Synthesizer:
         return {"status": "failed", "accepted": 0, "rejected": 0, "error": message, "report": None}
 
     def _summary(self, result: SynthResult, landing: Landing) -> str:
-        parts = [f"{len(result.accepted)} accepted, {len(result.report.rejected)} rejected"]
+        parts = ["cancelled"] if result.status == "cancelled" else []
+        parts.append(f"{len(result.accepted)} accepted, {len(result.report.rejected)} rejected")
         if landing.applied:
             parts.append(f"{len(landing.applied)} inserted")
         if landing.staged:
@@ -367,7 +369,7 @@ class Synthesizer:
                 lsp.MessageType.Warning if status != "cancelled" else lsp.MessageType.Info,
                 f"{landing.note}{len(landing.staged)} synthesized pair(s) staged in the dlm store "
                 "(their source section changed or the edit was not applied). "
-                "Run “DLM: Apply staged instructions” to insert them.",
+                "Run the “Apply staged instructions” command (dlm-synth.applyStaged) to insert them.",
             )
         if landing.lost:
             ls.show(

