@@ -9,6 +9,7 @@ or keys.
 from __future__ import annotations
 
 import argparse
+import gc
 import ipaddress
 import logging
 import sys
@@ -77,6 +78,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler = logging.FileHandler(args.log_file, encoding="utf-8")
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(handler)
+    # Everything imported so far lives as long as the process; moving it out of the
+    # collector's reach keeps full collections (which stall the event loop) short.
+    gc.freeze()
     if args.tcp:
         server.start_tcp(args.host, args.port)
     else:

@@ -42,6 +42,7 @@ from .workspace import Documents, Snapshot
 log = logging.getLogger("dlm_synth_lsp")
 
 DIAGNOSTICS_DELAY_S = 0.15
+SERIALISED_MEMO_SIZE = 50_000
 
 
 class DlmProtocol(LanguageServerProtocol):
@@ -68,6 +69,7 @@ class DlmLanguageServer(LanguageServer):
         self.synthesizer = Synthesizer(self)
         self._diagnostics: dict[str, asyncio.TimerHandle] = {}
         self._waiters: dict[str, list[asyncio.Future[None]]] = {}
+        self._serialised: dict[int, tuple[Any, Any]] = {}
 
     # -- helpers -------------------------------------------------------------
 
@@ -89,6 +91,20 @@ class DlmLanguageServer(LanguageServer):
         self.settings = settings
         for problem in problems:
             self.show(lsp.MessageType.Warning, f"dlm-synth settings: {problem}")
+
+    def serialised(self, value: Any) -> Any:
+        """`value` as JSON data, remembered per object: the outline of a large
+        document is mostly the same symbol objects between versions (see
+        features/symbols.py), and converting them again costs ~20 ms per request."""
+        key = id(value)
+        held = self._serialised.get(key)
+        if held is not None and held[0] is value:
+            return held[1]
+        data = self.protocol._converter.unstructure(value)
+        self._serialised[key] = (value, data)
+        if len(self._serialised) > SERIALISED_MEMO_SIZE:
+            self._serialised.pop(next(iter(self._serialised)))
+        return data
 
     # -- document changes ----------------------------------------------------
 
@@ -201,9 +217,11 @@ def did_close(ls: DlmLanguageServer, params: lsp.DidCloseTextDocumentParams) -> 
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
-def document_symbol(ls: DlmLanguageServer, params: lsp.DocumentSymbolParams) -> list[lsp.DocumentSymbol]:
+def document_symbol(ls: DlmLanguageServer, params: lsp.DocumentSymbolParams) -> list[Any]:
     snapshot = ls.documents.get(params.text_document.uri)
-    return [] if snapshot is None else features.document_symbols(snapshot.doc, ls.encoding)
+    if snapshot is None:
+        return []
+    return [ls.serialised(symbol) for symbol in features.document_symbols(snapshot.doc, ls.encoding)]
 
 
 @server.feature(lsp.TEXT_DOCUMENT_FOLDING_RANGE)

@@ -14,7 +14,9 @@ version it is sent for).
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -69,6 +71,7 @@ def _supports(caps: lsp.ClientCapabilities, *path: str) -> bool:
 class Synthesizer:
     def __init__(self, ls: DlmLanguageServer) -> None:
         self.ls = ls
+        self._frozen = False
 
     # -- running -------------------------------------------------------------
 
@@ -93,6 +96,16 @@ class Synthesizer:
             return await self._run_job(job, sources, settings, overrides)
         finally:
             ls.jobs.remove(job)
+            self._freeze_model_stack()
+
+    def _freeze_model_stack(self) -> None:
+        """A local model brings millions of long-lived objects (torch, transformers);
+        each full garbage collection would walk them all (~0.5 s on this class of
+        machine) and stall every request. Once loaded they stay for the session, so
+        they are moved out of the collector's reach, once."""
+        if not self._frozen and "torch" in sys.modules:
+            self._frozen = True
+            gc.freeze()
 
     async def _run_job(
         self, job: Job, sources: Sequence[Source], settings: Settings, overrides: dict[str, Any]

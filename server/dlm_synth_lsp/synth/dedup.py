@@ -149,6 +149,37 @@ class _Pool:
         return best
 
 
+class DedupIndex:
+    """`find_duplicates` one candidate at a time, for a run that filters replies as
+    they arrive: the existing pairs are normalised and indexed once, and each checked
+    candidate that survives joins the index. Candidate indices count checks."""
+
+    def __init__(
+        self, existing: Sequence[tuple[str, str]] = (), *, threshold: float = DEFAULT_THRESHOLD
+    ) -> None:
+        if not 0.0 < threshold <= 1.0:
+            raise ValueError(f"threshold must be in (0, 1], got {threshold}")
+        self._old = _Pool(threshold)
+        for index, (question, answer) in enumerate(existing):
+            self._old.add(index, *_key(question, answer))
+        self._survivors = _Pool(threshold)
+        self._checked = 0
+
+    def check(self, question: str, answer: str) -> DuplicateOf | None:
+        """What the pair duplicates, or None (and it is remembered as a survivor)."""
+        index = self._checked
+        self._checked += 1
+        q, key = _key(question, answer)
+        hit = self._old.match(q, key)
+        if hit is not None:
+            return DuplicateOf("existing", *hit)
+        hit = self._survivors.match(q, key)
+        if hit is not None:
+            return DuplicateOf("candidate", *hit)
+        self._survivors.add(index, q, key)
+        return None
+
+
 def find_duplicates(
     candidates: Sequence[tuple[str, str]],
     existing: Sequence[tuple[str, str]] = (),
@@ -161,23 +192,5 @@ def find_duplicates(
     spec 8.2, so re-running synth re-adds pairs). `threshold` is the minimum key
     similarity in (0, 1]; 1.0 means only exact (normalised) duplicates.
     """
-    if not 0.0 < threshold <= 1.0:
-        raise ValueError(f"threshold must be in (0, 1], got {threshold}")
-    old = _Pool(threshold)
-    for index, (question, answer) in enumerate(existing):
-        old.add(index, *_key(question, answer))
-    survivors = _Pool(threshold)
-    result: list[DuplicateOf | None] = []
-    for index, (question, answer) in enumerate(candidates):
-        q, key = _key(question, answer)
-        hit = old.match(q, key)
-        if hit is not None:
-            result.append(DuplicateOf("existing", *hit))
-            continue
-        hit = survivors.match(q, key)
-        if hit is not None:
-            result.append(DuplicateOf("candidate", *hit))
-            continue
-        survivors.add(index, q, key)
-        result.append(None)
-    return result
+    index = DedupIndex(existing, threshold=threshold)
+    return [index.check(question, answer) for question, answer in candidates]

@@ -31,7 +31,7 @@ from ..document.model import SectionType
 from ..document.sanitize import sanitize_pair
 from .cache import ReplyCache, cache_key, cacheable
 from .cancel import CancelToken
-from .dedup import find_duplicates
+from .dedup import DedupIndex
 from .errors import SynthCancelled, TeacherInvocationError, TeacherUnavailableError
 from .grounding import check_grounding
 from .judges import Judge
@@ -235,7 +235,7 @@ class _Run:
         known = existing_pairs(doc)
         self.known_pairs = [pair for pair, _ in known]
         self.known_ids = [section_id for _, section_id in known]
-        self.survivors: list[Pair] = []
+        self.dedup = DedupIndex(self.known_pairs)
         self.threshold = options.threshold
         if self.threshold is None and judge is not None:
             self.threshold = judge.suggested_threshold
@@ -277,18 +277,16 @@ class _Run:
                 self._reject(call, "unsafe_text", "nothing left after removing unsafe characters", raw)
                 continue
             if options.filter != "none":
-                known = self.known_pairs + [(p.question, p.answer) for p in self.survivors]
-                dup = find_duplicates([pair], known)[0]
+                dup = self.dedup.check(*pair)
                 if dup is not None:
                     self.report.deduped += 1
-                    if dup.index < len(self.known_ids):
+                    if dup.kind == "existing":
                         what = f"pair in section {self.known_ids[dup.index]}"
                     else:
-                        what = f"pair {dup.index - len(self.known_ids) + 1} of this run"
+                        what = f"candidate {dup.index + 1} of this run"
                     self._reject(call, "duplicate_pair", f"near-duplicate of {what} ({dup.reason})", pair)
                     continue
             candidate = Pair(pair[0], pair[1], call.source, call.strategy)
-            self.survivors.append(candidate)
             if not await self._judged_ok(call, pair):
                 continue
             self.accepted.append(candidate)

@@ -22,6 +22,8 @@ on the text that names it.
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from lsprotocol import types as lsp
 
 from ...document import Document
@@ -65,8 +67,27 @@ def _document_symbols(doc: Document, enc: PositionEncoding) -> list[lsp.Document
                 selection_range=line_range(doc, 0, 0, enc),
             )
         )
-    symbols.extend(_section_symbol(doc, section, enc) for section in doc.sections)
+    symbols.extend(_cached_symbol(doc, section, enc) for section in doc.sections)
     return symbols
+
+
+_SYMBOL_MEMO_SIZE = 50_000
+_symbol_memo: OrderedDict[tuple[Section, PositionEncoding, str], lsp.DocumentSymbol] = OrderedDict()
+
+
+def _cached_symbol(doc: Document, section: Section, enc: PositionEncoding) -> lsp.DocumentSymbol:
+    """A keystroke changes one section; the outline of a 1 MB document must not be
+    rebuilt (~20 ms) for it. A symbol depends only on the section's fields and its
+    fence line (attributes), so equal inputs share the same symbol object, which also
+    lets the server reuse its serialised form."""
+    row = section.start_line - 1
+    key = (section, enc, doc.lines[row] if 0 <= row < len(doc.lines) else "")
+    found = _symbol_memo.get(key)
+    if found is None:
+        found = _symbol_memo[key] = _section_symbol(doc, section, enc)
+        if len(_symbol_memo) > _SYMBOL_MEMO_SIZE:
+            _symbol_memo.popitem(last=False)
+    return found
 
 
 def section_detail(section: Section, info: Summary) -> str:
