@@ -9,9 +9,10 @@ for edits it drops)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,23 @@ SERVER_ENV = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI",
 def _make_client() -> LanguageClient:
     client = pytest_lsp.make_test_lsp_client()
     _fix_code_action_decoding(client)
+    _record_publishes(client)
     return client
+
+
+def _record_publishes(client: LanguageClient) -> None:
+    """Keep every `textDocument/publishDiagnostics` in order in `client.published`
+    (pytest-lsp's `client.diagnostics` holds only the latest one per uri)."""
+    published: list[lsp.PublishDiagnosticsParams] = []
+    client.published = published  # type: ignore[attr-defined]
+    features = client.protocol.fm.features
+    default = features[lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS]
+
+    def record(params: lsp.PublishDiagnosticsParams) -> Any:
+        published.append(params)
+        return default(params)
+
+    features[lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = record
 
 
 def _fix_code_action_decoding(client: LanguageClient) -> None:
@@ -142,6 +159,11 @@ async def client(lsp_client: LanguageClient, request: pytest.FixtureRequest) -> 
 
 @pytest.fixture
 def editor(client: LanguageClient) -> Editor:
+    return make_editor(client)
+
+
+def make_editor(client: LanguageClient) -> Editor:
+    """An `Editor` answering the server's applyEdit and showMessageRequest on `client`."""
     enc = client.initialize_result.capabilities.position_encoding  # type: ignore[attr-defined]
     encoding = PositionEncoding.UTF8 if enc == lsp.PositionEncodingKind.Utf8 else PositionEncoding.UTF16
     ed = Editor(client, encoding)
@@ -179,3 +201,35 @@ async def configure(client: LanguageClient, **settings: Any) -> None:
     client.set_configuration({"useCache": False, **settings}, section="dlmSynth")
     client.workspace_did_change_configuration(lsp.DidChangeConfigurationParams(settings=None))
     await asyncio.sleep(0.2)
+
+
+@contextlib.asynccontextmanager
+async def launch(
+    profile: str,
+    initialization_options: Any = None,
+    env: Mapping[str, str] | None = None,
+) -> AsyncIterator[LanguageClient]:
+    """A client/server pair like the `client` fixture, with chosen initialization
+    options and extra server environment variables."""
+    config = ClientServerConfig(
+        server_command=[sys.executable, "-m", "dlm_synth_lsp", "--stdio"],
+        server_env={**SERVER_ENV, **(env or {})},
+        client_factory=_make_client,
+    )
+    client: LanguageClient = await config.start()  # type: ignore[assignment]
+    try:
+        result = await client.initialize_session(
+            lsp.InitializeParams(
+                capabilities=pytest_lsp.client_capabilities(profile),
+                initialization_options=initialization_options,
+            )
+        )
+        client.initialize_result = result  # type: ignore[attr-defined]
+        yield client
+    finally:
+        # shut down even when the test failed: `stop()` alone waits for a server
+        # that never exits
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(client.shutdown_session(), 10)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(client.stop(), 10)

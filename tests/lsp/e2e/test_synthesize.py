@@ -162,7 +162,7 @@ async def test_cancel_stops_the_teacher_and_sends_no_edit(
         client.cancel_request(lsp.CancelParams(id=f"synth-{how}"))
         with pytest.raises(Exception, match="cancel"):
             await pending
-    assert await asyncio.to_thread(server.wait_for_abandoned, 1, 10.0)
+    assert await asyncio.to_thread(server.wait_for_abandoned, 1, 30.0)
     await asyncio.sleep(0.3)
     assert editor.edits == [] and editor.texts[doc_uri] == DOC
     await wait_until(

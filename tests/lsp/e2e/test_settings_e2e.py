@@ -1,0 +1,307 @@
+"""Settings (initializationOptions, workspace/configuration, didChangeConfiguration,
+bad values), apply modes (preview with and without change annotations, stage), bad
+command arguments, and that an API key never reaches the editor."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dlm_synth_lsp.document import SectionType, parse_text
+from lsprotocol import types as lsp
+from pytest_lsp import LanguageClient
+
+from tests.fakes.llm_server import FakeLLMServer, Status, fake_llm_server
+from tests.fakes.teacher_replies import passage_reply
+
+from .conftest import PROFILES, Editor, configure, file_uri, launch, make_editor, wait_until
+from .test_actions_e2e import DOC
+
+DLM_ID = "01KPQ9X1000000000000000003"
+PROSE_IDS = [s.section_id for s in parse_text(DOC).sections if s.type is SectionType.PROSE]
+INSTRUCTION_ID = next(s.section_id for s in parse_text(DOC).sections if s.type is SectionType.INSTRUCTION)
+
+
+@pytest.fixture
+def server() -> Iterator[FakeLLMServer]:
+    with fake_llm_server(default_reply=passage_reply) as fake:
+        yield fake
+
+
+def doc_file(tmp_path: Path) -> str:
+    path = tmp_path / "notes.dlm"
+    path.write_text(DOC, encoding="utf-8")
+    return file_uri(path)
+
+
+def pending(tmp_path: Path) -> Path:
+    return tmp_path / "home" / "store" / DLM_ID / "synth" / "pending.json"
+
+
+def staged_count(tmp_path: Path) -> int:
+    plan = json.loads(pending(tmp_path).read_text())
+    return len(plan["sections"])  # one section per staged pair
+
+
+async def execute(client: LanguageClient, command: str, args: Any) -> Any:
+    return await client.workspace_execute_command_async(
+        lsp.ExecuteCommandParams(command=command, arguments=[args])
+    )
+
+
+async def open_doc(client: LanguageClient, editor: Editor, uri: str) -> None:
+    editor.open(uri, DOC)
+    await wait_until(lambda: uri in client.diagnostics)
+
+
+def warnings(client: LanguageClient) -> list[str]:
+    return [m.message for m in client.messages if m.type == lsp.MessageType.Warning]
+
+
+def base_settings(server: FakeLLMServer, tmp_path: Path) -> dict[str, Any]:
+    return {
+        "teacher": f"vllm-server:{server.url}",
+        "filter": "dedup-only",
+        "dlmHome": str(tmp_path / "home"),
+        "useCache": False,
+    }
+
+
+# -- settings -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+async def test_initialization_options_are_honoured_and_bad_values_warned(
+    profile: str, server: FakeLLMServer, tmp_path: Path
+) -> None:
+    options = {"dlmSynth": {**base_settings(server, tmp_path), "perSection": 2, "applyMode": "stage"}}
+    async with launch(profile, options) as client:
+        editor = make_editor(client)
+        uri = doc_file(tmp_path)
+        await open_doc(client, editor, uri)
+        result = await execute(client, "dlm-synth.synthesize", {"uri": uri, "sectionId": PROSE_IDS[1]})
+        # perSection 2 and applyMode stage both came from initializationOptions
+        assert result["status"] == "staged" and result["accepted"] == 2, result
+        assert editor.edits == [] and warnings(client) == [m for m in warnings(client) if "staged" in m]
+    bad = {"dlmSynth": {**base_settings(server, tmp_path), "perSection": "x", "applyMode": "bogus"}}
+    async with launch(profile, bad) as client:
+        editor = make_editor(client)
+        uri = file_uri(tmp_path / "notes.dlm")
+        await open_doc(client, editor, uri)
+        found = warnings(client)
+        assert any("dlmSynth.perSection" in m and "'x'" in m for m in found), found
+        assert any("dlmSynth.applyMode" in m and "'bogus'" in m for m in found), found
+        # the server keeps working with the defaults for those keys (3, edit)
+        result = await execute(client, "dlm-synth.synthesize", {"uri": uri, "sectionId": PROSE_IDS[1]})
+        assert result["status"] == "applied", result
+        assert result["accepted"] + result["rejected"] == 3, result  # 3 asked for, 1 a duplicate
+        assert len(editor.edits) == 1
+
+
+async def test_workspace_configuration_is_read_and_reread(
+    client: LanguageClient, editor: Editor, server: FakeLLMServer, tmp_path: Path
+) -> None:
+    await configure(client, **base_settings(server, tmp_path), perSection=1)
+    uri = doc_file(tmp_path)
+    await open_doc(client, editor, uri)
+    first = await execute(client, "dlm-synth.synthesize", {"uri": uri, "sectionId": PROSE_IDS[1]})
+    assert first["status"] == "applied" and first["accepted"] == 1, first
+    # didChangeConfiguration: the server pulls the new values
+    await configure(client, **base_settings(server, tmp_path), perSection=2, strategy="expansion")
+    second = await execute(client, "dlm-synth.synthesize", {"uri": uri, "sectionId": PROSE_IDS[0]})
+    assert second["status"] == "applied" and second["accepted"] == 2, second
+    assert all("follow-up" in p["question"] for p in second["acceptedPairs"])
+    assert warnings(client) == []
+    # invalid values: one warning per key, naming it; the rest still applies
+    await configure(client, **base_settings(server, tmp_path), perSection="x", applyMode="bogus", maxPairs=1)
+    await wait_until(lambda: len(warnings(client)) >= 2)
+    found = warnings(client)
+    assert any("dlmSynth.perSection" in m for m in found) and any("dlmSynth.applyMode" in m for m in found)
+    assert not any("maxPairs" in m for m in found)
+    await execute(client, "dlm-synth.revert", {"uri": uri})
+    third = await execute(client, "dlm-synth.synthesize", {"uri": uri, "sectionId": PROSE_IDS[1]})
+    assert third["status"] == "applied" and third["accepted"] == 1, third  # maxPairs=1 was kept
+    symbols = await client.text_document_document_symbol_async(
+        lsp.DocumentSymbolParams(text_document=lsp.TextDocumentIdentifier(uri=uri))
+    )
+    assert symbols
+
+
+# -- apply modes ------------------------------------------------------------------------
+
+
+async def test_preview_mode_annotates_the_edit_when_supported(
+    client: LanguageClient, editor: Editor, server: FakeLLMServer, tmp_path: Path
+) -> None:
+    await configure(client, **base_settings(server, tmp_path), perSection=1, applyMode="preview")
+    uri = doc_file(tmp_path)
+    await open_doc(client, editor, uri)
+    result = await execute(client, "dlm-synth.synthesize", {"uri": uri, "sectionId": PROSE_IDS[1]})
+    assert result["status"] == "applied", result
+    [params] = editor.edits
+    edit = params.edit
+    annotations = client.capabilities.workspace.workspace_edit.change_annotation_support  # type: ignore[union-attr]
+    if annotations is not None:  # VS Code
+        assert edit.change_annotations is not None and edit.document_changes is not None
+        [(annotation_id, annotation)] = edit.change_annotations.items()
+        assert annotation.needs_confirmation is True and annotation.label
+        [change] = edit.document_changes
+        assert isinstance(change, lsp.TextDocumentEdit)
+        assert change.edits and all(
+            isinstance(e, lsp.AnnotatedTextEdit) and e.annotation_id == annotation_id for e in change.edits
+        )
+    else:  # Neovim 0.11: no annotation support (nor documentChanges): a plain edit
+        assert edit.change_annotations is None and edit.document_changes is None
+        assert edit.changes is not None
+        assert all(type(e) is lsp.TextEdit for e in edit.changes[uri])
+    assert editor.texts[uri].startswith(DOC) and len(editor.texts[uri]) > len(DOC)
+
+
+async def test_refused_preview_stages_and_tells_the_user(
+    client: LanguageClient, editor: Editor, server: FakeLLMServer, tmp_path: Path
+) -> None:
+    await configure(client, **base_settings(server, tmp_path), perSection=2, applyMode="preview")
+    uri = doc_file(tmp_path)
+    await open_doc(client, editor, uri)
+    editor.mode = "refuse"
+    result = await execute(client, "dlm-synth.synthesize", {"uri": uri, "sectionId": PROSE_IDS[1]})
+    assert result["status"] == "staged" and result["staged"] == 2, result
+    assert editor.texts[uri] == DOC
+    annotations = client.capabilities.workspace.workspace_edit.change_annotation_support  # type: ignore[union-attr]
+    if annotations is not None:
+        assert len(editor.edits) == 1  # a declined preview is the user's answer: no retry
+        assert any("declined" in m for m in warnings(client))
+    else:
+        assert len(editor.edits) == 3  # a plain edit that failed is retried, then staged
+    assert any("2 synthesized pair(s) staged" in m for m in warnings(client))
+    assert pending(tmp_path).exists() and staged_count(tmp_path) == 2
+    listing = await execute(client, "dlm-synth.list", {"uri": uri})
+    assert len(listing["staged"]) == 2 and all(
+        e["sourceSectionId"] == PROSE_IDS[1] for e in listing["staged"]
+    )
+
+
+async def test_stage_mode_stages_without_editing(
+    client: LanguageClient, editor: Editor, server: FakeLLMServer, tmp_path: Path
+) -> None:
+    await configure(client, **base_settings(server, tmp_path), perSection=2, applyMode="stage")
+    uri = doc_file(tmp_path)
+    await open_doc(client, editor, uri)
+    result = await execute(client, "dlm-synth.synthesize", {"uri": uri, "sectionId": PROSE_IDS[0]})
+    assert result["status"] == "staged" and result["staged"] == 2 and result["applied"] == 0, result
+    assert editor.edits == [] and editor.texts[uri] == DOC
+    assert staged_count(tmp_path) == 2
+    assert any("staged" in m and "Apply staged" in m for m in warnings(client))
+    # later, in edit mode, the staged pairs land right after their source
+    await configure(client, **base_settings(server, tmp_path), applyMode="edit")
+    applied = await execute(client, "dlm-synth.applyStaged", {"uri": uri})
+    assert applied == {"applied": 2, "alreadyPresent": 0, "remaining": 0}
+    sections = parse_text(editor.texts[uri]).sections
+    source = next(i for i, s in enumerate(sections) if s.section_id == PROSE_IDS[0])
+    assert sections[source + 1].auto_synth and sections[source + 1].source_section_id == PROSE_IDS[0]
+
+
+# -- bad command arguments -------------------------------------------------------------
+
+
+async def test_bad_command_arguments_are_errors_and_the_server_survives(
+    client: LanguageClient, editor: Editor, server: FakeLLMServer, tmp_path: Path
+) -> None:
+    await configure(client, **base_settings(server, tmp_path), perSection=1)
+    uri = doc_file(tmp_path)
+    await open_doc(client, editor, uri)
+    not_open = file_uri(tmp_path / "elsewhere.dlm")
+    cases: list[tuple[str, list[Any], str]] = [
+        ("dlm-synth.synthesize", [{"sectionId": PROSE_IDS[0]}], "needs a string `uri`"),
+        ("dlm-synth.synthesize", [], "expected one argument"),
+        ("dlm-synth.synthesize", [uri], "expected one argument"),
+        ("dlm-synth.synthesize", [{"uri": not_open, "sectionId": PROSE_IDS[0]}], "is not open in the editor"),
+        (
+            "dlm-synth.synthesize",
+            [{"uri": uri, "sectionId": INSTRUCTION_ID}],
+            f"no prose section with id {INSTRUCTION_ID}",
+        ),
+        ("dlm-synth.synthesize", [{"uri": uri}], "give a `sectionId` or a `range`"),
+        ("dlm-synth.synthesize", [{"uri": uri, "sectionId": PROSE_IDS[0], "perSection": "x"}], "perSection"),
+        ("dlm-synth.synthesize", [{"uri": uri, "range": {"start": 1}}], "`range` must be an LSP range"),
+        (
+            "dlm-synth.synthesize",
+            [
+                {
+                    "uri": uri,
+                    "range": {"start": {"line": 11, "character": 0}, "end": {"line": 11, "character": 2}},
+                }
+            ],
+            "not inside a prose section",
+        ),
+        ("dlm-synth.synthesizeDocument", [{"uri": not_open}], "is not open in the editor"),
+        ("dlm-synth.revert", [{"uri": not_open}], "is not open in the editor"),
+        ("dlm-synth.list", [{}], "needs a string `uri`"),
+        ("dlm-synth.applyStaged", [{"uri": not_open}], "is not open in the editor"),
+    ]
+    for command, arguments, message in cases:
+        with pytest.raises(Exception, match=re.escape(message)) as info:
+            await client.workspace_execute_command_async(
+                lsp.ExecuteCommandParams(command=command, arguments=arguments)
+            )
+        assert "Traceback" not in str(info.value)
+    assert server.generation_requests() == [] and editor.edits == []
+    # still serving, and a good request still works
+    symbols = await client.text_document_document_symbol_async(
+        lsp.DocumentSymbolParams(text_document=lsp.TextDocumentIdentifier(uri=uri))
+    )
+    assert symbols
+    result = await execute(client, "dlm-synth.synthesize", {"uri": uri, "sectionId": PROSE_IDS[0]})
+    assert result["status"] == "applied", result
+
+
+# -- secrets ---------------------------------------------------------------------------
+
+SECRET = "sk-test-0123456789-SECRET-abcdefghijkl"
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+async def test_api_key_never_reaches_the_editor(profile: str, server: FakeLLMServer, tmp_path: Path) -> None:
+    env = {"OPENAI_API_KEY": SECRET, "OPENAI_BASE_URL": server.openai_base_url}
+    settings = {**base_settings(server, tmp_path), "teacher": "openai:fake-model", "perSection": 1}
+    async with launch(profile, {"dlmSynth": settings}, env=env) as client:
+        editor = make_editor(client)
+        uri = doc_file(tmp_path)
+        await open_doc(client, editor, uri)
+        ok = await execute(client, "dlm-synth.synthesize", {"uri": uri, "sectionId": PROSE_IDS[0]})
+        assert ok["status"] == "applied", ok
+        # the key was used (so it was in the server's hands) ...
+        assert any(SECRET in r.headers.get("authorization", "") for r in server.generation_requests())
+        # ... and a failing teacher is reported without it (not retried: a 400)
+        server.script(*[Status(400, {"error": {"message": "context too long"}})] * 10)
+        failed = await execute(
+            client, "dlm-synth.synthesize", {"uri": uri, "sectionId": PROSE_IDS[1], "perSection": 1}
+        )
+        assert failed["status"] == "failed", failed
+        await wait_until(lambda: any(m.type == lsp.MessageType.Error for m in client.messages))
+        seen = [json.dumps(ok), json.dumps(failed)]
+        seen += [m.message for m in client.messages] + [m.message for m in client.log_messages]
+        seen += [json.dumps(editor.texts[uri])]
+        assert seen and not any(SECRET in text for text in seen)
+        assert not any(SECRET[-12:] in text for text in seen)
+
+
+async def test_api_key_echoed_by_the_teacher_is_not_forwarded(server: FakeLLMServer, tmp_path: Path) -> None:
+    """A proxy or self-hosted server may echo the key in its error body; the server
+    forwards teacher errors to the user, so it must redact the key from them."""
+    env = {"OPENAI_API_KEY": SECRET, "OPENAI_BASE_URL": server.openai_base_url}
+    settings = {**base_settings(server, tmp_path), "teacher": "openai:fake-model", "perSection": 1}
+    async with launch(PROFILES[0], {"dlmSynth": settings}, env=env) as client:
+        editor = make_editor(client)
+        uri = doc_file(tmp_path)
+        await open_doc(client, editor, uri)
+        server.script(*[Status(401, {"error": {"message": f"Incorrect API key provided: {SECRET}"}})] * 10)
+        failed = await execute(client, "dlm-synth.synthesize", {"uri": uri, "sectionId": PROSE_IDS[0]})
+        assert failed["status"] == "failed", failed
+        await wait_until(lambda: any(m.type == lsp.MessageType.Error for m in client.messages))
+        seen = [json.dumps(failed)] + [m.message for m in client.messages + client.log_messages]
+        assert not any(SECRET in text for text in seen), [t for t in seen if SECRET in t]
