@@ -36,6 +36,7 @@ class Job:
     cancel: CancelToken = field(default_factory=CancelToken)
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     request_id: Any = None
+    quiet: bool = False
 
     def overlaps(self, uri: str, sections: frozenset[str] | None) -> bool:
         if uri != self.uri:

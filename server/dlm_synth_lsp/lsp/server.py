@@ -354,7 +354,13 @@ async def synthesize(ls: DlmLanguageServer, *args: Any) -> dict[str, Any]:
         raise CommandError("that prose section is empty")
     # the progress messages name the section; the title stays short
     return await ls.synthesizer.run(
-        snapshot.uri, sources, frozenset({section_id}), ls.settings, overrides, "Synthesizing instructions"
+        snapshot.uri,
+        sources,
+        frozenset({section_id}),
+        ls.settings,
+        overrides,
+        "Synthesizing instructions",
+        quiet=payload.get("quiet") is True,
     )
 
 
@@ -372,6 +378,7 @@ async def synthesize_document(ls: DlmLanguageServer, *args: Any) -> dict[str, An
         ls.settings,
         _overrides(payload),
         "Synthesizing instructions for the document",
+        quiet=payload.get("quiet") is True,
     )
 
 

@@ -83,14 +83,17 @@ class Synthesizer:
         settings: Settings,
         overrides: dict[str, Any],
         title: str,
+        quiet: bool = False,
     ) -> dict[str, Any]:
+        """`quiet`: the client shows the outcome itself, so the server sends no
+        `window/showMessage` about it (progress and the result are unchanged)."""
         ls = self.ls
         busy = ls.jobs.conflict(uri, sections)
         if busy is not None:
             message = f"“{busy.title}” is still running for this section; cancel it or wait for it to finish."
             ls.show(lsp.MessageType.Info, message)
             return {"status": "failed", "accepted": 0, "rejected": 0, "error": message, "report": None}
-        job = Job(uri, sections, title, request_id=ls.protocol.msg_id)
+        job = Job(uri, sections, title, request_id=ls.protocol.msg_id, quiet=quiet)
         ls.jobs.add(job)
         try:
             return await self._run_job(job, sources, settings, overrides)
@@ -137,7 +140,7 @@ class Synthesizer:
                 progress.message("placing the accepted pairs")
             landing = await self._land(job, result, settings)
             progress.final = self._summary(result, landing)
-        return self._answer(result, landing)
+        return self._answer(result, landing, job.quiet)
 
     async def _pipeline(
         self,
@@ -333,7 +336,7 @@ class Synthesizer:
             parts.append(f"{len(landing.staged)} staged")
         return ", ".join(parts)
 
-    def _answer(self, result: SynthResult, landing: Landing) -> dict[str, Any]:
+    def _answer(self, result: SynthResult, landing: Landing, quiet: bool) -> dict[str, Any]:
         if result.status == "cancelled":
             status = "cancelled"
         elif result.status == "failed" and not result.accepted:
@@ -359,7 +362,8 @@ class Synthesizer:
         }
         if landing.lost:
             answer["unstagedPairs"] = [staged_pair_json(p) for p in landing.lost]
-        self._tell(status, result, landing)
+        if not quiet:
+            self._tell(status, result, landing)
         return answer
 
     def _tell(self, status: str, result: SynthResult, landing: Landing) -> None:
