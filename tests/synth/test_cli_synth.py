@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -154,9 +155,15 @@ def test_crlf_and_permissions_survive_apply(doc_path: Path, server: FakeLLMServe
 def test_file_changed_during_run_is_not_overwritten(
     doc_path: Path, server: FakeLLMServer, env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    edited = threading.Event()
+    lock = threading.Lock()
+
     def edit_then_reply(request: Any) -> str:
-        if not doc_path.read_text().endswith("typed\n"):
-            doc_path.write_text(doc_path.read_text() + "typed\n")
+        # replies are served concurrently: the user "types" exactly once
+        with lock:
+            if not edited.is_set():
+                doc_path.write_text(doc_path.read_text() + "typed\n")
+                edited.set()
         return passage_reply(request)
 
     server.default_reply = edit_then_reply
