@@ -133,6 +133,8 @@ class Synthesizer:
                     options = alternative
                 except (SynthError, ValueError) as exc:
                     progress.final = "failed"
+                    if not job.quiet:
+                        ls.show(lsp.MessageType.Error, f"Synthesis failed: {exc}")
                     return self._failed(str(exc))
             else:
                 return self._failed("no usable teacher")
