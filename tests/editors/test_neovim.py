@@ -28,6 +28,7 @@ from typing import Any
 import pytest
 from dlm_synth_lsp.document import SectionType, parse_text
 
+from tests.fakes.docs import cache_notes
 from tests.fakes.llm_server import FakeLLMServer, Hang, fake_llm_server
 from tests.fakes.teacher_replies import passage_reply, user_text
 
@@ -36,26 +37,7 @@ PLUGIN = ROOT / "editors" / "neovim"
 SCRIPTS = Path(__file__).with_name("nvim")
 TIMEOUT_S = 90
 
-DOC = """---
-dlm_id: 01KPQ9X1000000000000000007
-base_model: smollm2-135m
----
-# Cache blocking
-
-Tiled loops keep a block of A in the L2 cache. Each block is reused for a whole row
-of B. The block size is chosen so that three tiles fit in the cache at once.
-
-::instruction::
-### Q
-What is a tile?
-### A
-A sub-matrix processed as a unit.
-
-::prosee::
-# Vector units 😋
-
-AVX-512 registers hold eight doubles. Two FMA units give sixteen flops per cycle.
-"""
+DOC = cache_notes("01KPQ9X1000000000000000007", heading_suffix=" 😋", second_fence="::prosee::")
 
 
 def nvim_binary() -> Path:

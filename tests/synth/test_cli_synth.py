@@ -18,30 +18,11 @@ from dlm_synth_lsp.cli import main
 from dlm_synth_lsp.document import SectionType, parse_text
 
 from tests.compat.oracle import Oracle, upstream_cli
+from tests.fakes.docs import cache_notes
 from tests.fakes.llm_server import FakeLLMServer, Status, fake_llm_server, unused_port
 from tests.fakes.teacher_replies import passage_reply
 
-DOC = """---
-# comments survive: we never rewrite the whole file
-dlm_id: 01KPQ9X1000000000000000002
-base_model: smollm2-135m
----
-# Cache blocking
-
-Tiled loops keep a block of A in the L2 cache. Each block is reused for a whole row
-of B. The block size is chosen so that three tiles fit in the cache at once.
-
-::instruction::
-### Q
-What is a tile?
-### A
-A sub-matrix processed as a unit.
-
-::prose::
-# Vector units
-
-AVX-512 registers hold eight doubles. Two FMA units give sixteen flops per cycle.
-"""
+DOC = cache_notes("01KPQ9X1000000000000000002", comment="comments survive: we never rewrite the whole file")
 
 ID = "01KPQ9X1000000000000000002"
 

@@ -14,31 +14,13 @@ from dlm_synth_lsp.document import SectionType, parse_text
 from lsprotocol import types as lsp
 from pytest_lsp import LanguageClient
 
+from tests.fakes.docs import cache_notes
 from tests.fakes.llm_server import FakeLLMServer, Hang, Status, fake_llm_server
 from tests.fakes.teacher_replies import passage_reply
 
 from .conftest import Editor, configure, file_uri, wait_until
 
-DOC = """---
-dlm_id: 01KPQ9X1000000000000000003
-base_model: smollm2-135m
----
-# Cache blocking
-
-Tiled loops keep a block of A in the L2 cache. Each block is reused for a whole row
-of B. The block size is chosen so that three tiles fit in the cache at once.
-
-::instruction::
-### Q
-What is a tile?
-### A
-A sub-matrix processed as a unit.
-
-::prose::
-# Vector units 😋
-
-AVX-512 registers hold eight doubles. Two FMA units give sixteen flops per cycle.
-"""
+DOC = cache_notes("01KPQ9X1000000000000000003", heading_suffix=" 😋")
 
 
 @pytest.fixture
