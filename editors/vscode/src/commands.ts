@@ -201,7 +201,7 @@ export class DlmCommands {
     title: string,
   ): Promise<void> {
     const result = await withCancellableProgress(this.deps.window, title, (token) =>
-      this.send<SynthResult>(client, command, payload, token, true),
+      this.send<SynthResult>(client, command, { ...payload, quiet: true }, token, true),
     );
     if (!result) return;
     const message = describeSynthesis(result);

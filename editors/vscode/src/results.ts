@@ -2,9 +2,8 @@
  * Turning server command results into messages. Pure functions: the shapes are the
  * server's documented results (docs/server.md, “Commands”).
  *
- * The server itself already shows a message when a job fails, stages pairs, or
- * accepts nothing, so the extension adds one only where the server does not (a
- * success, a cancel) or where it can say more (the rejection reasons).
+ * Synthesis commands are sent with `quiet: true`, so the server shows no message about
+ * their outcome and the extension reports every one of them here, once.
  */
 
 export interface SynthResult {
@@ -95,9 +94,15 @@ export function describeSynthesis(result: SynthResult): Message {
       };
     }
     case 'staged':
+      // sent with `quiet: true`, so the server leaves these messages to us
+      return {
+        severity: 'warning',
+        text:
+          `DLM: ${plural(result.staged ?? 0, 'synthesized pair')} staged (${counts(result)}): their source ` +
+          'section changed or the edit was not applied. Run “DLM: Apply staged instructions” to insert them.',
+      };
     case 'failed':
-      // the server has already said why (window/showMessage); the log gets the counts
-      return { severity: 'none', text: `DLM: ${result.status} (${counts(result)})${result.error ? `: ${result.error}` : ''}` };
+      return { severity: 'error', text: `DLM: synthesis failed${result.error ? `: ${result.error}` : '.'}` };
     default:
       return { severity: 'info', text: `DLM: ${result.status} (${counts(result)}).` };
   }

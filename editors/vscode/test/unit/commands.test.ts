@@ -44,7 +44,9 @@ test('section at cursor: dlm-synth.synthesize with the cursor as range, under a 
   assert.equal(req!.type.method, 'workspace/executeCommand');
   assert.deepEqual(req!.params, {
     command: 'dlm-synth.synthesize',
-    arguments: [{ uri: 'file:///ws/doc.dlm', range: { start: { line: 12, character: 4 }, end: { line: 12, character: 4 } } }],
+    arguments: [
+      { uri: 'file:///ws/doc.dlm', range: { start: { line: 12, character: 4 }, end: { line: 12, character: 4 } }, quiet: true },
+    ],
   });
   const progress = vs.recorded.progress[0]!;
   assert.deepEqual(progress.options, {
@@ -101,7 +103,10 @@ test('document: dlm-synth.synthesizeDocument with only the uri', async () => {
   vs.window.activeTextEditor = dlmEditor([0, 0]);
   const { client, commands } = setup(async () => applied);
   await commands.synthesizeDocument();
-  assert.deepEqual(client.requests[0]!.params, { command: 'dlm-synth.synthesizeDocument', arguments: [{ uri: 'file:///ws/doc.dlm' }] });
+  assert.deepEqual(client.requests[0]!.params, {
+    command: 'dlm-synth.synthesizeDocument',
+    arguments: [{ uri: 'file:///ws/doc.dlm', quiet: true }],
+  });
 });
 
 test('a JSON-RPC error (bad range, not in prose) is shown as an error', async () => {

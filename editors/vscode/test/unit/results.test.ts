@@ -28,9 +28,13 @@ test('nothing accepted: the rejection reasons, most common first', () => {
   assert.match(m.text, /no synthesized pair was accepted .*ungrounded ×2, duplicate ×1/);
 });
 
-test('failed and staged are left to the server message (log only)', () => {
-  assert.equal(describeSynthesis({ status: 'failed', error: 'boom' }).severity, 'none');
-  assert.equal(describeSynthesis({ status: 'staged', staged: 2 }).severity, 'none');
+test('failed and staged are reported by the extension (the server is asked to stay quiet)', () => {
+  const failed = describeSynthesis({ status: 'failed', error: 'boom' });
+  assert.equal(failed.severity, 'error');
+  assert.equal(failed.text, 'DLM: synthesis failed: boom');
+  const staged = describeSynthesis({ status: 'staged', staged: 2 });
+  assert.equal(staged.severity, 'warning');
+  assert.match(staged.text, /2 synthesized pairs staged .*Apply staged instructions/);
 });
 
 test('cancelled mentions staged pairs', () => {
