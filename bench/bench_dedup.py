@@ -18,18 +18,17 @@ ours with the existing pairs is a separate row.
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import random
 import statistics
 import subprocess
-import time
 from collections import Counter
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
+from bench_parse import best_of as timed  # noqa: E402
 from dlm_synth_lsp.synth.dedup import find_duplicates  # noqa: E402
 
 ORACLE_PYTHON = ROOT / ".venv-oracle" / "bin" / "python"
@@ -252,15 +251,6 @@ def generate(
     return pairs, labels, existing
 
 
-def timed(reps: int, fn: object) -> list[float]:
-    assert callable(fn)
-    times = []
-    for _ in range(reps):
-        gc.collect()
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return times
 
 
 def tally(labels: list[str], flagged: set[int]) -> dict[str, tuple[int, int]]:

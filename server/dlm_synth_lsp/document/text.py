@@ -45,6 +45,17 @@ def decode_bytes(data: bytes, path: str | None = None) -> str:
         raise DlmEncodingError(exc.start, exc.reason, path) from None
 
 
+def first_text_line(text: str) -> str:
+    """The first non-blank line, stripped: how a section or field is named in
+    listings, progress and the outline."""
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, the last one an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def normalize_newlines(text: str) -> str:
     """CRLF and lone CR become LF; nothing else changes."""
     if "\r" not in text:

@@ -29,6 +29,7 @@ from ..document import Document
 from ..document.grammar import parse_instruction
 from ..document.model import SectionType
 from ..document.sanitize import sanitize_pair
+from ..document.text import first_text_line, shorten
 from .cache import ReplyCache, cache_key, cacheable
 from .cancel import CancelToken
 from .dedup import DedupIndex
@@ -157,9 +158,7 @@ ProgressFn = Callable[[Progress], None]
 
 
 def _title(text: str) -> str:
-    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
-    first = first.lstrip("#").strip()
-    return first if len(first) <= 60 else first[:59] + "…"
+    return shorten(first_text_line(text).lstrip("#").strip(), 60)
 
 
 def select_sources(

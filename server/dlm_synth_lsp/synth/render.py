@@ -14,6 +14,7 @@ from typing import Any
 from ..document import Document
 from ..document.grammar import parse_instruction
 from ..document.model import Section, SectionType
+from ..document.text import shorten
 from .pending import StagedPair
 from .pipeline import Pair, Rejection, SynthResult
 
@@ -21,8 +22,7 @@ _FIRST_LINE = 79
 
 
 def first_line(text: str | None) -> str:
-    line = (text or "").strip().split("\n", 1)[0]
-    return line if len(line) <= _FIRST_LINE + 1 else line[:_FIRST_LINE] + "…"
+    return shorten((text or "").strip().split("\n", 1)[0], _FIRST_LINE + 1)
 
 
 def pair_json(pair: Pair) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from ...document import Document
 from ...document.fences import CODE_FENCE_PREFIX
 from ...document.grammar import Item, parse_instruction, parse_preference
 from ...document.model import Section, SectionType
+from ...document.text import first_text_line, shorten
 
 TITLE_LIMIT = 60
 #: a heading further down than this is not looked for (bounds the cost of a huge section)
@@ -49,8 +50,7 @@ _ODD_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 def clip(text: str, limit: int = TITLE_LIMIT) -> str:
     """The first non-blank line of `text`, stripped and cut to `limit` characters."""
-    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
-    return first if len(first) <= limit else first[: limit - 1] + "…"
+    return shorten(first_text_line(text), limit)
 
 
 @dataclass(frozen=True, slots=True)
