@@ -48,7 +48,7 @@ except SystemExit:
     pass
 print("ELAPSED", time.perf_counter() - start, file=sys.stderr)
 """
-OURS_WARM = WARM.format(imports="import openai\nfrom dlm_synth_lsp.cli import main", call="main(argv)")
+OURS_WARM = WARM.format(imports="import openai\nfrom dlm_synth_lsp.cli.main import main", call="main(argv)")
 UPSTREAM_WARM = WARM.format(
     imports="from dlm.cli.app import main\nimport dlm.synth.run, dlm.synth.teachers, dlm.synth.filter",
     call="sys.argv = ['dlm', *argv]; main()",

@@ -17,8 +17,8 @@ from typing import Any, Literal, get_args, get_origin
 
 import attrs
 import pytest
+from dlm_synth_lsp.lsp import protocol as server_commands
 from dlm_synth_lsp.lsp.config import SECTION, Settings, load_settings
-from dlm_synth_lsp.lsp.features import commands as server_commands
 
 ROOT = Path(__file__).resolve().parents[2]
 EXTENSION = ROOT / "editors" / "vscode"

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dlm_synth_lsp.cli import main
+from dlm_synth_lsp.cli.main import main
 from dlm_synth_lsp.document import SectionType, parse_text
 
 from tests.compat.oracle import Oracle, upstream_cli

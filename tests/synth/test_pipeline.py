@@ -15,8 +15,9 @@ from dlm_synth_lsp.document.edits import render
 from dlm_synth_lsp.synth.cache import ReplyCache
 from dlm_synth_lsp.synth.cancel import CancelToken
 from dlm_synth_lsp.synth.errors import TeacherInvocationError, TeacherUnavailableError
+from dlm_synth_lsp.synth.options import SynthOptions
 from dlm_synth_lsp.synth.outcome import plan_placement, source_contents, to_staged
-from dlm_synth_lsp.synth.pipeline import Progress, SynthOptions, run_synth, select_sources
+from dlm_synth_lsp.synth.pipeline import Progress, run_synth, select_sources
 from dlm_synth_lsp.synth.teachers.base import Completion, Prompt, SamplingParams, Usage
 
 DOC = """---
@@ -286,9 +287,9 @@ def test_no_prose_is_reported() -> None:
 
 
 def test_option_validation_messages() -> None:
-    with pytest.raises(ValueError, match="per_section must be >= 1"):
+    with pytest.raises(ValueError, match="per_section: must be >= 1"):
         SynthOptions(per_section=0).validate()
-    with pytest.raises(ValueError, match="threshold is only valid"):
+    with pytest.raises(ValueError, match="threshold: only valid"):
         SynthOptions(filter="none", threshold=0.2).validate()
     with pytest.raises(ValueError, match="filter 'sway' requires a judge"):
         _run(ScriptedTeacher(pairs_reply()), SynthOptions(filter="sway"))

@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 
 import pytest
-from dlm_synth_lsp.document.frontmatter import parse_frontmatter
+from dlm_synth_lsp.document.coercion import Invalid, coerce_bool, coerce_float, coerce_int
 from dlm_synth_lsp.document.problems import Code, Problem
-from dlm_synth_lsp.document.schema import Invalid, coerce_bool, coerce_float, coerce_int, suggest
+from dlm_synth_lsp.document.schema import read_frontmatter
+from dlm_synth_lsp.document.specs import suggest
 
 ULID = "01HZ4X7TGZM3J1A2B3C4D5E6F7"
 HEAD = f"dlm_id: {ULID}\nbase_model: qwen2.5-1.5b\n"
@@ -15,7 +16,7 @@ HEAD = f"dlm_id: {ULID}\nbase_model: qwen2.5-1.5b\n"
 
 def problems(yaml_text: str) -> list[Problem]:
     lines = ["---", *yaml_text.rstrip("\n").split("\n"), "---", "", "body"]
-    return list(parse_frontmatter(lines).problems)
+    return list(read_frontmatter(lines).problems)
 
 
 def where(problem: Problem) -> tuple[int, int, int, int]:
@@ -44,7 +45,7 @@ def test_missing_top_level_key_points_at_the_opening_delimiter() -> None:
 
 def test_empty_frontmatter_reports_both_required_keys() -> None:
     lines = ["---", "---", "body"]
-    found = parse_frontmatter(lines).problems
+    found = read_frontmatter(lines).problems
     assert sorted(p.get("key") or "" for p in found) == ["base_model", "dlm_id"]
     assert all(where(p) == (0, 0, 0, 3) for p in found)
 

@@ -14,10 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from .frontmatter import Frontmatter, parse_frontmatter
+from .frontmatter import Frontmatter
 from .marker import SYNTH_RE
 from .model import Section, SectionType
 from .problems import Code, Problem, Severity
+from .schema import read_frontmatter
 from .text import (
     PositionEncoding,
     PositionMapper,
@@ -253,7 +254,7 @@ def _splice_original(doc: Document, change: TextChange, encoding: PositionEncodi
 
 
 def _build(lines: tuple[str, ...], original: str | None) -> Document:
-    frontmatter = parse_frontmatter(lines)
+    frontmatter = read_frontmatter(lines)
     body_first, body_stop = body_bounds(lines, frontmatter.body_raw_first)
     if frontmatter.closer is None and frontmatter.body_raw_first >= len(lines):
         body_first = body_stop = len(lines)

@@ -7,7 +7,7 @@ the exact key instead of upstream's fixed "line 2".
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,9 +114,13 @@ def _yaml_problem(exc: yaml.YAMLError, lines: Sequence[str]) -> Problem:
     return Problem(Code.YAML_SYNTAX, span, f"invalid YAML: {exc}")
 
 
-def parse_frontmatter(lines: Sequence[str]) -> Frontmatter:
-    from .schema import validate_frontmatter
+#: checks a loaded mapping (the schema, `schema.validate_frontmatter`)
+Validator = Callable[[dict[Any, Any], KeyLocator], Sequence[Problem]]
 
+
+def parse_frontmatter(lines: Sequence[str], validate: Validator | None = None) -> Frontmatter:
+    """The block's extent, YAML and syntax problems; `validate` adds the problems of
+    the loaded mapping (this module knows YAML, not what the keys mean)."""
     if not lines or lines[0] != DELIMITER:
         got = repr(lines[0]) if lines else "''"
         # recover by reading the whole text as body, so the outline still works
@@ -177,5 +181,5 @@ def parse_frontmatter(lines: Sequence[str]) -> Frontmatter:
                 ),
             ),
         )
-    problems = validate_frontmatter(data, locator)
+    problems = validate(data, locator) if validate is not None else ()
     return Frontmatter(closer, closer + 1, data, tuple(problems))

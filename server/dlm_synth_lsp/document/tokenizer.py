@@ -15,8 +15,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from . import grammar
 from .fences import CODE_FENCE_PREFIX, Fence, classify, looks_like_fence
+from .grammar import parse_instruction, parse_preference
 from .marker import (
     HARVEST_RE,
     MINED_RE,
@@ -154,10 +154,10 @@ def _grammar_problem(
         if not _ODD_BREAKS.search(content) and fast.fullmatch(content + "\n"):
             return
     if kind is SectionType.INSTRUCTION:
-        _, error = grammar.parse_instruction(content)
+        _, error = parse_instruction(content)
         code = Code.INSTRUCTION_GRAMMAR
     elif kind is SectionType.PREFERENCE:
-        _, error = grammar.parse_preference(content)
+        _, error = parse_preference(content)
         code = Code.PREFERENCE_GRAMMAR
     else:
         return

@@ -14,49 +14,38 @@ from typing import Any, Literal, get_args, get_origin
 import attrs
 import cattrs
 
-from ..synth.errors import InvalidTeacherSpecError
-from ..synth.pipeline import FILTER_CHOICES, FilterKind, SynthOptions
-from ..synth.prompts import STRATEGY_CHOICES, StrategyChoice
-from ..synth.teachers.base import SamplingParams
-from ..synth.teachers.factory import TeacherOptions
-from ..synth.teachers.spec import parse_teacher_spec
+from ..synth.options import (
+    THRESHOLD_FILTERS,
+    FilterKind,
+    OptionError,
+    SynthOptions,
+    check_option,
+    one_of,
+)
+from ..synth.prompts import StrategyChoice
+from ..synth.teachers.base import SamplingParams, TeacherOptions
 
 SECTION = "dlmSynth"
 ApplyMode = Literal["edit", "preview", "stage"]
 APPLY_MODES: tuple[ApplyMode, ...] = ("edit", "preview", "stage")
 
 
-def _teacher(_: Any, __: Any, value: str) -> None:
-    try:
-        parse_teacher_spec(value)
-    except InvalidTeacherSpecError as exc:
-        raise ValueError(str(exc)) from None
+def _option(name: str) -> Any:
+    """An attrs validator applying the synth option rule `name` (synth/options.py)."""
 
-
-def _teachers(_: Any, __: Any, values: tuple[str, ...]) -> None:
-    for value in values:
-        _teacher(_, __, value)
-
-
-def _at_least(minimum: float) -> Any:
-    def check(_: Any, attribute: attrs.Attribute[Any], value: float | None) -> None:
-        if value is not None and value < minimum:
-            raise ValueError(f"must be >= {minimum:g}, got {value!r}")
+    def check(_: Any, __: Any, value: Any) -> None:
+        try:
+            check_option(name, value)
+        except OptionError as exc:
+            raise ValueError(exc.problem) from None
 
     return check
 
 
-def _one_of(choices: tuple[str, ...]) -> Any:
-    def check(_: Any, __: Any, value: str) -> None:
-        if value not in choices:
-            raise ValueError(f"must be one of {', '.join(choices)}, got {value!r}")
-
-    return check
-
-
-def _top_p(_: Any, __: Any, value: float | None) -> None:
-    if value is not None and not 0 < value <= 1:
-        raise ValueError(f"must be in (0, 1], got {value!r}")
+def _apply_mode(_: Any, __: Any, value: Any) -> None:
+    problem = one_of(APPLY_MODES)(value)
+    if problem is not None:
+        raise ValueError(problem)
 
 
 @attrs.frozen
@@ -64,24 +53,24 @@ class Settings:
     """Defaults are the issue's documented defaults; field names are the settings'
     camelCase names in snake_case."""
 
-    teacher: str = attrs.field(default="self", validator=_teacher)
-    strategy: StrategyChoice = attrs.field(default="extraction", validator=_one_of(STRATEGY_CHOICES))
-    per_section: int = attrs.field(default=3, validator=_at_least(1))
-    filter: FilterKind = attrs.field(default="sway", validator=_one_of(FILTER_CHOICES))
-    threshold: float | None = attrs.field(default=None, validator=_at_least(0))
-    max_pairs: int | None = attrs.field(default=None, validator=_at_least(1))
-    max_new_tokens: int = attrs.field(default=512, validator=_at_least(1))
-    temperature: float = attrs.field(default=0.0, validator=_at_least(0))
-    top_p: float | None = attrs.field(default=None, validator=_top_p)
+    teacher: str = attrs.field(default="self", validator=_option("teacher"))
+    strategy: StrategyChoice = attrs.field(default="extraction", validator=_option("strategy"))
+    per_section: int = attrs.field(default=3, validator=_option("per_section"))
+    filter: FilterKind = attrs.field(default="sway", validator=_option("filter"))
+    threshold: float | None = attrs.field(default=None, validator=_option("threshold"))
+    max_pairs: int | None = attrs.field(default=None, validator=_option("max_pairs"))
+    max_new_tokens: int = attrs.field(default=512, validator=_option("max_new_tokens"))
+    temperature: float = attrs.field(default=0.0, validator=_option("temperature"))
+    top_p: float | None = attrs.field(default=None, validator=_option("top_p"))
     seed: int | None = None
-    concurrency: int = attrs.field(default=4, validator=_at_least(1))
-    timeout_seconds: float = attrs.field(default=120.0, validator=_at_least(0.001))
-    apply_mode: ApplyMode = attrs.field(default="edit", validator=_one_of(APPLY_MODES))
-    threads: int | None = attrs.field(default=None, validator=_at_least(1))
+    concurrency: int = attrs.field(default=4, validator=_option("concurrency"))
+    timeout_seconds: float = attrs.field(default=120.0, validator=_option("timeout_seconds"))
+    apply_mode: ApplyMode = attrs.field(default="edit", validator=_apply_mode)
+    threads: int | None = attrs.field(default=None, validator=_option("threads"))
     dlm_home: str | None = None
     use_cache: bool = True
     #: teachers offered when the configured one cannot run (e.g. `self` before training)
-    fallback_teachers: tuple[str, ...] = attrs.field(default=(), validator=_teachers)
+    fallback_teachers: tuple[str, ...] = attrs.field(default=(), validator=_option("fallback_teachers"))
 
     def synth_options(self, **overrides: Any) -> SynthOptions:
         """Options for one run; `overrides` (already validated settings values, by
@@ -92,7 +81,7 @@ class Settings:
             strategy=merged.strategy,
             per_section=merged.per_section,
             filter=merged.filter,
-            threshold=merged.threshold if merged.filter in ("sway", "grounded") else None,
+            threshold=merged.threshold if merged.filter in THRESHOLD_FILTERS else None,
             max_pairs=merged.max_pairs,
             params=SamplingParams(self.max_new_tokens, self.temperature, self.top_p, self.seed),
             use_cache=self.use_cache,

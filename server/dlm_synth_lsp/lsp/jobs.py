@@ -25,6 +25,7 @@ from lsprotocol import types as lsp
 
 from ..synth.cancel import CancelToken
 from ..synth.pipeline import Progress
+from .config import Settings
 
 
 @dataclass(eq=False)
@@ -33,6 +34,8 @@ class Job:
     #: the prose sections it works on; None = the whole document
     sections: frozenset[str] | None
     title: str
+    #: the settings the job started with, used to its end (staging included)
+    settings: Settings
     cancel: CancelToken = field(default_factory=CancelToken)
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     request_id: Any = None

@@ -32,10 +32,11 @@ from ..synth.pipeline import select_sources
 from ..synth.render import applied_entry, applied_sections, staged_entry
 from ..synth.store import pending_path
 from . import features
+from . import protocol as ids
+from .client import ClientProfile
 from .config import SECTION, Settings, load_settings
-from .convert import encoding_of, from_position, line_range, to_diagnostic
-from .features import commands as ids
-from .jobs import JobManager
+from .convert import from_position, line_range, to_diagnostic
+from .jobs import JobManager, ProgressSink
 from .synthesis import Landing, Synthesizer
 from .workspace import Documents, Snapshot
 
@@ -66,6 +67,7 @@ class DlmLanguageServer(LanguageServer):
         self.documents = Documents()
         self.settings = Settings()
         self.jobs = JobManager()
+        self.client = ClientProfile()
         self.synthesizer = Synthesizer(self)
         self._diagnostics: dict[str, asyncio.TimerHandle] = {}
         self._waiters: dict[str, list[asyncio.Future[None]]] = {}
@@ -75,10 +77,24 @@ class DlmLanguageServer(LanguageServer):
 
     @property
     def encoding(self) -> PositionEncoding:
-        return encoding_of(self.workspace.position_encoding)
+        return self.client.encoding
 
     def show(self, kind: lsp.MessageType, message: str) -> None:
         self.window_show_message(lsp.ShowMessageParams(type=kind, message=message))
+
+    # -- the synthesis host (synthesis.SynthesisHost) ---------------------------
+
+    def current_request(self) -> Any:
+        return self.protocol.msg_id
+
+    def progress_sink(self) -> ProgressSink | None:
+        return self.work_done_progress if self.client.work_done_progress else None
+
+    async def ask(self, params: lsp.ShowMessageRequestParams) -> lsp.MessageActionItem | None:
+        return await self.window_show_message_request_async(params)
+
+    async def apply_edit(self, params: lsp.ApplyWorkspaceEditParams) -> lsp.ApplyWorkspaceEditResult:
+        return await self.workspace_apply_edit_async(params)
 
     def snapshot(self, uri: str) -> Snapshot:
         snapshot = self.documents.get(uri)
@@ -155,6 +171,7 @@ server = DlmLanguageServer()
 
 @server.feature(lsp.INITIALIZE)
 def initialize(ls: DlmLanguageServer, params: lsp.InitializeParams) -> None:
+    ls.client = ClientProfile.resolve(params.capabilities, ls.workspace.position_encoding)
     if params.initialization_options is not None:
         ls.apply_settings(params.initialization_options)
 
@@ -165,8 +182,7 @@ async def initialized(ls: DlmLanguageServer, params: lsp.InitializedParams) -> N
 
 
 async def pull_settings(ls: DlmLanguageServer) -> None:
-    caps = ls.client_capabilities.workspace
-    if caps is None or not caps.configuration:
+    if not ls.client.configuration:
         return
     try:
         values = await ls.workspace_configuration_async(
@@ -181,8 +197,7 @@ async def pull_settings(ls: DlmLanguageServer) -> None:
 
 @server.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)
 async def did_change_configuration(ls: DlmLanguageServer, params: lsp.DidChangeConfigurationParams) -> None:
-    caps = ls.client_capabilities.workspace
-    if caps is not None and caps.configuration:
+    if ls.client.configuration:
         await pull_settings(ls)
     elif params.settings:
         ls.apply_settings(params.settings)
@@ -396,9 +411,8 @@ async def revert(ls: DlmLanguageServer, *args: Any) -> dict[str, Any]:
     edit = ls.synthesizer.workspace_edit(
         snapshot.uri, snapshot.version, snapshot.doc, edits, False, "Revert synthesized instructions"
     )
-    answer = await ls.workspace_apply_edit_async(
-        lsp.ApplyWorkspaceEditParams(edit=edit, label="Revert synthesized instructions")
-    )
+    label = "Revert synthesized instructions"
+    answer = await ls.apply_edit(lsp.ApplyWorkspaceEditParams(edit=edit, label=label))
     if not answer.applied:
         ls.show(
             lsp.MessageType.Warning, "The editor did not apply the revert (the document changed?); try again."

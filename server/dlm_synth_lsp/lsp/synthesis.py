@@ -20,27 +20,27 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from lsprotocol import types as lsp
 from pygls.uris import to_fs_path
 
 from ..document import Document
 from ..document.edits import TextEdit
-from ..synth.context import build_judge, for_document, identity
+from ..synth.backends import build_judge, build_teacher
+from ..synth.context import for_document, identity
 from ..synth.errors import JudgeUnavailableError, SynthError, TeacherUnavailableError
+from ..synth.options import SynthOptions
 from ..synth.outcome import plan_placement, source_contents, to_staged
 from ..synth.pending import StagedPair, merge_plan
-from ..synth.pipeline import Source, SynthOptions, SynthResult, existing_pairs, run_synth
+from ..synth.pipeline import Source, SynthResult, existing_pairs, run_synth
 from ..synth.render import report_json, result_json, staged_pair_json
 from ..synth.store import pending_path
-from ..synth.teachers.factory import build_teacher
+from .client import ClientProfile
 from .config import Settings
 from .convert import to_text_edits
-from .jobs import Job, JobProgress
-
-if TYPE_CHECKING:
-    from .server import DlmLanguageServer
+from .jobs import Job, JobManager, JobProgress, ProgressSink
+from .workspace import Documents
 
 log = logging.getLogger(__name__)
 
@@ -59,18 +59,37 @@ class Landing:
     note: str = ""
 
 
-def _supports(caps: lsp.ClientCapabilities, *path: str) -> bool:
-    node: Any = caps
-    for name in path:
-        node = getattr(node, name, None)
-        if node is None:
-            return False
-    return bool(node)
+class SynthesisHost(Protocol):
+    """What a synthesis job needs from the server: the open documents, the job
+    registry, what the client can do, and the requests it sends to the client.
+    `DlmLanguageServer` is one; a test can be another."""
+
+    documents: Documents
+    jobs: JobManager
+
+    @property
+    def client(self) -> ClientProfile: ...
+
+    def current_request(self) -> Any:
+        """The id of the request being handled (to cancel its job by that id)."""
+        ...
+
+    def progress_sink(self) -> ProgressSink | None: ...
+
+    def show(self, kind: lsp.MessageType, message: str) -> None: ...
+
+    async def ask(self, params: lsp.ShowMessageRequestParams) -> lsp.MessageActionItem | None: ...
+
+    async def apply_edit(self, params: lsp.ApplyWorkspaceEditParams) -> lsp.ApplyWorkspaceEditResult: ...
+
+    async def document_changed(self, uri: str, timeout: float) -> None:
+        """Returns after the next change of `uri` or `timeout` seconds."""
+        ...
 
 
 class Synthesizer:
-    def __init__(self, ls: DlmLanguageServer) -> None:
-        self.ls = ls
+    def __init__(self, host: SynthesisHost) -> None:
+        self.ls = host
         self._frozen = False
 
     # -- running -------------------------------------------------------------
@@ -93,7 +112,7 @@ class Synthesizer:
             message = f"“{busy.title}” is still running for this section; cancel it or wait for it to finish."
             ls.show(lsp.MessageType.Info, message)
             return {"status": "failed", "accepted": 0, "rejected": 0, "error": message, "report": None}
-        job = Job(uri, sections, title, request_id=ls.protocol.msg_id, quiet=quiet)
+        job = Job(uri, sections, title, settings, request_id=ls.current_request(), quiet=quiet)
         ls.jobs.add(job)
         try:
             return await self._run_job(job, sources, settings, overrides)
@@ -114,12 +133,7 @@ class Synthesizer:
         self, job: Job, sources: Sequence[Source], settings: Settings, overrides: dict[str, Any]
     ) -> dict[str, Any]:
         ls = self.ls
-        sink = (
-            ls.work_done_progress
-            if _supports(ls.client_capabilities, "window", "work_done_progress")
-            else None
-        )
-        async with JobProgress(sink, job) as progress:
+        async with JobProgress(ls.progress_sink(), job) as progress:
             options = settings.synth_options(**overrides)
             for _ in range(3):  # the user may pick an alternative twice
                 try:
@@ -188,11 +202,11 @@ class Synthesizer:
             for teacher in settings.fallback_teachers:
                 if teacher != options.teacher:
                     choices[f"Use {teacher}"] = replace(options, teacher=teacher)
-        if not choices or not _supports(self.ls.client_capabilities, "window", "show_message"):
+        if not choices or not self.ls.client.message_actions:
             self.ls.show(lsp.MessageType.Error, f"{exc}")
             return None
         try:
-            picked = await self.ls.window_show_message_request_async(
+            picked = await self.ls.ask(
                 lsp.ShowMessageRequestParams(
                     type=lsp.MessageType.Warning,
                     message=f"{exc}",
@@ -217,7 +231,7 @@ class Synthesizer:
         if result.status == "cancelled" or settings.apply_mode == "stage":
             # a cancelled job never edits the document; what it accepted is kept
             landing.note = "cancelled: " if result.status == "cancelled" else ""
-            self._stage(job.uri, pairs, landing)
+            self._stage(job.uri, pairs, settings, landing)
             return landing
         await self.land_pairs(job.uri, pairs, source_contents(result.accepted), settings, landing)
         return landing
@@ -233,9 +247,7 @@ class Synthesizer:
     ) -> None:
         """Insert `pairs` into the open document `uri` (or stage them)."""
         remaining = pairs
-        preview = settings.apply_mode == "preview" and _supports(
-            self.ls.client_capabilities, "workspace", "workspace_edit", "change_annotation_support"
-        )
+        preview = settings.apply_mode == "preview" and self.ls.client.change_annotations
         for _ in range(APPLY_ATTEMPTS):
             snapshot = self.ls.documents.get(uri)
             if snapshot is None:
@@ -247,9 +259,7 @@ class Synthesizer:
                 remaining = unplaced
                 break
             edit = self.workspace_edit(uri, snapshot.version, snapshot.doc, placement.edits, preview, label)
-            answer = await self.ls.workspace_apply_edit_async(
-                lsp.ApplyWorkspaceEditParams(edit=edit, label=label)
-            )
+            answer = await self.ls.apply_edit(lsp.ApplyWorkspaceEditParams(edit=edit, label=label))
             if answer.applied and await self._arrived(uri, placement.placed):
                 landing.applied += placement.placed
                 remaining = unplaced
@@ -261,7 +271,7 @@ class Synthesizer:
             log.info("applyEdit for %s not applied (%s); recomputing", uri, answer.failure_reason)
             remaining = placement.placed + unplaced
         if remaining:
-            self._stage(uri, remaining, landing)
+            self._stage(uri, remaining, settings, landing)
 
     async def _arrived(self, uri: str, placed: list[StagedPair]) -> bool:
         """True once the document the client sent back holds every placed pair."""
@@ -286,7 +296,7 @@ class Synthesizer:
         label: str,
     ) -> lsp.WorkspaceEdit:
         text_edits: list[lsp.TextEdit | lsp.AnnotatedTextEdit] = list(
-            to_text_edits(doc, edits, self.ls.encoding)
+            to_text_edits(doc, edits, self.ls.client.encoding)
         )
         annotations = None
         if preview:
@@ -295,7 +305,7 @@ class Synthesizer:
                 for e in text_edits
             ]
             annotations = {ANNOTATION_ID: lsp.ChangeAnnotation(label=label, needs_confirmation=True)}
-        if _supports(self.ls.client_capabilities, "workspace", "workspace_edit", "document_changes"):
+        if self.ls.client.document_changes:
             return lsp.WorkspaceEdit(
                 document_changes=[
                     lsp.TextDocumentEdit(
@@ -308,7 +318,9 @@ class Synthesizer:
         plain = [lsp.TextEdit(range=e.range, new_text=e.new_text) for e in text_edits]
         return lsp.WorkspaceEdit(changes={uri: plain})
 
-    def _stage(self, uri: str, pairs: list[StagedPair], landing: Landing) -> None:
+    def _stage(self, uri: str, pairs: list[StagedPair], settings: Settings, landing: Landing) -> None:
+        """Into the store of `settings`: the job's, frozen when it started, so a
+        settings change while it ran cannot move where its pairs go."""
         snapshot = self.ls.documents.get(uri)
         path = to_fs_path(uri)
         dlm_id = identity(snapshot.doc).dlm_id if snapshot is not None else None
@@ -316,7 +328,7 @@ class Synthesizer:
             landing.lost += pairs
             return
         try:
-            merge_plan(pending_path(dlm_id, self.ls.settings.dlm_home), Path(path), pairs)
+            merge_plan(pending_path(dlm_id, settings.dlm_home), Path(path), pairs)
         except (OSError, ValueError) as exc:
             log.warning("could not stage: %s", exc)
             landing.lost += pairs

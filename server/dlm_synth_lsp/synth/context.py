@@ -1,6 +1,5 @@
 """What a run needs to know about the document it works on, gathered once for both
-front ends: the store identity (`dlm_id`) and base model from the frontmatter, and
-the judge the chosen filter needs."""
+front ends: the store identity (`dlm_id`) and base model from the frontmatter."""
 
 from __future__ import annotations
 
@@ -8,9 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..document import Document
-from .judges import Judge
-from .pipeline import FilterKind
-from .teachers.factory import TeacherOptions
+from .teachers.base import TeacherOptions
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,13 +34,3 @@ def for_document(options: TeacherOptions, doc: Document, path: Path | None) -> T
         dlm_id=ident.dlm_id,
         base_model=ident.base_model,
     )
-
-
-def build_judge(filter_kind: FilterKind, options: TeacherOptions) -> Judge | None:
-    """The judge `filter_kind` needs (only `sway` has one); the heavy stack is
-    imported when it is prepared, not here."""
-    if filter_kind != "sway":
-        return None
-    from .judges import SwayJudge
-
-    return SwayJudge(options)

@@ -1,30 +1,16 @@
 """Judges score a generated answer against a baseline; the filter keeps the pairs the
-judge prefers by at least a threshold (spec 5.7).
-
-`SwayJudge` reproduces upstream's `sway:preference_judge` without the dlm-sway
-bridge: the document's own fine-tuned model (base + current adapter, the very model
-`self` generates with, shared through the local model cache) scores how likely it
-finds the answer versus "I don't know." after the question. The arithmetic follows
-dlm-sway 0.1.0 exactly so thresholds mean the same thing as upstream's.
+judge prefers by at least a threshold (spec 5.7). This is the interface the pipeline
+sees; the one judge there is, `sway`, runs a local model (`local/judge.py`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import math
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from .cancel import CancelToken
-from .errors import JudgeInvocationError, JudgeUnavailableError
-from .local_models import LoadedModel, LocalModelError, cached_model, load_model
-from .teachers.factory import TeacherOptions
-from .teachers.hf import acquire_model_lock
-from .teachers.self_teacher import adapter_problem, locate_document_model
-
-BASELINE_ANSWER = "I don't know."
-SWAY_THRESHOLD = 0.1
+from .errors import JudgeInvocationError
 
 Preferred = Literal["a", "b", "tie"]
 
@@ -75,119 +61,3 @@ class Judge(Protocol):
     async def score(self, question: str, answer: str, cancel: CancelToken) -> JudgeVerdict:
         """JudgeInvocationError if scoring fails, SynthCancelled if cancelled."""
         ...
-
-
-def completion_logprob(loaded: LoadedModel, prompt: str, completion: str) -> float:
-    """Sum of natural-log probabilities of the completion's tokens after `prompt`.
-
-    As dlm-sway: prompt and prompt+completion are tokenised by raw concatenation
-    (no chat template, no separator) and the completion tokens are whatever
-    tok(prompt + completion) has beyond len(tok(prompt)). Blocking; the caller holds
-    the model's lock."""
-    import torch
-
-    tokenizer = loaded.tokenizer
-    prompt_len = len(tokenizer(prompt)["input_ids"])
-    full = [int(i) for i in tokenizer(prompt + completion)["input_ids"]]
-    if prompt_len == 0:
-        raise JudgeInvocationError("sway judge failed to score candidates: the question tokenises to nothing")
-    if len(full) <= prompt_len:
-        raise JudgeInvocationError(
-            f"sway judge failed to score candidates: the answer {completion[:40]!r} adds no tokens "
-            "after the question"
-        )
-    ids = torch.tensor([full], dtype=torch.long, device=loaded.device)
-    with torch.inference_mode():
-        logits = loaded.model(input_ids=ids).logits[0].float()
-    # position i predicts token i+1
-    logprobs = torch.log_softmax(logits[prompt_len - 1 : -1], dim=-1)
-    targets = ids[0, prompt_len:].unsqueeze(-1)
-    return float(logprobs.gather(-1, targets).sum().item())
-
-
-def sway_score(loaded: LoadedModel, question: str, candidate: str) -> float:
-    """logprob / max(1, len(candidate) // 4): about a mean per token, counting 4
-    characters per token, so the judge does not simply prefer short answers."""
-    return completion_logprob(loaded, question, candidate) / max(1, len(candidate) // 4)
-
-
-class SwayJudge:
-    name = "sway:preference_judge"
-    suggested_threshold = SWAY_THRESHOLD
-
-    def __init__(self, options: TeacherOptions) -> None:
-        self._options = options
-        self._loaded: LoadedModel | None = None
-
-    async def prepare(self, cancel: CancelToken) -> None:
-        if self._loaded is not None:
-            return
-        cancel.raise_if_cancelled()
-        options = self._options
-        try:
-            located = locate_document_model(options)
-        except LocalModelError as exc:
-            raise JudgeUnavailableError(f"sway judge: {exc}") from exc
-        problem = adapter_problem(options, located)
-        if problem is not None:
-            raise JudgeUnavailableError(
-                f"sway judge needs {problem}, or use --filter dedup-only or --filter grounded at cold start"
-            )
-        adapter = located.adapter
-        assert adapter is not None
-        if cached_model(located.base, adapter=adapter, device=options.device) is None and options.notice:
-            options.notice(f"loading {located.base.identity} with adapter {adapter.name} for the sway judge…")
-        try:
-            self._loaded = await cancel.guard(
-                asyncio.to_thread(
-                    load_model,
-                    located.base,
-                    adapter=adapter,
-                    device=options.device,
-                    threads=options.threads,
-                    who="sway judge",
-                )
-            )
-        except LocalModelError as exc:
-            raise JudgeUnavailableError(str(exc)) from exc
-
-    async def score(self, question: str, answer: str, cancel: CancelToken) -> JudgeVerdict:
-        await self.prepare(cancel)
-        loaded = self._loaded
-        assert loaded is not None
-        return await cancel.guard(asyncio.to_thread(self._score, loaded, question, answer, cancel))
-
-    @staticmethod
-    def _score(loaded: LoadedModel, question: str, answer: str, cancel: CancelToken) -> JudgeVerdict:
-        acquire_model_lock(loaded.lock, cancel)
-        try:
-            cancel.raise_if_cancelled()
-            try:
-                score_a = sway_score(loaded, question, answer)
-                score_b = sway_score(loaded, question, BASELINE_ANSWER)
-            except JudgeInvocationError:
-                raise
-            except Exception as exc:
-                raise JudgeInvocationError(f"sway judge failed to score candidates: {exc}") from exc
-        finally:
-            loaded.lock.release()
-        return JudgeVerdict.from_scores(score_a, score_b)
-
-    async def score_many(
-        self,
-        pairs: Sequence[tuple[str, str]],
-        cancel: CancelToken,
-        progress: Callable[[int, int], None] | None = None,
-    ) -> list[JudgeVerdict]:
-        """Score (question, answer) pairs in order; `progress(done, total)` is called
-        on the event loop after each, and a cancel takes effect between pairs."""
-        verdicts: list[JudgeVerdict] = []
-        for question, answer in pairs:
-            cancel.raise_if_cancelled()
-            verdicts.append(await self.score(question, answer, cancel))
-            if progress is not None:
-                progress(len(verdicts), len(pairs))
-        return verdicts
-
-    async def aclose(self) -> None:
-        self._loaded = None

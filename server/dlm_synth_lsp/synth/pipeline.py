@@ -36,51 +36,13 @@ from .dedup import DedupIndex
 from .errors import SynthCancelled, TeacherInvocationError, TeacherUnavailableError
 from .grounding import check_grounding
 from .judges import Judge
+from .options import FilterKind, SynthOptions
 from .pending import utc_now
-from .prompts import STRATEGY_CHOICES, Strategy, StrategyChoice, budget, build_prompt
+from .prompts import Strategy, budget, build_prompt
 from .replies import parse_reply
-from .teachers.base import Completion, SamplingParams, Teacher, Usage
+from .teachers.base import Completion, Teacher, Usage
 
-FilterKind = Literal["sway", "dedup-only", "none", "grounded"]
-FILTER_CHOICES: tuple[FilterKind, ...] = ("sway", "dedup-only", "none", "grounded")
 Status = Literal["completed", "cancelled", "failed"]
-
-
-@dataclass(frozen=True, slots=True)
-class SynthOptions:
-    """What to generate and how to filter it (teacher connection settings are
-    `TeacherOptions`)."""
-
-    teacher: str = "self"
-    strategy: StrategyChoice = "extraction"
-    per_section: int = 3
-    filter: FilterKind = "sway"
-    threshold: float | None = None
-    max_pairs: int | None = None
-    params: SamplingParams = field(default_factory=SamplingParams)
-    use_cache: bool = True
-
-    def validate(self) -> None:
-        """ValueError with a message fit for the user (the CLI exits 2)."""
-        if self.strategy not in STRATEGY_CHOICES:
-            raise ValueError(f"strategy must be one of extraction|expansion|both (got {self.strategy!r})")
-        if self.filter not in FILTER_CHOICES:
-            raise ValueError(f"filter must be one of {'|'.join(FILTER_CHOICES)} (got {self.filter!r})")
-        if self.per_section < 1:
-            raise ValueError(f"per_section must be >= 1, got {self.per_section}")
-        if self.max_pairs is not None and self.max_pairs < 1:
-            raise ValueError(f"max_pairs must be >= 1 when set, got {self.max_pairs}")
-        if self.params.max_new_tokens < 1:
-            raise ValueError(f"max_new_tokens must be >= 1, got {self.params.max_new_tokens}")
-        if self.params.temperature < 0:
-            raise ValueError(f"temperature must be >= 0, got {self.params.temperature}")
-        if self.params.top_p is not None and not 0 < self.params.top_p <= 1:
-            raise ValueError(f"top_p must be in (0, 1], got {self.params.top_p}")
-        if self.threshold is not None:
-            if self.filter not in ("sway", "grounded"):
-                raise ValueError("threshold is only valid with the sway or grounded filter")
-            if self.threshold < 0:
-                raise ValueError(f"threshold must be >= 0.0, got {self.threshold}")
 
 
 @dataclass(frozen=True, slots=True)

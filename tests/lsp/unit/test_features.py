@@ -11,8 +11,8 @@ from dlm_synth_lsp.document import Document, parse_text
 from dlm_synth_lsp.document.problems import Code
 from dlm_synth_lsp.document.text import PositionEncoding
 from dlm_synth_lsp.lsp import features
+from dlm_synth_lsp.lsp import protocol as ids
 from dlm_synth_lsp.lsp.convert import to_diagnostic
-from dlm_synth_lsp.lsp.features import commands as ids
 from dlm_synth_lsp.lsp.features.code_actions import (
     REGENERATE,
     REMOVE_SECTION,

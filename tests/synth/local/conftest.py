@@ -14,8 +14,8 @@ pytest.importorskip("torch")
 pytest.importorskip("transformers")
 pytest.importorskip("peft")
 
-from dlm_synth_lsp.synth import local_models
-from dlm_synth_lsp.synth.teachers.factory import TeacherOptions
+from dlm_synth_lsp.synth.local import models as local_models
+from dlm_synth_lsp.synth.teachers.base import TeacherOptions
 
 from tests.fakes.tiny_model import build_tiny_adapter, build_tiny_gguf, build_tiny_model
 

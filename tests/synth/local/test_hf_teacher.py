@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from dlm_synth_lsp.synth.backends import build_teacher
 from dlm_synth_lsp.synth.cancel import CancelToken
 from dlm_synth_lsp.synth.errors import SynthCancelled, TeacherInvocationError, TeacherUnavailableError
-from dlm_synth_lsp.synth.teachers.base import Prompt, SamplingParams
-from dlm_synth_lsp.synth.teachers.factory import TeacherOptions, build_teacher
-from dlm_synth_lsp.synth.teachers.hf import HFTeacher, encode_prompt, render_prompt
+from dlm_synth_lsp.synth.local.generation import encode_prompt, render_prompt
+from dlm_synth_lsp.synth.local.teachers import HFTeacher
+from dlm_synth_lsp.synth.teachers.base import Prompt, SamplingParams, TeacherOptions
 
 from tests.fakes.tiny_model import ASSISTANT_MARKER, SYSTEM_MARKER, USER_MARKER
 from tests.synth.local.conftest import never_stop

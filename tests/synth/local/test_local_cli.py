@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dlm_synth_lsp.cli import main
+from dlm_synth_lsp.cli.main import main
 
 from tests.fakes.llm_server import FakeLLMServer, fake_llm_server
 from tests.fakes.teacher_replies import passage_reply

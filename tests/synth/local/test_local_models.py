@@ -6,8 +6,8 @@ import time
 from pathlib import Path
 
 import pytest
-from dlm_synth_lsp.synth import local_models
-from dlm_synth_lsp.synth.local_models import (
+from dlm_synth_lsp.synth.local import models as local_models
+from dlm_synth_lsp.synth.local.models import (
     LocalModelError,
     ModelSource,
     load_model,
@@ -20,10 +20,11 @@ from dlm_synth_lsp.synth.local_models import (
 def test_importing_local_modules_does_not_import_torch() -> None:
     code = (
         "import sys\n"
-        "import dlm_synth_lsp.synth.local_models, dlm_synth_lsp.synth.judges\n"
-        "import dlm_synth_lsp.synth.teachers.hf, dlm_synth_lsp.synth.teachers.self_teacher\n"
-        "from dlm_synth_lsp.synth.teachers.factory import TeacherOptions, build_teacher\n"
-        "from dlm_synth_lsp.synth.judges import SwayJudge\n"
+        "import dlm_synth_lsp.synth.local.models, dlm_synth_lsp.synth.local.judge\n"
+        "import dlm_synth_lsp.synth.local.generation, dlm_synth_lsp.synth.local.teachers\n"
+        "from dlm_synth_lsp.synth.backends import build_teacher\n"
+        "from dlm_synth_lsp.synth.teachers.base import TeacherOptions\n"
+        "from dlm_synth_lsp.synth.local.judge import SwayJudge\n"
         "build_teacher('hf:smollm2-135m', TeacherOptions()); build_teacher('self', TeacherOptions())\n"
         "SwayJudge(TeacherOptions())\n"
         "heavy = [m for m in ('torch', 'transformers', 'peft') if m in sys.modules]\n"

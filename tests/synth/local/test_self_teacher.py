@@ -4,12 +4,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from dlm_synth_lsp.synth.backends import build_teacher
 from dlm_synth_lsp.synth.cancel import CancelToken
 from dlm_synth_lsp.synth.errors import TeacherUnavailableError
-from dlm_synth_lsp.synth.teachers.base import Prompt, SamplingParams
-from dlm_synth_lsp.synth.teachers.factory import TeacherOptions, build_teacher
-from dlm_synth_lsp.synth.teachers.hf import HFTeacher
-from dlm_synth_lsp.synth.teachers.self_teacher import SelfTeacher
+from dlm_synth_lsp.synth.local.teachers import HFTeacher, SelfTeacher
+from dlm_synth_lsp.synth.teachers.base import Prompt, SamplingParams, TeacherOptions
 
 PROMPT = Prompt(system="You write question and answer pairs.", user="Read the section.")
 

@@ -6,9 +6,10 @@ from typing import Any
 import pytest
 from dlm_synth_lsp.synth.cancel import CancelToken
 from dlm_synth_lsp.synth.errors import JudgeInvocationError, JudgeUnavailableError, SynthCancelled
-from dlm_synth_lsp.synth.judges import BASELINE_ANSWER, Judge, JudgeVerdict, SwayJudge
-from dlm_synth_lsp.synth.teachers.factory import TeacherOptions
-from dlm_synth_lsp.synth.teachers.self_teacher import SelfTeacher
+from dlm_synth_lsp.synth.judges import Judge, JudgeVerdict
+from dlm_synth_lsp.synth.local.judge import BASELINE_ANSWER, SwayJudge
+from dlm_synth_lsp.synth.local.teachers import SelfTeacher
+from dlm_synth_lsp.synth.teachers.base import TeacherOptions
 
 QUESTION = "Question: what does the document say?"
 ANSWER = " Answer: it explains the format."

@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from dlm_synth_lsp.synth.teachers.factory import TeacherOptions
+from dlm_synth_lsp.synth.teachers.base import TeacherOptions
 from dlm_synth_lsp.synth.teachers.remote import RetryPolicy
 
 from tests.fakes.llm_server import FakeLLMServer, fake_llm_server

@@ -10,11 +10,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from dlm_synth_lsp.synth.backends import build_teacher
 from dlm_synth_lsp.synth.cancel import CancelToken
 from dlm_synth_lsp.synth.errors import SynthCancelled, TeacherInvocationError, TeacherUnavailableError
 from dlm_synth_lsp.synth.teachers.anthropic_teacher import AnthropicTeacher
-from dlm_synth_lsp.synth.teachers.base import Prompt, SamplingParams, Usage
-from dlm_synth_lsp.synth.teachers.factory import TeacherOptions, build_teacher
+from dlm_synth_lsp.synth.teachers.base import Prompt, SamplingParams, TeacherOptions, Usage
 
 from tests.fakes.llm_server import Delay, FakeLLMServer, Hang, Reply, Status, unused_port
 from tests.synth.remote.conftest import FAST, Notices, assert_no_secret

@@ -9,10 +9,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from dlm_synth_lsp.synth.backends import build_teacher
 from dlm_synth_lsp.synth.cancel import CancelToken
 from dlm_synth_lsp.synth.errors import SynthCancelled, TeacherInvocationError, TeacherUnavailableError
-from dlm_synth_lsp.synth.teachers.base import Prompt, SamplingParams, Usage
-from dlm_synth_lsp.synth.teachers.factory import TeacherOptions, build_teacher
+from dlm_synth_lsp.synth.teachers.base import Prompt, SamplingParams, TeacherOptions, Usage
 from dlm_synth_lsp.synth.teachers.openai_teacher import OpenAITeacher
 
 from tests.fakes.llm_server import Close, Delay, FakeLLMServer, Hang, Reply, Status, unused_port

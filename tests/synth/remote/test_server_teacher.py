@@ -7,10 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from dlm_synth_lsp.synth.backends import build_teacher
 from dlm_synth_lsp.synth.cancel import CancelToken
 from dlm_synth_lsp.synth.errors import TeacherInvocationError, TeacherUnavailableError
-from dlm_synth_lsp.synth.teachers.base import Prompt, SamplingParams
-from dlm_synth_lsp.synth.teachers.factory import TeacherOptions, build_teacher
+from dlm_synth_lsp.synth.teachers.base import Prompt, SamplingParams, TeacherOptions
 from dlm_synth_lsp.synth.teachers.openai_teacher import ServerTeacher
 
 from tests.fakes.llm_server import FakeLLMServer, Reply, Status, unused_port

@@ -7,7 +7,6 @@ feature is unit-tested headless and the server only wires requests to them.
 
 from __future__ import annotations
 
-from . import commands
 from .code_actions import code_actions
 from .code_lens import code_lenses
 from .folding import folding_ranges
@@ -18,7 +17,6 @@ from .symbols import document_symbols
 __all__ = [
     "code_actions",
     "code_lenses",
-    "commands",
     "definition",
     "document_symbols",
     "folding_ranges",

@@ -32,8 +32,8 @@ from ...document.model import Section, SectionType
 from ...document.problems import Code
 from ...document.text import Position, PositionEncoding, Span
 from ...synth.prompts import STRATEGY_CHOICES
+from .. import protocol as ids
 from ..convert import from_position, to_position, to_range
-from . import commands as ids
 from .index import DocIndex, content_row, index
 
 REWRITE = lsp.CodeActionKind.RefactorRewrite

@@ -19,8 +19,8 @@ from lsprotocol import types as lsp
 from ...document import Document
 from ...document.model import SectionType
 from ...document.text import PositionEncoding
+from .. import protocol as ids
 from ..convert import line_range
-from . import commands as ids
 from .index import index, memoised, summary
 
 

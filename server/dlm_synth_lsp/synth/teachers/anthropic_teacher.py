@@ -16,8 +16,7 @@ import anthropic
 
 from ..cancel import CancelToken
 from ..errors import TeacherInvocationError, TeacherUnavailableError
-from .base import Completion, Prompt, SamplingParams
-from .factory import TeacherOptions
+from .base import Completion, Prompt, SamplingParams, TeacherOptions
 from .remote import DEFAULT_POLICY, RetryPolicy, SdkErrors, call_usage, call_with_retries, join_text_parts
 
 ANTHROPIC_ERRORS = SdkErrors(

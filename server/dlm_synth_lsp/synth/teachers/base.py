@@ -8,10 +8,42 @@ its backend.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 from ..cancel import CancelToken
+
+
+def default_threads() -> int:
+    """Cores minus one, so the editor (and the language server) stay responsive."""
+    return max(1, (os.cpu_count() or 2) - 1)
+
+
+@dataclass(frozen=True, slots=True)
+class TeacherOptions:
+    """Everything a teacher may need besides its selector.
+
+    `timeout_s` bounds one request (remote: read timeout; local: generation time).
+    `notice` receives short human-readable events (a retry after a rate limit, a
+    model being loaded) for progress reporting; it must never receive secrets."""
+
+    timeout_s: float = 120.0
+    connect_timeout_s: float = 10.0
+    max_retries: int = 4
+    concurrency: int = 4
+    threads: int | None = None
+    device: str | None = None
+    openai_base_url: str | None = None
+    anthropic_base_url: str | None = None
+    # the document, for `self` (its base model and the adapter in its store)
+    document_path: Path | None = None
+    dlm_id: str | None = None
+    base_model: str | None = None
+    dlm_home: str | None = None
+    notice: Callable[[str], None] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,8 +22,7 @@ import openai
 
 from ..cancel import CancelToken
 from ..errors import TeacherUnavailableError
-from .base import Completion, Prompt, SamplingParams
-from .factory import TeacherOptions
+from .base import Completion, Prompt, SamplingParams, TeacherOptions
 from .remote import (
     DEFAULT_POLICY,
     RetryPolicy,

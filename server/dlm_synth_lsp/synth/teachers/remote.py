@@ -31,8 +31,7 @@ from typing import Any, Generic, Protocol, TypeVar, cast
 
 from ..cancel import CancelToken
 from ..errors import TeacherInvocationError, TeacherUnavailableError
-from .base import Usage
-from .factory import TeacherOptions
+from .base import TeacherOptions, Usage
 
 T = TypeVar("T")
 

@@ -20,24 +20,25 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from .document import Document, parse_bytes
-from .document.edits import EditError, plan_revert, render
-from .document.text import DlmEncodingError
-from .report import problem_json
-from .synth.cancel import CancelToken
-from .synth.context import build_judge, for_document, identity
-from .synth.errors import (
+from ..document import Document, parse_bytes
+from ..document.edits import EditError, plan_revert, render
+from ..document.text import DlmEncodingError
+from ..synth.backends import build_judge, build_teacher
+from ..synth.cancel import CancelToken
+from ..synth.context import for_document, identity
+from ..synth.errors import (
     InvalidTeacherSpecError,
     JudgeInvocationError,
     JudgeUnavailableError,
     PendingSynthPlanError,
     SynthError,
 )
-from .synth.outcome import plan_placement, source_contents, to_staged
-from .synth.pending import StagedPair, load_plan, save_plan, write_atomic
-from .synth.pipeline import FILTER_CHOICES, Progress, SynthOptions, run_synth, select_sources
-from .synth.prompts import STRATEGY_CHOICES
-from .synth.render import (
+from ..synth.options import FILTER_CHOICES, SynthOptions
+from ..synth.outcome import plan_placement, source_contents, to_staged
+from ..synth.pending import StagedPair, load_plan, save_plan, write_atomic
+from ..synth.pipeline import Progress, run_synth, select_sources
+from ..synth.prompts import STRATEGY_CHOICES
+from ..synth.render import (
     applied_entry,
     applied_sections,
     render_listing,
@@ -45,10 +46,10 @@ from .synth.render import (
     result_json,
     staged_entry,
 )
-from .synth.store import pending_path
-from .synth.teachers.base import SamplingParams
-from .synth.teachers.factory import TeacherOptions, build_teacher
-from .synth.teachers.spec import parse_teacher_spec
+from ..synth.store import pending_path
+from ..synth.teachers.base import SamplingParams, TeacherOptions
+from ..synth.teachers.spec import parse_teacher_spec
+from .report import problem_json
 
 OFFLINE_HINT = (
     "teachers that work without a network or key: --teacher hf:<local model directory or .gguf file>, "

@@ -1,4 +1,5 @@
-"""Loading local models (the `hf:` and `self` teachers, the `sway` judge) once per process.
+"""Local models (the `hf:` and `self` teachers, the `sway` judge): which weights a
+selector or a document names, and loading them once per process.
 
 Why a process-wide cache: the language server runs many synth jobs over its lifetime
 and a model takes seconds to minutes to load, while the self teacher and the sway judge
@@ -16,13 +17,18 @@ cannot be used here; that is a deliberate refusal, not an oversight.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from .store import current_adapter, store_root
+from ..cancel import CancelToken
+from ..store import ADAPTER_POINTER, current_adapter, store_root
+from ..teachers.base import TeacherOptions, default_threads
 
 INSTALL_HINT = "pip install 'dlm-synth-lsp[local]'"
 
@@ -308,8 +314,6 @@ def load_model(
     Blocking (seconds to minutes): call it from a worker thread. Concurrent callers
     for the same key wait for one load instead of loading twice. `threads` (default
     cores-1) sets torch's intra-op threads, which is process-wide."""
-    from .teachers.factory import default_threads
-
     key = _key(source, adapter, device)
     with _cache_lock:
         cached = _cache.get(key)
@@ -346,3 +350,72 @@ def clear_cache() -> None:
     with _cache_lock:
         _cache.clear()
         _key_locks.clear()
+
+
+async def load_shared(
+    source: ModelSource,
+    adapter: Path | None,
+    options: TeacherOptions,
+    *,
+    who: str,
+    loading: str,
+    cancel: CancelToken,
+) -> LoadedModel:
+    """`load_model` in a worker thread, abandoned (not interrupted) on cancel; tells
+    `options.notice` `loading` first when the model is not in the cache yet. The one
+    loader of the local teachers and the sway judge; LocalModelError for them to
+    word in their own error class."""
+    cancel.raise_if_cancelled()
+    if cached_model(source, adapter=adapter, device=options.device) is None and options.notice:
+        options.notice(loading)
+    return await cancel.guard(
+        asyncio.to_thread(
+            load_model, source, adapter=adapter, device=options.device, threads=options.threads, who=who
+        )
+    )
+
+
+@contextmanager
+def exclusive(loaded: LoadedModel, cancel: CancelToken) -> Iterator[LoadedModel]:
+    """Hold the model's lock (from a worker thread) for one generation or scoring
+    pass; waiting gives up if the run is cancelled while another job holds it."""
+    while not loaded.lock.acquire(timeout=0.1):
+        cancel.raise_if_cancelled()
+    try:
+        cancel.raise_if_cancelled()
+        yield loaded
+    finally:
+        loaded.lock.release()
+
+
+# -- the document's own model (`self`, `sway`) ---------------------------------------
+
+
+def locate_document_model(options: TeacherOptions) -> DocumentModel:
+    """Base and adapter for the document in `options`; LocalModelError if the
+    frontmatter or the registry cannot say which base it is."""
+    return resolve_document_model(options.base_model, options.dlm_id, options.dlm_home)
+
+
+def document_label(options: TeacherOptions) -> str:
+    """How messages name the document: its path if known, else its dlm_id."""
+    if options.document_path is not None:
+        return str(options.document_path)
+    return options.dlm_id or "this document"
+
+
+def adapter_problem(options: TeacherOptions, located: DocumentModel) -> str | None:
+    """Why the document's adapter cannot be used (the shared middle of the self
+    teacher's and the sway judge's cold-start messages), or None when it can."""
+    doc = document_label(options)
+    if located.adapter is None:
+        return (
+            f"a trained adapter for {doc}, and {located.store / ADAPTER_POINTER} does not exist. "
+            f"Train once with `dlm train {doc}`"
+        )
+    if not located.adapter.is_dir():
+        return (
+            f"a trained adapter for {doc}, but {located.store / ADAPTER_POINTER} points at "
+            f"{located.adapter}, which does not exist. Retrain with `dlm train {doc}`"
+        )
+    return None

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .document import Document, Problem, Section
-from .document.problems import Code
-from .document.text import DlmEncodingError
+from ..document import Document, Problem, Section
+from ..document.problems import Code
+from ..document.text import DlmEncodingError
 
 
 def section_json(section: Section) -> dict[str, Any]:

@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .cli_synth import add_synth_parser, run_synth_command
-from .document import parse_bytes
-from .document.text import DlmEncodingError
+from .. import __version__
+from ..document import parse_bytes
+from ..document.text import DlmEncodingError
 from .report import document_json, encoding_problem_json
+from .synth import add_synth_parser, run_synth_command
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -89,7 +89,7 @@ _SERVER_FLAGS = ("--stdio", "--tcp", "--host", "--port", "--log-file", "--log-le
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0].split("=")[0] in _SERVER_FLAGS:
-        from .lsp.main import main as serve
+        from ..lsp.main import main as serve
 
         return serve(argv)
     args = build_parser().parse_args(argv)

@@ -1,4 +1,6 @@
-"""`self`: the document's own fine-tuned model (base + the store's current adapter)
+"""The in-process teachers: `hf:<id|dir|file.gguf>` and `self`.
+
+`self`: the document's own fine-tuned model (base + the store's current adapter)
 writes the pairs, so synthesis needs no API key and no second model.
 
 It generates exactly like `hf:` (shared `LocalTeacher`). Unlike upstream, which
@@ -11,40 +13,47 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import TeacherUnavailableError
-from ..local_models import DocumentModel, LocalModelError, ModelSource, resolve_document_model
-from ..store import ADAPTER_POINTER
-from .factory import TeacherOptions
-from .hf import LocalTeacher
+from ..teachers.base import TeacherOptions
+from .generation import LocalTeacher
+from .models import (
+    LocalModelError,
+    ModelSource,
+    adapter_problem,
+    locate_document_model,
+    resolve_hf_target,
+)
 
 
-def locate_document_model(options: TeacherOptions) -> DocumentModel:
-    """Base and adapter for the document in `options`; LocalModelError if the
-    frontmatter or the registry cannot say which base it is."""
-    return resolve_document_model(options.base_model, options.dlm_id, options.dlm_home)
+class HFTeacher(LocalTeacher):
+    """`hf:<target>`: a registry key (recorded under its resolved id, as upstream
+    does), a hub id from the local cache, a model directory or a .gguf file."""
 
+    _who = "hf teacher"
 
-def document_label(options: TeacherOptions) -> str:
-    """How messages name the document: its path if known, else its dlm_id."""
-    if options.document_path is not None:
-        return str(options.document_path)
-    return options.dlm_id or "this document"
+    def __init__(self, target: str, options: TeacherOptions) -> None:
+        super().__init__(options)
+        self._target = target.strip()
+        self._source: ModelSource | None = None
+        self._error: LocalModelError | None = None
+        try:
+            self._source = resolve_hf_target(self._target)
+        except LocalModelError as exc:
+            # reported by prepare(), where the Teacher protocol expects it
+            self._error = exc
+        self._name = f"hf:{self._source.identity if self._source else self._target}"
 
+    @property
+    def name(self) -> str:
+        return self._name
 
-def adapter_problem(options: TeacherOptions, located: DocumentModel) -> str | None:
-    """Why the document's adapter cannot be used (the shared middle of the self
-    teacher's and the sway judge's cold-start messages), or None when it can."""
-    doc = document_label(options)
-    if located.adapter is None:
-        return (
-            f"a trained adapter for {doc}, and {located.store / ADAPTER_POINTER} does not exist. "
-            f"Train once with `dlm train {doc}`"
-        )
-    if not located.adapter.is_dir():
-        return (
-            f"a trained adapter for {doc}, but {located.store / ADAPTER_POINTER} points at "
-            f"{located.adapter}, which does not exist. Retrain with `dlm train {doc}`"
-        )
-    return None
+    @property
+    def model(self) -> str:
+        return self._name
+
+    def _locate(self) -> tuple[ModelSource, Path | None]:
+        if self._source is None:
+            raise TeacherUnavailableError(str(self._error))
+        return self._source, None
 
 
 class SelfTeacher(LocalTeacher):

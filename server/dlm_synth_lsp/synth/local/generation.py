@@ -1,5 +1,5 @@
-"""Teachers that run a model inside this process: `hf:<id|dir|file.gguf>` here, and
-`self` (same generation, different model) in `self_teacher.py`.
+"""Generation with a model inside this process, shared by the `hf:` and `self`
+teachers (`teachers.py`), which differ only in which model they load.
 
 Generation blocks for seconds to minutes, so it runs in a worker thread. Two things
 upstream lacks matter in an editor: a cancel that stops *mid-generation* (checked
@@ -10,23 +10,14 @@ CPU models that fails clearly instead of hanging the job.
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from ..cancel import CancelToken
 from ..errors import SynthCancelled, TeacherInvocationError, TeacherUnavailableError
-from ..local_models import (
-    LoadedModel,
-    LocalModelError,
-    ModelSource,
-    cached_model,
-    load_model,
-    resolve_hf_target,
-)
-from .base import Completion, Prompt, SamplingParams, Usage
-from .factory import TeacherOptions
+from ..teachers.base import Completion, Prompt, SamplingParams, TeacherOptions, Usage
+from .models import LoadedModel, LocalModelError, ModelSource, exclusive, load_shared
 
 
 def render_prompt(tokenizer: Any, prompt: Prompt) -> tuple[str, bool]:
@@ -81,13 +72,6 @@ def _stopping_criteria(transformers: Any, torch: Any, cancel: CancelToken, deadl
     return _Stop()
 
 
-def acquire_model_lock(lock: threading.Lock, cancel: CancelToken) -> None:
-    """Take a model's lock from a worker thread, giving up if the run is cancelled
-    while another job (a judge pass, another document) holds it."""
-    while not lock.acquire(timeout=0.1):
-        cancel.raise_if_cancelled()
-
-
 class LocalTeacher:
     """Generation shared by the in-process teachers. Subclasses say which model to
     load (`_locate`) and what they are called; loading, prompting, sampling,
@@ -122,19 +106,9 @@ class LocalTeacher:
             return
         cancel.raise_if_cancelled()
         source, adapter = self._locate()
-        options = self._options
-        if cached_model(source, adapter=adapter, device=options.device) is None and options.notice:
-            options.notice(f"loading {self.model}…")
         try:
-            self._loaded = await cancel.guard(
-                asyncio.to_thread(
-                    load_model,
-                    source,
-                    adapter=adapter,
-                    device=options.device,
-                    threads=options.threads,
-                    who=self._who,
-                )
+            self._loaded = await load_shared(
+                source, adapter, self._options, who=self._who, loading=f"loading {self.model}…", cancel=cancel
             )
         except LocalModelError as exc:
             raise TeacherUnavailableError(str(exc)) from exc
@@ -148,16 +122,13 @@ class LocalTeacher:
     def _generate(
         self, loaded: LoadedModel, prompt: Prompt, params: SamplingParams, cancel: CancelToken
     ) -> Completion:
-        acquire_model_lock(loaded.lock, cancel)
-        try:
-            cancel.raise_if_cancelled()
-            return self._generate_locked(loaded, prompt, params, cancel)
-        except (SynthCancelled, TeacherInvocationError):
-            raise
-        except Exception as exc:  # tokenizer or model failure: this call fails, not the server
-            raise TeacherInvocationError(f"{self.name}: generation failed: {exc}") from exc
-        finally:
-            loaded.lock.release()
+        with exclusive(loaded, cancel):
+            try:
+                return self._generate_locked(loaded, prompt, params, cancel)
+            except (SynthCancelled, TeacherInvocationError):
+                raise
+            except Exception as exc:  # tokenizer or model failure: this call fails, not the server
+                raise TeacherInvocationError(f"{self.name}: generation failed: {exc}") from exc
 
     def _generate_locked(
         self, loaded: LoadedModel, prompt: Prompt, params: SamplingParams, cancel: CancelToken
@@ -203,37 +174,5 @@ class LocalTeacher:
 
     async def aclose(self) -> None:
         """Drop this teacher's reference; the process-wide cache keeps the model for
-        the next job (local_models.clear_cache() frees it)."""
+        the next job (models.clear_cache() frees it)."""
         self._loaded = None
-
-
-class HFTeacher(LocalTeacher):
-    """`hf:<target>`: a registry key (recorded under its resolved id, as upstream
-    does), a hub id from the local cache, a model directory or a .gguf file."""
-
-    _who = "hf teacher"
-
-    def __init__(self, target: str, options: TeacherOptions) -> None:
-        super().__init__(options)
-        self._target = target.strip()
-        self._source: ModelSource | None = None
-        self._error: LocalModelError | None = None
-        try:
-            self._source = resolve_hf_target(self._target)
-        except LocalModelError as exc:
-            # reported by prepare(), where the Teacher protocol expects it
-            self._error = exc
-        self._name = f"hf:{self._source.identity if self._source else self._target}"
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def model(self) -> str:
-        return self._name
-
-    def _locate(self) -> tuple[ModelSource, Path | None]:
-        if self._source is None:
-            raise TeacherUnavailableError(str(self._error))
-        return self._source, None

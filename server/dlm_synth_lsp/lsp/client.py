@@ -1,0 +1,58 @@
+"""What the connected client can do, resolved once at `initialize`.
+
+Every decision that depends on the client (send progress? ask the user to pick an
+alternative? versioned `documentChanges` or plain `changes`? annotate a preview?
+pull settings with `workspace/configuration`?) reads one field of `ClientProfile`
+instead of walking the capability tree where it is needed, so the two client
+profiles the tests run under (VS Code, Neovim 0.11) differ in one visible place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from lsprotocol import types as lsp
+
+from ..document.text import PositionEncoding
+from .convert import encoding_of
+
+
+def _flag(caps: Any, *path: str) -> bool:
+    node = caps
+    for name in path:
+        node = getattr(node, name, None)
+        if node is None:
+            return False
+    return bool(node)
+
+
+@dataclass(frozen=True, slots=True)
+class ClientProfile:
+    """Defaults describe a client that declared nothing (before `initialize`)."""
+
+    #: the negotiated column unit of positions
+    encoding: PositionEncoding = PositionEncoding.UTF16
+    #: server-initiated `window/workDoneProgress/create` and `$/progress`
+    work_done_progress: bool = False
+    #: `window/showMessageRequest` (the cold-start question)
+    message_actions: bool = False
+    #: versioned `documentChanges` in a workspace edit
+    document_changes: bool = False
+    #: change annotations that ask the user to confirm an edit (apply mode `preview`)
+    change_annotations: bool = False
+    #: `workspace/configuration` (settings are pulled, per document)
+    configuration: bool = False
+
+    @classmethod
+    def resolve(
+        cls, caps: lsp.ClientCapabilities, encoding: lsp.PositionEncodingKind | str | None
+    ) -> ClientProfile:
+        return cls(
+            encoding=encoding_of(encoding),
+            work_done_progress=_flag(caps, "window", "work_done_progress"),
+            message_actions=_flag(caps, "window", "show_message"),
+            document_changes=_flag(caps, "workspace", "workspace_edit", "document_changes"),
+            change_annotations=_flag(caps, "workspace", "workspace_edit", "change_annotation_support"),
+            configuration=_flag(caps, "workspace", "configuration"),
+        )

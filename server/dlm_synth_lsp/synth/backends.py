@@ -1,0 +1,63 @@
+"""From a teacher selector (or a filter) to the object that serves it.
+
+Each backend module is imported only when its kind is chosen: a server that only
+ever talks to an API never imports torch, and one that runs local models never
+imports an SDK. Adding a kind of teacher is one entry in `BACKENDS` (and its
+selector in `teachers/spec.py`).
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any
+
+from .judges import Judge
+from .options import FilterKind
+from .teachers.base import Teacher, TeacherOptions
+from .teachers.spec import TeacherSpec, parse_teacher_spec
+
+
+@dataclass(frozen=True, slots=True)
+class Backend:
+    """`module.attribute` builds the teacher: `(target, options)`, or `(options)`
+    when the selector has no target (`with_target=False`)."""
+
+    module: str
+    attribute: str
+    with_target: bool = True
+
+    def load(self) -> Any:
+        return getattr(importlib.import_module(self.module), self.attribute)
+
+
+BACKENDS: dict[str, Backend] = {
+    "openai": Backend("dlm_synth_lsp.synth.teachers.openai_teacher", "OpenAITeacher"),
+    "vllm-server": Backend("dlm_synth_lsp.synth.teachers.openai_teacher", "ServerTeacher"),
+    "anthropic": Backend("dlm_synth_lsp.synth.teachers.anthropic_teacher", "AnthropicTeacher"),
+    "hf": Backend("dlm_synth_lsp.synth.local.teachers", "HFTeacher"),
+    "self": Backend("dlm_synth_lsp.synth.local.teachers", "SelfTeacher", with_target=False),
+}
+
+#: the judge of the `sway` filter (the other filters need no model)
+SWAY_JUDGE = Backend("dlm_synth_lsp.synth.local.judge", "SwayJudge", with_target=False)
+
+
+def build_teacher(spec: TeacherSpec | str, options: TeacherOptions) -> Teacher:
+    """The teacher for `spec`; InvalidTeacherSpecError for a bad selector string.
+    Nothing is loaded or contacted here (that is `Teacher.prepare`)."""
+    if isinstance(spec, str):
+        spec = parse_teacher_spec(spec)
+    backend = BACKENDS[spec.kind]
+    make = backend.load()
+    teacher: Teacher = make(spec.target, options) if backend.with_target else make(options)
+    return teacher
+
+
+def build_judge(filter_kind: FilterKind, options: TeacherOptions) -> Judge | None:
+    """The judge `filter_kind` needs (only `sway` has one); its model is loaded when
+    it is prepared, not here."""
+    if filter_kind != "sway":
+        return None
+    judge: Judge = SWAY_JUDGE.load()(options)
+    return judge
