@@ -50,7 +50,6 @@ sys.path.insert(0, str(ROOT))
 
 import pytest_lsp  # noqa: E402
 from dlm_synth_lsp.document import SectionType, parse_text  # noqa: E402
-from dlm_synth_lsp.synth.context import identity  # noqa: E402
 from gen_doc import generate  # noqa: E402
 from lsprotocol import types as lsp  # noqa: E402
 from pytest_lsp import LanguageClient  # noqa: E402
@@ -410,12 +409,12 @@ def server_side_costs(text: str) -> dict[str, float]:
     outline (memoised per Document, so also after a keystroke), pygls' serialisation
     of the answer, a full GC pass with the document alive, and the dedup check the
     pipeline runs on the event loop for every generated pair (dedup-only filter)."""
-    from dlm_synth_lsp.document.document import TextChange
+    from dlm_synth_lsp.document.document import Document, TextChange
     from dlm_synth_lsp.document.text import PositionEncoding
     from dlm_synth_lsp.lsp import features
     from dlm_synth_lsp.lsp.server import server
     from dlm_synth_lsp.synth.dedup import find_duplicates
-    from dlm_synth_lsp.synth.pipeline import existing_pairs, select_sources
+    from dlm_synth_lsp.synth.pipeline import select_sources
     from dlm_synth_lsp.synth.prompts import build_prompt
     from pygls.protocol import JsonRPCResponseMessage
 
@@ -443,7 +442,7 @@ def server_side_costs(text: str) -> dict[str, float]:
     symbols = features.document_symbols(doc, enc)
     proto = server.protocol
     message = JsonRPCResponseMessage(id=1, result=symbols, jsonrpc="2.0")
-    known = [pair for pair, _ in existing_pairs(doc)]
+    known = [pair for pair, _ in doc.instruction_pairs]
     source = select_sources(doc)[len(select_sources(doc)) // 2]
     request = {"messages": [{"role": "user", "content": build_prompt("extraction", 3, source.text).user}]}
     pair = next(iter(passage_pairs(request)))
@@ -452,7 +451,8 @@ def server_side_costs(text: str) -> dict[str, float]:
         "symbols_after_edit": best(keystroke_then_outline, 8),
         "symbols_serialise": best(lambda: json.dumps(message, default=proto._serialize_message)),
         "gc_full": best(gc.collect, 3),
-        "existing_pairs": best(lambda: existing_pairs(doc), 3),
+        # the pairs are kept on the Document; this times computing them
+        "existing_pairs": best(lambda: Document.instruction_pairs.func(doc), 3),
         "dedup_one_pair": best(lambda: find_duplicates([(pair["question"], pair["answer"])], known)),
         "known_pairs": float(len(known)),
     }
@@ -472,7 +472,7 @@ async def run(args: argparse.Namespace) -> None:
     n_prose = sum(1 for s in doc.sections if s.type is SectionType.PROSE and s.content.strip())
     print(
         f"document: {len(text):,} characters, {len(doc.lines):,} lines, {len(doc.sections):,} sections "
-        f"({n_prose} non-empty prose), dlm_id {identity(doc).dlm_id}"
+        f"({n_prose} non-empty prose), dlm_id {doc.dlm_id}"
     )
     print(f"hover line {work.hover_line}, codeAction line {work.action_line}, edit line {work.edit_line}")
 

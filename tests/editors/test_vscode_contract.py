@@ -1,9 +1,12 @@
-"""The VS Code extension's manifest (editors/vscode/package.json) against the server.
+"""The VS Code extension against the server: its manifest (editors/vscode/package.json)
+and its copy of the command contract (editors/vscode/src/protocol.ts).
 
 Every server setting must be contributed as `dlmSynth.<camelCase>` with the same
-default, enum and type, and with bounds the server agrees with; every server command
-the extension sends must exist on the server; palette command ids must differ from the
-server's (vscode-languageclient registers the server's ids as VS Code commands itself).
+default, enum and type, and with bounds the server agrees with; protocol.ts must
+mirror lsp/protocol.py field by field (ids, every argument and result interface: the
+same keys, the same optionality, the same types); every server command the extension
+sends must exist on the server; palette command ids must differ from the server's
+(vscode-languageclient registers the server's ids as VS Code commands itself).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any, Literal, get_args, get_origin
 
 import attrs
 import pytest
+from dlm_synth_lsp.lsp import protocol
 from dlm_synth_lsp.lsp import protocol as server_commands
 from dlm_synth_lsp.lsp.config import SECTION, Settings, load_settings
 
@@ -134,16 +138,85 @@ def test_untrusted_workspaces_cannot_name_programs_or_endpoints() -> None:
     assert listed == restricted
 
 
+PROTOCOL_TS = (EXTENSION / "src" / "protocol.ts").read_text(encoding="utf-8")
+
+
 def _extension_server_ids() -> dict[str, str]:
-    source = (EXTENSION / "src" / "serverIds.ts").read_text(encoding="utf-8")
-    block = re.search(r"ServerCommand = \{(.*?)\}", source, re.DOTALL)
+    block = re.search(r"ServerCommand = \{(.*?)\}", PROTOCOL_TS, re.DOTALL)
     assert block is not None
     return dict(re.findall(r"(\w+):\s*'([^']+)'", block.group(1)))
 
 
+def _ts_aliases() -> dict[str, set[str]]:
+    """`export type X = 'a' | 'b';` → {X: {"'a'", "'b'"}}"""
+    return {
+        name: {part.strip() for part in body.split("|")}
+        for name, body in re.findall(r"export type (\w+) = ([^;(]+);", PROTOCOL_TS)
+    }
+
+
+def _ts_interfaces() -> dict[str, dict[str, tuple[bool, set[str]]]]:
+    """interface → field → (optional, the set of types of its union), bases merged in."""
+    aliases = _ts_aliases()
+    found: dict[str, dict[str, tuple[bool, set[str]]]] = {}
+    pattern = r"export interface (\w+)(?: extends (\w+))? \{(.*?)\n\}"
+    for name, base, body in re.findall(pattern, PROTOCOL_TS, re.DOTALL):
+        fields = dict(found[base]) if base else {}
+        for key, optional, union in re.findall(r"^\s*(\w+)(\??): ([^;]+);", body, re.MULTILINE):
+            types: set[str] = set()
+            for part in (p.strip() for p in union.split("|")):
+                types |= aliases.get(part, {part})
+            fields[key] = (optional == "?", types)
+        found[name] = fields
+    return found
+
+
+def _py_types(tp: Any) -> set[str]:
+    """A Python annotation as the TypeScript types it corresponds to."""
+    origin = get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        return set().union(*(_py_types(arg) for arg in get_args(tp)))
+    if origin is Literal:
+        return {f"'{value}'" for value in get_args(tp)}
+    if origin is list:
+        (item,) = _py_types(get_args(tp)[0])
+        return {f"{item}[]"}
+    if tp is type(None):
+        return {"null"}
+    simple = {str: "string", int: "number", float: "number", bool: "boolean"}
+    return {simple.get(tp, getattr(tp, "__name__", str(tp)))}
+
+
+CONTRACT = [*protocol.ARGUMENTS, *protocol.RESULTS]
+
+
+def test_every_contract_class_has_an_interface_and_nothing_else() -> None:
+    assert set(_ts_interfaces()) == {cls.__name__ for cls in CONTRACT}
+
+
+@pytest.mark.parametrize("cls", CONTRACT, ids=lambda c: c.__name__)
+def test_interface_mirrors_the_server_class_field_by_field(cls: type) -> None:
+    ts = _ts_interfaces()[cls.__name__]
+    py = {key: tp for _, key, tp in protocol.wire_fields(cls)}
+    assert list(ts) == list(py), "same keys, in the same order"
+    has_default = (
+        {protocol.camel(f.name) for f in attrs.fields(cls) if f.default is not attrs.NOTHING}
+        if cls in protocol.ARGUMENTS
+        else set()
+    )
+    for key, tp in py.items():
+        optional, ts_types = ts[key]
+        # an argument key with a default may be left out; every result key is always sent
+        assert optional == (key in has_default), f"{key}: optional on one side only"
+        assert ts_types == _py_types(tp), f"{key}: {ts_types} vs {_py_types(tp)}"
+
+
+def test_server_ids_are_mirrored() -> None:
+    assert tuple(_extension_server_ids().values()) == server_commands.ALL_COMMANDS
+
+
 def test_every_server_command_the_extension_sends_exists_on_the_server() -> None:
     ids = _extension_server_ids()
-    assert set(ids.values()) <= set(server_commands.ALL_COMMANDS)
     commands_ts = (EXTENSION / "src" / "commands.ts").read_text(encoding="utf-8")
     sent = set(re.findall(r"ServerCommand\.(\w+)", commands_ts))
     assert sent, "commands.ts sends server commands"

@@ -200,8 +200,9 @@ def test_connection_refused(doc_path: Path, env: Path, capsys: pytest.CaptureFix
     [
         (["--apply", "--dry-run"], "mutually exclusive"),
         (["--teacher", "gpt4"], "unknown teacher selector"),
-        (["--strategy", "all"], "--strategy must be one of"),
-        (["--filter", "dedup-only", "--threshold", "0.5"], "--threshold is only valid"),
+        (["--strategy", "all"], "--strategy: must be one of extraction, expansion, both, got 'all'"),
+        (["--per-section", "0"], "--per-section: must be >= 1, got 0"),
+        (["--filter", "dedup-only", "--threshold", "0.5"], "--threshold: only valid with the sway or"),
         (["--teacher", "vllm-server:localhost:8000", "--filter", "none"], "must be http(s) with a host"),
     ],
 )

@@ -8,8 +8,14 @@ from pathlib import Path
 import pytest
 from dlm_synth_lsp.document import parse_text
 from dlm_synth_lsp.synth.errors import PendingSynthPlanError
-from dlm_synth_lsp.synth.pending import StagedPair, load_plan, save_plan
-from dlm_synth_lsp.synth.store import current_adapter, dlm_home, pending_path
+from dlm_synth_lsp.synth.staging import (
+    MarkedPair,
+    current_adapter,
+    dlm_home,
+    load_plan,
+    pending_path,
+    save_plan,
+)
 
 from tests.compat.oracle import Oracle, upstream_cli
 
@@ -23,9 +29,9 @@ The L2 cache holds 1 MiB per core.
 """
 
 
-def _pairs(source_id: str) -> list[StagedPair]:
+def _pairs(source_id: str) -> list[MarkedPair]:
     return [
-        StagedPair(
+        MarkedPair(
             "How big is L2?",
             "1 MiB per core — “ü”",
             source_id,
@@ -33,7 +39,7 @@ def _pairs(source_id: str) -> list[StagedPair]:
             "extraction",
             "2026-11-24T10:00:00Z",
         ),
-        StagedPair(
+        MarkedPair(
             "Why [care]?",
             "Locality.\nMore.",
             source_id,

@@ -16,8 +16,8 @@ from dlm_synth_lsp.synth.cache import ReplyCache
 from dlm_synth_lsp.synth.cancel import CancelToken
 from dlm_synth_lsp.synth.errors import TeacherInvocationError, TeacherUnavailableError
 from dlm_synth_lsp.synth.options import SynthOptions
-from dlm_synth_lsp.synth.outcome import plan_placement, source_contents, to_staged
 from dlm_synth_lsp.synth.pipeline import Progress, run_synth, select_sources
+from dlm_synth_lsp.synth.placement import mark, plan_placement, source_contents
 from dlm_synth_lsp.synth.teachers.base import Completion, Prompt, SamplingParams, Usage
 
 DOC = """---
@@ -158,7 +158,11 @@ def test_dedup_against_document_and_run_and_none_keeps_all() -> None:
     assert [p.question for p in result.accepted] == ["Shared question?", "Alpha only?", "Beta only?"]
     dups = [r for r in result.report.rejected if r.reason == "duplicate_pair"]
     assert len(dups) == 3 and result.report.deduped == 3
-    assert "section" in dups[0].detail and "of this run" in dups[2].detail
+    # the earlier pair is named by its question and line, never by a hash
+    existing = next(s for s in parse_text(DOC).sections if "existing question" in s.content)
+    assert f"the pair “What is an existing question?” at line {existing.start_line}" in dups[0].detail
+    assert "of this run" in dups[2].detail
+    assert (dups[0].source_title, dups[0].source_line) == ("Alpha", 5)
     kept = _run(ScriptedTeacher(reply), SynthOptions(filter="none", use_cache=False))
     assert len(kept.accepted) == 6
 
@@ -240,7 +244,7 @@ def test_cache_makes_reruns_free(tmp_path: Path) -> None:
 def test_placement_puts_pairs_after_their_source_and_reapplying_adds_nothing() -> None:
     doc = parse_text(DOC)
     result = _run(ScriptedTeacher(pairs_reply()), SynthOptions(filter="none", use_cache=False))
-    staged = to_staged(result.accepted, result.report.teacher, result.report.synth_at)
+    staged = mark(result.accepted, result.report.teacher, result.report.synth_at)
     placement = plan_placement(doc, staged, source_contents(result.accepted))
     after = render(doc, placement.edits)
     types = [(s.type.value, s.auto_synth) for s in after.sections]
@@ -262,7 +266,7 @@ def test_placement_puts_pairs_after_their_source_and_reapplying_adds_nothing() -
 
 def test_placement_finds_reflowed_source_and_keeps_orphans() -> None:
     result = _run(ScriptedTeacher(pairs_reply()), SynthOptions(filter="none", use_cache=False))
-    staged = to_staged(result.accepted, result.report.teacher, result.report.synth_at)
+    staged = mark(result.accepted, result.report.teacher, result.report.synth_at)
     edited = parse_text(
         DOC.replace("Alpha prose about caches.", "Alpha   prose\nabout caches.").replace(
             "Beta prose about vectors.", "Something else entirely."

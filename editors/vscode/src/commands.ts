@@ -1,6 +1,7 @@
 /**
  * The palette commands (`dlmSynth.*`). Each reads the active `.dlm` editor, sends one
- * server command through `workspace/executeCommand`, and reports the result.
+ * server command through `workspace/executeCommand` (typed by protocol.ts), and shows
+ * the server's message about the outcome (results.ts).
  */
 
 import * as vscode from 'vscode';
@@ -9,15 +10,21 @@ import { listItems, revertItems, SynthPickItem } from './listView';
 import { withCancellableProgress } from './progress';
 import {
   ApplyStagedResult,
-  describeApplyStaged,
-  describeCancel,
-  describeRevert,
-  describeSynthesis,
+  CancelArgs,
+  CancelResult,
+  DocumentArgs,
   ListResult,
   Message,
-  SynthResult,
-} from './results';
-import { LANGUAGE_ID, PaletteCommand, ServerCommand, ServerCommandId } from './serverIds';
+  RevertArgs,
+  RevertResult,
+  ServerCommand,
+  ServerCommandId,
+  SynthesizeArgs,
+  SynthesizeDocumentArgs,
+  SynthesizeResult,
+} from './protocol';
+import { buttons, DETAILS, Notice, notice } from './results';
+import { LANGUAGE_ID, PaletteCommand } from './serverIds';
 
 /** The part of the extension that owns the client (extension.ts: ServerController). */
 export interface ClientHost {
@@ -83,7 +90,7 @@ export class DlmCommands {
     const sel = editor.selection;
     // The server finds the prose section around `range`; a non-empty selection also
     // limits the teacher to the selected text.
-    const payload = {
+    const payload: SynthesizeArgs = {
       uri: this.uri(client, editor.document),
       range: {
         start: { line: sel.start.line, character: sel.start.character },
@@ -100,12 +107,8 @@ export class DlmCommands {
     const target = await this.target();
     if (!target) return;
     const { client, editor } = target;
-    await this.synthesize(
-      client,
-      ServerCommand.synthesizeDocument,
-      { uri: this.uri(client, editor.document) },
-      'DLM: synthesizing instructions for the document',
-    );
+    const payload: SynthesizeDocumentArgs = { uri: this.uri(client, editor.document) };
+    await this.synthesize(client, ServerCommand.synthesizeDocument, payload, 'DLM: synthesizing instructions for the document');
   }
 
   async revert(): Promise<void> {
@@ -113,10 +116,10 @@ export class DlmCommands {
     if (!target) return;
     const { client, editor } = target;
     const uri = this.uri(client, editor.document);
-    const listed = await this.send<ListResult>(client, ServerCommand.list, { uri });
+    const listed = await this.send<ListResult>(client, ServerCommand.list, { uri } satisfies DocumentArgs);
     if (!listed) return;
     if (listed.applied.length === 0) {
-      this.show({ severity: 'info', text: 'DLM: there are no synthesized instructions in this document.' });
+      this.notify({ severity: 'info', text: 'DLM: there are no synthesized instructions in this document.' });
       return;
     }
     const { items, preselect } = revertItems(listed, editor.selection.active.line);
@@ -130,19 +133,21 @@ export class DlmCommands {
       placeHolder: 'Remove which synthesized section(s)?',
     });
     if (!picked) return;
-    const payload = picked.kindOf === 'all' ? { uri } : { uri, sectionId: picked.entry?.sectionId };
-    const result = await this.send<{ removed: number; error?: string }>(client, ServerCommand.revert, payload);
-    if (result) this.show(describeRevert(result));
+    const payload: RevertArgs =
+      picked.kindOf === 'all' ? { uri, quiet: true } : { uri, sectionId: picked.entry?.sectionId, quiet: true };
+    const result = await this.send<RevertResult>(client, ServerCommand.revert, payload);
+    if (result) await this.show(client, result.message);
   }
 
   async list(): Promise<void> {
     const target = await this.target();
     if (!target) return;
     const { client, editor } = target;
-    const result = await this.send<ListResult>(client, ServerCommand.list, { uri: this.uri(client, editor.document) });
+    const args: DocumentArgs = { uri: this.uri(client, editor.document) };
+    const result = await this.send<ListResult>(client, ServerCommand.list, args);
     if (!result) return;
     if (result.applied.length === 0 && result.staged.length === 0) {
-      this.show({ severity: 'info', text: 'DLM: there are no synthesized instructions in this document.' });
+      this.notify({ severity: 'info', text: 'DLM: there are no synthesized instructions in this document.' });
       return;
     }
     const reveal = (item: SynthPickItem | undefined, select: boolean): void => {
@@ -175,21 +180,20 @@ export class DlmCommands {
     const target = await this.target();
     if (!target) return;
     const { client, editor } = target;
-    const result = await this.send<{ cancelled: number }>(client, ServerCommand.cancel, {
-      uri: this.uri(client, editor.document),
-    });
-    if (result) this.show(describeCancel({ cancelled: Number(result.cancelled) }));
+    const args: CancelArgs = { uri: this.uri(client, editor.document) };
+    const result = await this.send<CancelResult>(client, ServerCommand.cancel, args);
+    if (result) await this.show(client, result.message);
   }
 
   async applyStaged(): Promise<void> {
     const target = await this.target();
     if (!target) return;
     const { client, editor } = target;
-    const uri = this.uri(client, editor.document);
+    const args: DocumentArgs = { uri: this.uri(client, editor.document) };
     const result = await withCancellableProgress(this.deps.window, 'DLM: applying staged instructions', (token) =>
-      this.send<ApplyStagedResult>(client, ServerCommand.applyStaged, { uri }, token),
+      this.send<ApplyStagedResult>(client, ServerCommand.applyStaged, args, token),
     );
-    if (result) this.show(describeApplyStaged(result));
+    if (result) await this.show(client, result.message);
   }
 
   // -- helpers ----------------------------------------------------------------------
@@ -197,19 +201,14 @@ export class DlmCommands {
   private async synthesize(
     client: LanguageClient,
     command: ServerCommandId,
-    payload: Record<string, unknown>,
+    payload: SynthesizeDocumentArgs,
     title: string,
   ): Promise<void> {
+    // quiet: the server leaves showing the outcome to us (its message is in the result)
     const result = await withCancellableProgress(this.deps.window, title, (token) =>
-      this.send<SynthResult>(client, command, { ...payload, quiet: true }, token, true),
+      this.send<SynthesizeResult>(client, command, { ...payload, quiet: true }, token, true),
     );
-    if (!result) return;
-    const message = describeSynthesis(result);
-    this.deps.output.appendLine(message.text);
-    for (const pair of result.rejectedPairs ?? []) {
-      this.deps.output.appendLine(`  rejected (${pair.reason ?? 'unknown'}): ${pair.detail ?? ''} ${pair.question ?? ''}`.trimEnd());
-    }
-    this.show(message);
+    if (result) await this.show(client, result.message);
   }
 
   /**
@@ -220,7 +219,7 @@ export class DlmCommands {
   async send<T>(
     client: LanguageClient,
     command: ServerCommandId,
-    payload: Record<string, unknown>,
+    payload: object,
     token?: vscode.CancellationToken,
     cancellable = false,
   ): Promise<T | undefined> {
@@ -233,32 +232,53 @@ export class DlmCommands {
       return (result ?? undefined) as T | undefined;
     } catch (error) {
       if (isCancellation(error) || token?.isCancellationRequested) {
-        if (cancellable) this.show({ severity: 'info', text: 'DLM: synthesis cancelled.' });
+        if (cancellable) this.notify({ severity: 'info', text: 'DLM: synthesis cancelled.' });
         return undefined;
       }
       this.deps.output.appendLine(`${command} failed: ${errorText(error)}`);
-      this.show({ severity: 'error', text: `DLM: ${errorText(error)}` });
+      this.notify({ severity: 'error', text: `DLM: ${errorText(error)}` });
       return undefined;
     }
   }
 
-  private show(message: Message): void {
+  /**
+   * The server's message: logged with its details, shown at its severity with its
+   * actions as buttons (a picked action runs that server command and shows its own
+   * message) and a details button that opens the log.
+   */
+  private async show(client: LanguageClient, message: Message): Promise<void> {
+    const { output } = this.deps;
+    const shown = notice(message);
+    output.appendLine(shown.text);
+    for (const line of message.details ?? []) output.appendLine(`  ${line}`);
+    const picked = await this.notify(shown, buttons(message));
+    if (picked === DETAILS) {
+      output.show(true);
+      return;
+    }
+    const action = (message.actions ?? []).find((a) => a.title === picked);
+    if (!action) return;
+    const result = await this.send<{ message?: Message }>(
+      client,
+      action.command as ServerCommandId,
+      action.arguments?.[0] ?? {},
+    );
+    if (result?.message) await this.show(client, result.message);
+  }
+
+  /** One notification; resolves to the button picked, if any. */
+  private async notify(message: Notice, items: string[] = []): Promise<string | undefined> {
     const { window, output } = this.deps;
     switch (message.severity) {
       case 'info':
-        void window.showInformationMessage(message.text);
-        break;
+        return window.showInformationMessage(message.text, ...items);
       case 'warning':
-        void window.showWarningMessage(message.text, 'Show details').then((choice) => {
-          if (choice) output.show(true);
-        });
-        break;
+        return window.showWarningMessage(message.text, ...items);
       case 'error':
-        void window.showErrorMessage(message.text);
-        break;
+        return window.showErrorMessage(message.text, ...items);
       case 'none':
         output.appendLine(message.text);
-        break;
+        return undefined;
     }
   }
 
@@ -270,7 +290,7 @@ export class DlmCommands {
   private async target(): Promise<{ client: LanguageClient; editor: vscode.TextEditor } | undefined> {
     const editor = this.deps.window.activeTextEditor;
     if (!editor || editor.document.languageId !== LANGUAGE_ID) {
-      this.show({ severity: 'info', text: 'DLM: open a .dlm document first.' });
+      void this.notify({ severity: 'info', text: 'DLM: open a .dlm document first.' });
       return undefined;
     }
     const client = await this.deps.host.readyClient();

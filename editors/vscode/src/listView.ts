@@ -4,7 +4,7 @@
  */
 
 import * as vscode from 'vscode';
-import { ListEntry, ListResult } from './results';
+import { ListEntry, ListResult } from './protocol';
 
 export interface SynthPickItem extends vscode.QuickPickItem {
   entry?: ListEntry;

@@ -1,7 +1,6 @@
 /**
- * Ids of the language server's `workspace/executeCommand` commands
- * (server/dlm_synth_lsp/lsp/features/commands.py) and of this extension's palette
- * commands.
+ * Ids of this extension's palette commands, and what the extension and the server
+ * share besides the command contract (which is in protocol.ts).
  *
  * vscode-languageclient registers every id the server advertises as a global VS Code
  * command (and would throw on a duplicate), so the palette commands use their own
@@ -9,18 +8,6 @@
  * contract test (tests/editors/test_vscode_contract.py) checks both lists against
  * the server and package.json.
  */
-
-export const ServerCommand = {
-  synthesize: 'dlm-synth.synthesize',
-  synthesizeDocument: 'dlm-synth.synthesizeDocument',
-  revert: 'dlm-synth.revert',
-  list: 'dlm-synth.list',
-  cancel: 'dlm-synth.cancel',
-  applyStaged: 'dlm-synth.applyStaged',
-  revealSource: 'dlm-synth.revealSource',
-} as const;
-
-export type ServerCommandId = (typeof ServerCommand)[keyof typeof ServerCommand];
 
 export const PaletteCommand = {
   synthesizeSection: 'dlmSynth.synthesizeSection',

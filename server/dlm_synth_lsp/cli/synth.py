@@ -6,7 +6,8 @@ Differences, on purpose: `--apply` inserts each pair right after its source with
 minimal edits (upstream rewrites the whole file and appends at the end), it refuses
 to overwrite a file that changed while the teacher ran (the pairs are staged
 instead), a run with nothing accepted keeps the previous staged plan, and `apply`
-writes a staged plan (upstream can only list it).
+writes a staged plan (upstream can only list it). Staged plans are read, applied and
+settled through `synth/staging.py`, as the language server does.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import signal
 import sys
 from pathlib import Path
@@ -22,64 +22,49 @@ from typing import Any, TextIO
 
 from ..document import Document, parse_bytes
 from ..document.edits import EditError, plan_revert, render
-from ..document.text import DlmEncodingError
-from ..synth.backends import build_judge, build_teacher
+from ..synth.backends import build_judge, build_teacher, for_document
 from ..synth.cancel import CancelToken
-from ..synth.context import for_document, identity
-from ..synth.errors import (
-    InvalidTeacherSpecError,
-    JudgeInvocationError,
-    JudgeUnavailableError,
-    PendingSynthPlanError,
-    SynthError,
-)
-from ..synth.options import FILTER_CHOICES, SynthOptions
-from ..synth.outcome import plan_placement, source_contents, to_staged
-from ..synth.pending import StagedPair, load_plan, save_plan, write_atomic
-from ..synth.pipeline import Progress, run_synth, select_sources
-from ..synth.prompts import STRATEGY_CHOICES
-from ..synth.render import (
-    applied_entry,
-    applied_sections,
-    render_listing,
-    render_result,
-    result_json,
-    staged_entry,
-)
-from ..synth.store import pending_path
+from ..synth.errors import JudgeInvocationError, SynthError
+from ..synth.files import write_atomic
+from ..synth.options import SynthOptions, check_option
+from ..synth.pipeline import Progress, SynthResult, run_synth, select_sources
+from ..synth.placement import mark, plan_placement, source_contents
+from ..synth.results import applied_sections, as_json, listing, render_listing, render_result, result_data
+from ..synth.staging import pending_for, read_staged, save_plan, settle
 from ..synth.teachers.base import SamplingParams, TeacherOptions
-from ..synth.teachers.spec import parse_teacher_spec
-from .report import problem_json
+from .check import document_json, problem_line
+from .errors import CliError
+from .output import print_error, print_json
 
 OFFLINE_HINT = (
     "teachers that work without a network or key: --teacher hf:<local model directory or .gguf file>, "
     "or --teacher vllm-server:http://127.0.0.1:8000 with a local vLLM / llama.cpp / Ollama server; "
     "see docs/teachers.md"
 )
-
-
-class CliError(Exception):
-    def __init__(self, message: str, code: int) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-def _err(message: str) -> None:
-    print(f"synth: {message}", file=sys.stderr)
+#: synth option → its flag (for messages from synth/options.py)
+FLAGS = {
+    "teacher": "--teacher",
+    "strategy": "--strategy",
+    "per_section": "--per-section",
+    "filter": "--filter",
+    "threshold": "--threshold",
+    "max_pairs": "--max-pairs",
+    "max_new_tokens": "--max-new-tokens",
+    "temperature": "--temp",
+    "top_p": "--top-p",
+    "concurrency": "--concurrency",
+    "timeout_seconds": "--timeout",
+    "threads": "--threads",
+}
 
 
 def _read(path: Path) -> tuple[bytes, Document]:
     """The file's bytes and its parse; CliError(1) when unreadable or invalid."""
-    try:
-        data = path.read_bytes()
-        doc = parse_bytes(data, str(path))
-    except OSError as exc:
-        raise CliError(f"cannot read {path}: {exc.strerror or exc}", 1) from exc
-    except DlmEncodingError as exc:
-        raise CliError(f"{path}: {exc}", 1) from exc
-    errors = [problem_json(p) for p in doc.problems if p.severity.value == "error"]
+    data = path.read_bytes()
+    doc = parse_bytes(data, str(path))
+    errors = [problem for problem in document_json(doc)["problems"] if problem["severity"] == "error"]
     if errors:
-        lines = [f"{path}:{p['line']}:{p['column']}: error {p['code']} {p['message']}" for p in errors]
+        lines = [problem_line(path, problem) for problem in errors]
         raise CliError(f"{path} has errors; fix them first:\n" + "\n".join(lines), 1)
     return data, doc
 
@@ -97,10 +82,10 @@ def _write(path: Path, original: bytes, text: str) -> None:
 
 
 def _staging_path(doc: Document, path: Path, home: str | None) -> Path:
-    dlm_id = identity(doc).dlm_id
-    if dlm_id is None:
+    pending = pending_for(doc, home)
+    if pending is None:
         raise CliError(f"{path} has no dlm_id in its frontmatter, so there is no store to stage into", 1)
-    return pending_path(dlm_id, home)
+    return pending
 
 
 class _ProgressPrinter:
@@ -138,14 +123,12 @@ class _ProgressPrinter:
 
 
 def _options(args: argparse.Namespace) -> SynthOptions:
+    """The run's options, each checked by synth/options.py (OptionError: exit 2)."""
     if args.apply and args.dry_run:
         raise CliError("--apply and --dry-run are mutually exclusive.", 2)
-    if args.strategy not in STRATEGY_CHOICES:
-        raise CliError(f"--strategy must be one of extraction|expansion|both (got {args.strategy!r}).", 2)
-    if args.filter not in FILTER_CHOICES:
-        raise CliError(f"--filter must be one of {'|'.join(FILTER_CHOICES)} (got {args.filter!r}).", 2)
-    if args.threshold is not None and args.filter not in ("sway", "grounded"):
-        raise CliError("--threshold is only valid when --filter is `sway` or `grounded`.", 2)
+    for name, value in (("concurrency", args.concurrency), ("timeout_seconds", args.timeout)):
+        check_option(name, value)
+    check_option("threads", args.threads)
     options = SynthOptions(
         teacher=args.teacher,
         strategy=args.strategy,
@@ -156,16 +139,13 @@ def _options(args: argparse.Namespace) -> SynthOptions:
         params=SamplingParams(args.max_new_tokens, args.temp, args.top_p, args.seed),
         use_cache=not args.no_cache,
     )
-    try:
-        options.validate()
-    except ValueError as exc:
-        raise CliError(str(exc), 2) from exc
+    options.validate()
     return options
 
 
 async def _run(
     args: argparse.Namespace, doc: Document, options: SynthOptions, printer: _ProgressPrinter
-) -> Any:
+) -> SynthResult:
     cancel = CancelToken()
     loop = asyncio.get_running_loop()
     with contextlib.suppress(NotImplementedError, RuntimeError):  # not on Windows
@@ -185,7 +165,7 @@ async def _run(
         sources = select_sources(doc, args.section or None)
     except ValueError as exc:
         raise CliError(str(exc), 2) from exc
-    teacher = build_teacher(parse_teacher_spec(options.teacher), teacher_options)
+    teacher = build_teacher(options.teacher, teacher_options)
     judge = build_judge(options.filter, teacher_options)
     try:
         return await run_synth(doc, sources, options, teacher, judge=judge, cancel=cancel, progress=printer)
@@ -199,22 +179,14 @@ def cmd_instructions(args: argparse.Namespace) -> int:
     original, doc = _read(args.file)
     printer = _ProgressPrinter(sys.stderr, args.quiet)
     try:
-        parse_teacher_spec(options.teacher)
         result = asyncio.run(_run(args, doc, options, printer))
-    except InvalidTeacherSpecError as exc:
-        raise CliError(str(exc), 2) from exc
-    except (JudgeUnavailableError, JudgeInvocationError) as exc:
-        raise CliError(
-            f"{exc}\n{OFFLINE_HINT}" if isinstance(exc, JudgeUnavailableError) else str(exc), 1
-        ) from exc
+    except JudgeInvocationError:
+        raise  # the judge loaded and then failed: no hint about other teachers helps
     except SynthError as exc:
         raise CliError(f"{exc}\n{OFFLINE_HINT}", 1) from exc
     outcome = _settle(args, doc, original, result)
     if args.json:
-        payload = result_json(result)
-        payload["outcome"] = outcome
-        json.dump(payload, sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
+        print_json({**as_json(result_data(result)), "outcome": outcome})
     else:
         print(render_result(result))
         print(f"\nsynth: {outcome['message']}")
@@ -223,10 +195,10 @@ def cmd_instructions(args: argparse.Namespace) -> int:
     return 1 if result.status == "failed" else 0
 
 
-def _settle(args: argparse.Namespace, doc: Document, original: bytes, result: Any) -> dict[str, Any]:
+def _settle(args: argparse.Namespace, doc: Document, original: bytes, result: SynthResult) -> dict[str, Any]:
     """Applies, stages or only reports the accepted pairs; nothing accepted is never
     an error that loses something: a previous staged plan stays."""
-    pairs = to_staged(result.accepted, result.report.teacher, result.report.synth_at)
+    pairs = mark(result.accepted, result.report.teacher, result.report.synth_at)
     if not pairs:
         return {"kind": "nothing-accepted", "message": "no pairs accepted; nothing written or staged."}
     if args.dry_run:
@@ -239,7 +211,7 @@ def _settle(args: argparse.Namespace, doc: Document, original: bytes, result: An
             try:
                 _write(args.file, original, render(doc, placement.edits).source_text)
             except CliError as exc:
-                _err(str(exc))
+                print_error("synth", str(exc))
                 leftover, message = pairs, "the file could not be written"
         if placement.present:
             message += f" ({len(placement.present)} already present)"
@@ -265,30 +237,14 @@ def _settle(args: argparse.Namespace, doc: Document, original: bytes, result: An
     }
 
 
-def _staged(doc: Document, path: Path, home: str | None) -> tuple[Path | None, list[StagedPair] | None]:
-    dlm_id = identity(doc).dlm_id
-    if dlm_id is None:
-        return None, None
-    pending = pending_path(dlm_id, home)
-    try:
-        plan = load_plan(pending)
-    except PendingSynthPlanError as exc:
-        raise CliError(str(exc), 1) from exc
-    return pending, None if plan is None else list(plan.pairs)
-
-
 def cmd_list(args: argparse.Namespace) -> int:
     _, doc = _read(args.file)
-    _, staged = _staged(doc, args.file, args.home)
-    applied = [applied_entry(s, doc) for s in applied_sections(doc)]
-    staged_entries = None if staged is None else [staged_entry(p) for p in staged]
+    _, plan = read_staged(doc, args.home)
+    found = listing(doc, plan.pairs if plan is not None else ())
     if args.json:
-        json.dump(
-            {"applied": applied, "staged": staged_entries or []}, sys.stdout, indent=2, ensure_ascii=False
-        )
-        sys.stdout.write("\n")
+        print_json(as_json(found))
     else:
-        print(render_listing(str(args.file), applied, staged_entries))
+        print(render_listing(str(args.file), found))
     return 0
 
 
@@ -307,17 +263,13 @@ def cmd_revert(args: argparse.Namespace) -> int:
 
 def cmd_apply(args: argparse.Namespace) -> int:
     original, doc = _read(args.file)
-    pending, staged = _staged(doc, args.file, args.home)
-    if pending is None or not staged:
-        _err(f"nothing staged for {args.file}")
-        return 2
-    placement = plan_placement(doc, staged)
+    pending, plan = read_staged(doc, args.home)
+    if pending is None or plan is None or not plan.pairs:
+        raise CliError(f"nothing staged for {args.file}", 2)
+    placement = plan_placement(doc, plan.pairs)
     if placement.edits:
         _write(args.file, original, render(doc, placement.edits).source_text)
-    if placement.unplaced:
-        save_plan(pending, args.file, placement.unplaced)
-    else:
-        pending.unlink(missing_ok=True)
+    settle(pending, args.file, placement.unplaced)
     print(
         f"synth: wrote {len(placement.placed)} section(s) to {args.file}; "
         f"{len(placement.present)} already present; {len(placement.unplaced)} still staged (source not found)"
@@ -325,8 +277,9 @@ def cmd_apply(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_synth_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     synth = sub.add_parser("synth", help="synthesize, list, apply and revert auto-synth instruction pairs")
+    synth.set_defaults(prefix="synth", flags=FLAGS)
     synth_sub = synth.add_subparsers(dest="synth_command", required=True)
 
     common = argparse.ArgumentParser(add_help=False)
@@ -342,19 +295,19 @@ def add_synth_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
         help="self | hf:<id|dir|file.gguf> | openai:<model> | "
         "anthropic:<model> | vllm-server:<url> (default: self)",
     )
-    ins.add_argument("--per-section", type=_positive, default=3, help="pairs per section (default 3)")
+    ins.add_argument("--per-section", type=int, default=3, help="pairs per section (default 3)")
     ins.add_argument("--strategy", default="extraction", help="extraction | expansion | both")
     ins.add_argument("--filter", default="sway", help="sway | dedup-only | none | grounded (default sway)")
-    ins.add_argument("--threshold", type=_non_negative, default=None)
-    ins.add_argument("--max-pairs", type=_positive, default=None, help="cap on accepted pairs")
-    ins.add_argument("--max-new-tokens", type=_positive, default=512)
-    ins.add_argument("--temp", type=_non_negative, default=0.0)
+    ins.add_argument("--threshold", type=float, default=None)
+    ins.add_argument("--max-pairs", type=int, default=None, help="cap on accepted pairs")
+    ins.add_argument("--max-new-tokens", type=int, default=512)
+    ins.add_argument("--temp", type=float, default=0.0)
     ins.add_argument("--top-p", type=float, default=None)
     ins.add_argument("--seed", type=int, default=None)
     ins.add_argument("--section", action="append", metavar="ID", help="only this prose section (repeatable)")
     ins.add_argument("--timeout", type=float, default=120.0, help="seconds per teacher request (default 120)")
-    ins.add_argument("--concurrency", type=_positive, default=4, help="requests in flight (default 4)")
-    ins.add_argument("--threads", type=_positive, default=None, help="CPU threads for local models")
+    ins.add_argument("--concurrency", type=int, default=4, help="requests in flight (default 4)")
+    ins.add_argument("--threads", type=int, default=None, help="CPU threads for local models")
     ins.add_argument("--no-cache", action="store_true", help="ignore and do not fill the reply cache")
     ins.add_argument("--apply", action="store_true", help="write the pairs into the file")
     ins.add_argument("--dry-run", action="store_true", help="write and stage nothing")
@@ -372,26 +325,3 @@ def add_synth_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
     app = synth_sub.add_parser("apply", parents=[common], help="write the staged plan into the file")
     app.set_defaults(func=cmd_apply)
-
-
-def _positive(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {number}")
-    return number
-
-
-def _non_negative(value: str) -> float:
-    number = float(value)
-    if not number >= 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
-    return number
-
-
-def run_synth_command(args: argparse.Namespace) -> int:
-    try:
-        code: int = args.func(args)
-        return code
-    except CliError as exc:
-        _err(str(exc))
-        return exc.code

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TypeVar, cast
 
 from .frontmatter import Frontmatter
-from .marker import SYNTH_RE
+from .grammar import parse_instruction
+from .marker import SYNTH_RE, source_attribute
 from .model import Section, SectionType
 from .problems import Code, Problem, Severity
 from .schema import read_frontmatter
@@ -30,6 +32,7 @@ from .text import (
 from .tokenizer import Block, scan
 
 _BREAK_RE = re.compile(r"\r\n|\r|\n")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +111,44 @@ class Document:
         found.sort(key=lambda p: (p.span.start.line, p.span.start.column))
         return tuple(found)
 
+    # ------------------------------------------------------- identity and caches
+    @cached_property
+    def dlm_id(self) -> str | None:
+        """The frontmatter's `dlm_id` (names the document's store), if it is a string."""
+        return self._frontmatter_text("dlm_id")
+
+    @cached_property
+    def base_model(self) -> str | None:
+        return self._frontmatter_text("base_model")
+
+    def _frontmatter_text(self, key: str) -> str | None:
+        value = (self.frontmatter.data or {}).get(key)
+        return value if isinstance(value, str) and value else None
+
+    @cached_property
+    def instruction_pairs(self) -> tuple[tuple[tuple[str, str], Section], ...]:
+        """Every Q/A pair of every instruction section, with its section, in order."""
+        return tuple(
+            ((item.fields[0], item.fields[1]), section)
+            for section in self.sections
+            if section.type is SectionType.INSTRUCTION
+            for item in parse_instruction(section.content)[0]
+        )
+
+    def memo(self, key: str, compute: Callable[[], T]) -> T:
+        """`compute()`, once per Document and `key`: answers derived from one version
+        (an outline, the lenses) live and die with it, so nothing here needs evicting
+        or can be served for another version."""
+        cache = self._memo
+        if key in cache:
+            return cast("T", cache[key])
+        value = cache[key] = compute()
+        return value
+
+    @cached_property
+    def _memo(self) -> dict[str, object]:
+        return {}
+
     @property
     def has_errors(self) -> bool:
         return any(p.severity is Severity.ERROR for p in self.problems)
@@ -124,6 +165,15 @@ class Document:
             index -= 1
         return None
 
+    def text_in(self, span: Span) -> str:
+        """The normalised text `span` covers, lines joined with "\\n"."""
+        start, end = span.start, span.end
+        lines = self.lines
+        if start.line == end.line:
+            return lines[start.line][start.column : end.column]
+        middle = lines[start.line + 1 : end.line]
+        return "\n".join([lines[start.line][start.column :], *middle, lines[end.line][: end.column]])
+
     def find(self, section_id: str) -> Section | None:
         for section in self.sections:
             if section.section_id == section_id:
@@ -138,13 +188,8 @@ class Document:
                 continue
             row = self._synth_marker_line(section)
             line = self.lines[row]
-            key = 'source_section_id="'
-            column = line.find(key)
-            span = (
-                Span.of(row, column + len(key), row, column + len(key) + 16)
-                if column >= 0
-                else Span.of(row, 0, row, len(line))
-            )
+            found = source_attribute(line)
+            span = Span.of(row, found[1], row, found[2]) if found else Span.of(row, 0, row, len(line))
             stale.append(
                 Problem(
                     Code.STALE_PROVENANCE,

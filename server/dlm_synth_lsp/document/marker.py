@@ -13,6 +13,12 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+#: how every provenance marker line starts
+MARKER_HEAD = "<!-- dlm-auto-"
+SYNTH_PREFIX = MARKER_HEAD + "synth:"
+MINED_PREFIX = MARKER_HEAD + "mined:"
+HARVEST_PREFIX = MARKER_HEAD + "harvest:"
+MARKER_PREFIXES = (SYNTH_PREFIX, MINED_PREFIX, HARVEST_PREFIX)
 SYNTH_RE = re.compile(r"^<!-- dlm-auto-synth:(.*) -->$")
 MINED_RE = re.compile(r"^<!-- dlm-auto-mined:(.*) -->$")
 HARVEST_RE = re.compile(r'^<!-- dlm-auto-harvest: source="([^"]*)" -->$')
@@ -28,7 +34,7 @@ MINED_KEYS = (
     "mined_at",
     "mined_run_id",
 )
-SYNTH_PREFIX = "<!-- dlm-auto-synth:"
+_SOURCE_ATTR = re.compile(r'\bsource_section_id="([^"\n]*)"')
 
 
 class MarkerError(ValueError):
@@ -161,6 +167,14 @@ def parse_mined_marker(line: str) -> MinedMarker | None:
             f"{kind} marker mined_run_id must be >= 1", *where["mined_run_id"], "mined_run_id"
         )
     return MinedMarker(values["judge_name"], scores[0], scores[1], values["mined_at"], run_id)
+
+
+def source_attribute(line: str) -> tuple[str, int, int] | None:
+    """The `source_section_id` written on a marker line, with the columns of its
+    value; found even on a line the marker grammar refuses for another attribute, so
+    navigation and the stale-provenance range still work."""
+    match = _SOURCE_ATTR.search(line)
+    return (match.group(1), match.start(1), match.end(1)) if match else None
 
 
 def format_synth_marker(marker: SynthMarker) -> str:

@@ -50,11 +50,12 @@ import re
 
 from .fences import CODE_FENCE_PREFIX, classify
 from .grammar import ALL_HEADERS
+from .marker import MARKER_HEAD
+from .text import SPLITLINES_BREAKS
 
-#: every line break `str.splitlines()` recognises, besides LF
-_BREAKS_RE = re.compile("\r\n|[\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+#: every line break `str.splitlines()` recognises, as LF
+_BREAKS_RE = re.compile(f"\r\n|[{SPLITLINES_BREAKS}]")
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
-MARKER_PREFIX = "<!-- dlm-auto-"
 
 
 def normalize_breaks(text: str) -> str:
@@ -73,7 +74,7 @@ def _unpaired_code_fence(lines: list[str]) -> int | None:
 
 def _structural(line: str) -> bool:
     """A line that would end the text's section or start a marker if left alone."""
-    return classify(line) is not None or line.startswith(MARKER_PREFIX)
+    return classify(line) is not None or line.startswith(MARKER_HEAD)
 
 
 def sanitize_text(text: str) -> str:

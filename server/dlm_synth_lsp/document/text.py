@@ -11,11 +11,18 @@ BOM was dropped, and column units differ by encoding.
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 BOM = "\ufeff"
+#: the line breaks `str.splitlines()` honours besides "\n": the body grammar (like
+#: the trainer) splits that way, the tokenizer and editors on "\n" alone
+SPLITLINES_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+ODD_BREAKS = re.compile(f"[{SPLITLINES_BREAKS}]")
+#: how long a title (a section's, a pair's) may be where one line shows it
+TITLE_LIMIT = 60
 
 
 class DlmEncodingError(ValueError):
@@ -54,6 +61,12 @@ def first_text_line(text: str) -> str:
 def shorten(text: str, limit: int) -> str:
     """`text` cut to `limit` characters, the last one an ellipsis when cut."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def headline(text: str | None, limit: int = TITLE_LIMIT) -> str:
+    """The first non-blank line of `text`, stripped and shortened to `limit`: how a
+    section, a question or an answer is named in one line."""
+    return shorten(first_text_line(text or ""), limit)
 
 
 def normalize_newlines(text: str) -> str:

@@ -19,6 +19,8 @@ from .fences import CODE_FENCE_PREFIX, Fence, classify, looks_like_fence
 from .grammar import parse_instruction, parse_preference
 from .marker import (
     HARVEST_RE,
+    MARKER_HEAD,
+    MARKER_PREFIXES,
     MINED_RE,
     SYNTH_RE,
     MarkerError,
@@ -27,18 +29,16 @@ from .marker import (
 )
 from .model import Section, SectionType, section_id
 from .problems import Code, Problem
-from .text import Span
+from .text import ODD_BREAKS, Span
 
 _CHUNK = 256  # lines per candidate search in scan()
 #: classify() is a pure function of the line and fence lines repeat a lot; Fence is frozen
 _classify = lru_cache(maxsize=4096)(classify)
-_MARKER_HEAD = "<!-- dlm-auto-"
 
 # Conservative fast path for the body grammar: a body made only of blank lines, exact
 # header lines and lines that cannot be headers (no `###` after leading whitespace) in
 # a valid order is valid for grammar.py. Anything else (odd line breaks that
 # str.splitlines() honours, padded headers, ...) goes to grammar.py itself.
-_ODD_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 # Each line matches one way only and never as a header, so every quantifier can be
 # possessive: no backtracking, linear time even for a long body that fails at its end.
 _BLANK = r"[^\S\n]*+\n"
@@ -51,7 +51,6 @@ _VALID_INSTRUCTION = re.compile(rf"(?:{_BLANK})*+(?:### Q\n{_FIELD}### A\n{_LAST
 _VALID_PREFERENCE = re.compile(
     rf"(?:{_BLANK})*+(?:### Prompt\n{_FIELD}### Chosen\n{_FIELD}### Rejected\n{_LAST})++"
 )
-_MARKER_PREFIXES = ("<!-- dlm-auto-synth:", "<!-- dlm-auto-mined:", "<!-- dlm-auto-harvest:")
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +96,7 @@ def _lift_markers(
     last_synth: int | None = None  # the winning synth marker's line
     while index < stop:
         line = lines[index]
-        if not line.startswith(_MARKER_HEAD):  # every marker starts so
+        if not line.startswith(MARKER_HEAD):  # every marker starts so
             break
         if harvest := HARVEST_RE.match(line):
             fields.update(auto_harvest=True, harvest_source=harvest.group(1))
@@ -151,7 +150,7 @@ def _grammar_problem(
 ) -> None:
     if kind is SectionType.INSTRUCTION or kind is SectionType.PREFERENCE:
         fast = _VALID_INSTRUCTION if kind is SectionType.INSTRUCTION else _VALID_PREFERENCE
-        if not _ODD_BREAKS.search(content) and fast.fullmatch(content + "\n"):
+        if not ODD_BREAKS.search(content) and fast.fullmatch(content + "\n"):
             return
     if kind is SectionType.INSTRUCTION:
         _, error = parse_instruction(content)
@@ -190,14 +189,14 @@ def _build_block(
         marker_count, fields = _lift_markers(lines, content_first, stop, kind, problems)
     body_first = content_first + marker_count
     content = "\n".join(lines[body_first:stop])
-    # every marker prefix starts with _MARKER_HEAD: skip the per-line loop without one
-    if kind not in (SectionType.INSTRUCTION, SectionType.PREFERENCE) or _MARKER_HEAD not in content:
+    # every marker prefix starts with MARKER_HEAD: skip the per-line loop without one
+    if kind not in (SectionType.INSTRUCTION, SectionType.PREFERENCE) or MARKER_HEAD not in content:
         stop_markers = body_first
     else:
         stop_markers = stop
     for index in range(body_first, stop_markers):
         line = lines[index]
-        if line.startswith(_MARKER_PREFIXES):
+        if line.startswith(MARKER_PREFIXES):
             problems.append(
                 Problem(
                     Code.MARKER_AS_CONTENT,

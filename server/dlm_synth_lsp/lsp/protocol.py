@@ -1,30 +1,48 @@
-"""Command ids and payload construction, shared by code lenses, code actions and
-the server's `workspace/executeCommand` handlers.
+"""The server's command contract: ids, the argument each command takes and the result
+it answers, as typed classes.
 
-The ids are a public contract (editor keybindings and the VS Code extension name
-them), so they live in one place and never change. Every command takes exactly one
-JSON object as its single argument (`arguments=[{...}]`), built here from plain
-`str`/`int`/`dict` values so it serialises without a converter.
+The ids are public (editor keybindings and both clients name them), so they never
+change. Every command takes exactly one JSON object (`arguments: [{...}]`); its keys
+are the camelCase names of the fields below. pygls structures the object into the
+handler's argument class (`commands.py`) with the hooks registered here, which check
+every key's JSON type and every option against `synth/options.py`; anything wrong is
+a `CommandError`, answered as JSON-RPC -32602 (invalid params) with a message that
+names the key. Results are unstructured the same way, camelCase.
+
+`editors/vscode/src/protocol.ts` mirrors this module field by field
+(`tests/editors/test_vscode_contract.py` compares them).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import types
+import typing
+from collections.abc import Callable, Mapping
+from typing import Any, Literal, TypeVar, get_args, get_origin
+
+import attrs
+import cattrs
 from lsprotocol import types as lsp
+from lsprotocol.converters import get_converter
+from pygls.exceptions import JsonRpcInvalidParams
+
+from ..synth.options import RULES, FilterKind, OptionError, check_option
+from ..synth.pipeline import Rejection
+from ..synth.prompts import StrategyChoice
+from ..synth.results import AcceptedPair, Report
+from ..synth.staging import MarkedPair
+from ..synth.teachers.base import Usage
+
+# -- ids ---------------------------------------------------------------------------
 
 SYNTHESIZE = "dlm-synth.synthesize"
-"""`{uri, sectionId?, range?, strategy?, teacher?, perSection?, filter?}`"""
 SYNTHESIZE_DOCUMENT = "dlm-synth.synthesizeDocument"
-"""`{uri, ...same options as SYNTHESIZE}`"""
 REVERT = "dlm-synth.revert"
-"""`{uri, sectionId?}`: one synthesized section (by id), or all of them"""
 LIST = "dlm-synth.list"
-"""`{uri}`"""
 CANCEL = "dlm-synth.cancel"
-"""`{uri?}`"""
 APPLY_STAGED = "dlm-synth.applyStaged"
-"""`{uri}`"""
 REVEAL_SOURCE = "dlm-synth.revealSource"
-"""`{uri, sectionId}`: show the source prose section (server: window/showDocument)"""
 
 ALL_COMMANDS: tuple[str, ...] = (
     SYNTHESIZE,
@@ -36,19 +54,301 @@ ALL_COMMANDS: tuple[str, ...] = (
     REVEAL_SOURCE,
 )
 
-#: JSON values a payload may hold (an LSP range is a nested dict of ints)
-Json = str | int | dict[str, "Json"]
+T = TypeVar("T")
+
+ONE_ARGUMENT = 'expected one argument: a JSON object such as {"uri": "file:///…"}'
 
 
-def command(title: str, command_id: str, payload: dict[str, Json]) -> lsp.Command:
-    """One `lsp.Command` with the payload as its single argument."""
-    return lsp.Command(title=title, command=command_id, arguments=[payload])
+class CommandError(JsonRpcInvalidParams):
+    """A command argument the server cannot use: answered as JSON-RPC -32602 with
+    this message (pygls sends a JsonRpcException's message and code as they are)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
 
 
-def range_payload(rng: lsp.Range) -> dict[str, Json]:
-    """An LSP range as plain JSON, in the client's own units (what the server's
-    `synthesize` handler reads back)."""
-    return {
-        "start": {"line": rng.start.line, "character": rng.start.character},
-        "end": {"line": rng.end.line, "character": rng.end.character},
-    }
+# -- arguments ------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class DocumentArgs:
+    """`dlm-synth.list`, `dlm-synth.applyStaged`."""
+
+    uri: str
+
+
+@attrs.frozen(kw_only=True)
+class SynthesizeDocumentArgs:
+    """Option overrides for one run (None: the document's settings) and `quiet`: the
+    client shows the result's `message` itself, so the server sends no
+    `window/showMessage` about the outcome."""
+
+    uri: str
+    strategy: StrategyChoice | None = None
+    teacher: str | None = None
+    per_section: int | None = None
+    filter: FilterKind | None = None
+    quiet: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class SynthesizeArgs(SynthesizeDocumentArgs):
+    """One prose section: by id, or the one around `range` (a non-empty range also
+    limits the teacher to the selected text)."""
+
+    section_id: str | None = None
+    range: lsp.Range | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RevertArgs:
+    """One synthesized section by id, or (no id) all of them. `quiet` as for
+    synthesis: a refused edit is not also shown by the server."""
+
+    uri: str
+    section_id: str | None = None
+    quiet: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class CancelArgs:
+    """The jobs of one document, or (no uri) every job."""
+
+    uri: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RevealSourceArgs:
+    uri: str
+    section_id: str
+
+
+# -- results --------------------------------------------------------------------------
+
+Severity = Literal["info", "warning", "error"]
+
+
+@attrs.frozen(kw_only=True)
+class Message:
+    """What to tell the user about a command's outcome, worded by the server: clients
+    show `text` at `severity`, offer `actions` (each a command to run with its
+    arguments) and may log `details` (one line each, e.g. why pairs were rejected)."""
+
+    severity: Severity
+    text: str
+    details: list[str] = attrs.field(factory=list)
+    actions: list[lsp.Command] = attrs.field(factory=list)
+
+
+SynthStatus = Literal["applied", "staged", "cancelled", "nothing-accepted", "failed"]
+
+
+@attrs.frozen(kw_only=True)
+class SynthesizeResult:
+    """`unstaged_pairs`: accepted pairs that could be neither inserted nor staged (no
+    dlm_id, or not a file), handed back so nothing is lost."""
+
+    status: SynthStatus
+    accepted: int
+    rejected: int
+    applied: int
+    staged: int
+    already_present: int
+    error: str | None
+    report: Report | None
+    accepted_pairs: list[AcceptedPair]
+    rejected_pairs: list[Rejection]
+    unstaged_pairs: list[MarkedPair]
+    message: Message
+
+
+@attrs.frozen(kw_only=True)
+class RevertResult:
+    removed: int
+    error: str | None = None
+    message: Message
+
+
+@attrs.frozen(kw_only=True)
+class ListEntry:
+    """An applied section (`section_id`, `range` set) or a staged pair (both null)."""
+
+    section_id: str | None
+    source_section_id: str | None
+    source_exists: bool
+    teacher: str | None
+    strategy: str | None
+    synth_at: str | None
+    question: str
+    range: lsp.Range | None
+
+
+@attrs.frozen(kw_only=True)
+class ListResult:
+    applied: list[ListEntry]
+    staged: list[ListEntry]
+
+
+@attrs.frozen(kw_only=True)
+class CancelResult:
+    cancelled: int
+    message: Message
+
+
+@attrs.frozen(kw_only=True)
+class ApplyStagedResult:
+    applied: int
+    already_present: int
+    remaining: int
+    message: Message
+
+
+@attrs.frozen(kw_only=True)
+class RevealSourceResult:
+    shown: bool
+
+
+ARGUMENTS: tuple[type, ...] = (
+    DocumentArgs,
+    SynthesizeDocumentArgs,
+    SynthesizeArgs,
+    RevertArgs,
+    CancelArgs,
+    RevealSourceArgs,
+)
+RESULTS: tuple[type, ...] = (
+    Message,
+    SynthesizeResult,
+    RevertResult,
+    ListEntry,
+    ListResult,
+    CancelResult,
+    ApplyStagedResult,
+    RevealSourceResult,
+    Report,
+    Usage,
+    AcceptedPair,
+    Rejection,
+    MarkedPair,
+)
+
+
+# -- (un)structuring --------------------------------------------------------------------
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def wire_fields(cls: type) -> list[tuple[str, str, Any]]:
+    """(field name, JSON key, type) of an argument or result class, in order."""
+    hints = typing.get_type_hints(cls)
+    names = (
+        [f.name for f in attrs.fields(cls)] if attrs.has(cls) else [f.name for f in dataclasses.fields(cls)]
+    )
+    return [(name, camel(name), hints[name]) for name in names]
+
+
+def _optional_of(tp: Any) -> Any:
+    """`X` for `X | None`, else `tp`."""
+    if get_origin(tp) in (typing.Union, types.UnionType):
+        args = [a for a in get_args(tp) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return tp
+
+
+def _described(tp: Any) -> str:
+    if get_origin(tp) is Literal:
+        return "one of " + ", ".join(map(str, get_args(tp)))
+    return {str: "a string", int: "an integer", bool: "true or false"}.get(tp, "an object")
+
+
+def _fits(value: Any, tp: Any) -> bool:
+    """The JSON type check; the value check of an option is synth/options.py's."""
+    if tp is str or get_origin(tp) is Literal:
+        return isinstance(value, str)
+    if tp is bool:
+        return isinstance(value, bool)
+    if tp is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return True
+
+
+def _structure_args(converter: cattrs.Converter, cls: type[Any]) -> Callable[[Any, Any], Any]:
+    fields = [(name, key, _optional_of(tp)) for name, key, tp in wire_fields(cls)]
+    required = {f.name for f in attrs.fields(cls) if f.default is attrs.NOTHING}
+
+    def structure(raw: Any, _: Any) -> Any:
+        if not isinstance(raw, Mapping):
+            raise CommandError(ONE_ARGUMENT)
+        values: dict[str, Any] = {}
+        for name, key, tp in fields:
+            value = raw.get(key)
+            if value is None:
+                if name in required:
+                    raise CommandError(f"the argument object needs `{key}` ({_described(tp)})")
+                continue
+            if tp is lsp.Range:
+                try:
+                    value = converter.structure(value, lsp.Range)
+                except Exception as exc:
+                    raise CommandError(
+                        f"`{key}` must be an LSP range {{start: {{line, character}}, end: {{…}}}}"
+                    ) from exc
+            elif not _fits(value, tp):
+                raise CommandError(f"`{key}` must be {_described(tp)}, got {value!r}")
+            elif name in RULES:
+                try:
+                    check_option(name, value)
+                except OptionError as exc:
+                    raise CommandError(exc.named(key)) from None
+            values[name] = value
+        return cls(**values)
+
+    return structure
+
+
+def _unstructure_args(converter: cattrs.Converter, cls: type) -> Callable[[Any], dict[str, Any]]:
+    """Only the keys that differ from their default, as a client would write them."""
+    fields = [(f.name, camel(f.name), f.default) for f in attrs.fields(cls)]
+
+    def unstructure(value: Any) -> dict[str, Any]:
+        return {
+            key: converter.unstructure(item)
+            for name, key, default in fields
+            if (item := getattr(value, name)) is not default and item != default
+        }
+
+    return unstructure
+
+
+def _unstructure_result(converter: cattrs.Converter, cls: type) -> Callable[[Any], dict[str, Any]]:
+    """Every key, null ones too: a result's shape does not depend on its values."""
+    fields = [(name, key) for name, key, _ in wire_fields(cls)]
+
+    def unstructure(value: Any) -> dict[str, Any]:
+        return {key: converter.unstructure(getattr(value, name)) for name, key in fields}
+
+    return unstructure
+
+
+def make_converter() -> cattrs.Converter:
+    """lsprotocol's converter (the one pygls uses) with the command classes added."""
+    converter = get_converter()
+    for cls in ARGUMENTS:
+        converter.register_structure_hook(cls, _structure_args(converter, cls))
+        converter.register_unstructure_hook(cls, _unstructure_args(converter, cls))
+    for cls in RESULTS:
+        converter.register_unstructure_hook(cls, _unstructure_result(converter, cls))
+    return converter
+
+
+#: for building the JSON a code lens or code action command carries
+_CONVERTER = make_converter()
+
+
+def command(title: str, command_id: str, argument: object) -> lsp.Command:
+    """One `lsp.Command` whose single argument is `argument` (an argument class)."""
+    return lsp.Command(title=title, command=command_id, arguments=[_CONVERTER.unstructure(argument)])

@@ -27,15 +27,15 @@ from pygls.uris import to_fs_path
 
 from ..document import Document
 from ..document.edits import TextEdit
-from ..synth.backends import build_judge, build_teacher
-from ..synth.context import for_document, identity
+from ..synth.backends import build_judge, build_teacher, for_document
 from ..synth.errors import JudgeUnavailableError, SynthError, TeacherUnavailableError
 from ..synth.options import SynthOptions
-from ..synth.outcome import plan_placement, source_contents, to_staged
-from ..synth.pending import StagedPair, merge_plan
-from ..synth.pipeline import Source, SynthResult, existing_pairs, run_synth
-from ..synth.render import report_json, result_json, staged_pair_json
-from ..synth.store import pending_path
+from ..synth.pipeline import Source, SynthResult, run_synth
+from ..synth.placement import mark, plan_placement, source_contents
+from ..synth.results import accepted_pairs, report_of
+from ..synth.staging import MarkedPair, merge_plan, pending_path
+from . import messages
+from . import protocol as p
 from .client import ClientProfile
 from .config import Settings
 from .convert import to_text_edits
@@ -52,10 +52,10 @@ ANNOTATION_ID = "dlm-synth"
 
 @dataclass(slots=True)
 class Landing:
-    applied: list[StagedPair] = field(default_factory=list)
-    staged: list[StagedPair] = field(default_factory=list)
-    present: list[StagedPair] = field(default_factory=list)
-    lost: list[StagedPair] = field(default_factory=list)  # could not even be staged: returned to the client
+    applied: list[MarkedPair] = field(default_factory=list)
+    staged: list[MarkedPair] = field(default_factory=list)
+    present: list[MarkedPair] = field(default_factory=list)
+    lost: list[MarkedPair] = field(default_factory=list)  # could not even be staged: returned to the client
     note: str = ""
 
 
@@ -103,19 +103,21 @@ class Synthesizer:
         overrides: dict[str, Any],
         title: str,
         quiet: bool = False,
-    ) -> dict[str, Any]:
-        """`quiet`: the client shows the outcome itself, so the server sends no
-        `window/showMessage` about it (progress and the result are unchanged)."""
+    ) -> p.SynthesizeResult:
+        """`settings` are the document's, frozen into the job for its whole run.
+        `quiet`: the client shows the result's message itself, so the server sends no
+        `window/showMessage` about the outcome (progress and the result are unchanged)."""
         ls = self.ls
         busy = ls.jobs.conflict(uri, sections)
         if busy is not None:
-            message = f"“{busy.title}” is still running for this section; cancel it or wait for it to finish."
-            ls.show(lsp.MessageType.Info, message)
-            return {"status": "failed", "accepted": 0, "rejected": 0, "error": message, "report": None}
+            text = messages.busy(busy.title)
+            if not quiet:
+                ls.show(lsp.MessageType.Info, text)
+            return self._failed(p.Message(severity="info", text=text), text)
         job = Job(uri, sections, title, settings, request_id=ls.current_request(), quiet=quiet)
         ls.jobs.add(job)
         try:
-            return await self._run_job(job, sources, settings, overrides)
+            return await self._run_job(job, sources, overrides)
         finally:
             ls.jobs.remove(job)
             self._freeze_model_stack()
@@ -130,48 +132,49 @@ class Synthesizer:
             gc.freeze()
 
     async def _run_job(
-        self, job: Job, sources: Sequence[Source], settings: Settings, overrides: dict[str, Any]
-    ) -> dict[str, Any]:
+        self, job: Job, sources: Sequence[Source], overrides: dict[str, Any]
+    ) -> p.SynthesizeResult:
         ls = self.ls
+        settings = job.settings
         async with JobProgress(ls.progress_sink(), job) as progress:
             options = settings.synth_options(**overrides)
             for _ in range(3):  # the user may pick an alternative twice
                 try:
-                    result = await self._pipeline(job, sources, settings, options, progress)
+                    result = await self._pipeline(job, sources, options, progress)
                     break
                 except (TeacherUnavailableError, JudgeUnavailableError) as exc:
                     alternative = await self._ask_alternative(exc, settings, options)
                     if alternative is None:
                         progress.final = "not started"
-                        return self._failed(str(exc))
+                        return self._failed(messages.not_run(str(exc)), str(exc))
                     options = alternative
                 except (SynthError, ValueError) as exc:
                     progress.final = "failed"
+                    message = messages.not_run(str(exc))
                     if not job.quiet:
-                        ls.show(lsp.MessageType.Error, f"Synthesis failed: {exc}")
-                    return self._failed(str(exc))
+                        ls.show(lsp.MessageType.Error, message.text)
+                    return self._failed(message, str(exc))
             else:
-                return self._failed("no usable teacher")
+                return self._failed(messages.not_run("no usable teacher"), "no usable teacher")
             if result.status != "cancelled":
                 progress.message("placing the accepted pairs")
-            landing = await self._land(job, result, settings)
-            progress.final = self._summary(result, landing)
-        return self._answer(result, landing, job.quiet)
+            landing = await self._land(job, result)
+            progress.final = ("cancelled, " if result.status == "cancelled" else "") + messages.counts(
+                len(result.accepted), len(result.report.rejected), len(landing.applied), len(landing.staged)
+            )
+        return self._answer(job, result, landing)
 
     async def _pipeline(
-        self,
-        job: Job,
-        sources: Sequence[Source],
-        settings: Settings,
-        options: SynthOptions,
-        progress: JobProgress,
+        self, job: Job, sources: Sequence[Source], options: SynthOptions, progress: JobProgress
     ) -> SynthResult:
         ls = self.ls
         snapshot = ls.documents.get(job.uri)
         if snapshot is None:
             raise SynthError("the document is not open")
         path = to_fs_path(job.uri)
-        teacher_options = for_document(settings.teacher_options(), snapshot.doc, Path(path) if path else None)
+        teacher_options = for_document(
+            job.settings.teacher_options(), snapshot.doc, Path(path) if path else None
+        )
         teacher_options = replace(teacher_options, notice=progress.message)
         teacher = build_teacher(options.teacher, teacher_options)
         judge = build_judge(options.filter, teacher_options)
@@ -223,8 +226,9 @@ class Synthesizer:
 
     # -- landing -------------------------------------------------------------
 
-    async def _land(self, job: Job, result: SynthResult, settings: Settings) -> Landing:
-        pairs = to_staged(result.accepted, result.report.teacher, result.report.synth_at)
+    async def _land(self, job: Job, result: SynthResult) -> Landing:
+        settings = job.settings
+        pairs = mark(result.accepted, result.report.teacher, result.report.synth_at)
         landing = Landing()
         if not pairs:
             return landing
@@ -239,7 +243,7 @@ class Synthesizer:
     async def land_pairs(
         self,
         uri: str,
-        pairs: list[StagedPair],
+        pairs: list[MarkedPair],
         contents: dict[str, str],
         settings: Settings,
         landing: Landing,
@@ -273,14 +277,14 @@ class Synthesizer:
         if remaining:
             self._stage(uri, remaining, settings, landing)
 
-    async def _arrived(self, uri: str, placed: list[StagedPair]) -> bool:
+    async def _arrived(self, uri: str, placed: list[MarkedPair]) -> bool:
         """True once the document the client sent back holds every placed pair."""
         wanted = {(p.question, p.answer) for p in placed}
         loop = asyncio.get_running_loop()
         deadline = loop.time() + APPLY_CONFIRM_S
         while True:
             snapshot = self.ls.documents.get(uri)
-            if snapshot is not None and wanted <= {pair for pair, _ in existing_pairs(snapshot.doc)}:
+            if snapshot is not None and wanted <= {pair for pair, _ in snapshot.doc.instruction_pairs}:
                 return True
             if loop.time() >= deadline:
                 return False
@@ -318,12 +322,12 @@ class Synthesizer:
         plain = [lsp.TextEdit(range=e.range, new_text=e.new_text) for e in text_edits]
         return lsp.WorkspaceEdit(changes={uri: plain})
 
-    def _stage(self, uri: str, pairs: list[StagedPair], settings: Settings, landing: Landing) -> None:
+    def _stage(self, uri: str, pairs: list[MarkedPair], settings: Settings, landing: Landing) -> None:
         """Into the store of `settings`: the job's, frozen when it started, so a
         settings change while it ran cannot move where its pairs go."""
         snapshot = self.ls.documents.get(uri)
         path = to_fs_path(uri)
-        dlm_id = identity(snapshot.doc).dlm_id if snapshot is not None else None
+        dlm_id = snapshot.doc.dlm_id if snapshot is not None else None
         if dlm_id is None or path is None:
             landing.lost += pairs
             return
@@ -337,20 +341,24 @@ class Synthesizer:
 
     # -- answers -------------------------------------------------------------
 
-    @staticmethod
-    def _failed(message: str) -> dict[str, Any]:
-        return {"status": "failed", "accepted": 0, "rejected": 0, "error": message, "report": None}
+    def _failed(self, message: p.Message, error: str) -> p.SynthesizeResult:
+        return p.SynthesizeResult(
+            status="failed",
+            accepted=0,
+            rejected=0,
+            applied=0,
+            staged=0,
+            already_present=0,
+            error=error,
+            report=None,
+            accepted_pairs=[],
+            rejected_pairs=[],
+            unstaged_pairs=[],
+            message=message,
+        )
 
-    def _summary(self, result: SynthResult, landing: Landing) -> str:
-        parts = ["cancelled"] if result.status == "cancelled" else []
-        parts.append(f"{len(result.accepted)} accepted, {len(result.report.rejected)} rejected")
-        if landing.applied:
-            parts.append(f"{len(landing.applied)} inserted")
-        if landing.staged:
-            parts.append(f"{len(landing.staged)} staged")
-        return ", ".join(parts)
-
-    def _answer(self, result: SynthResult, landing: Landing, quiet: bool) -> dict[str, Any]:
+    def _answer(self, job: Job, result: SynthResult, landing: Landing) -> p.SynthesizeResult:
+        status: p.SynthStatus
         if result.status == "cancelled":
             status = "cancelled"
         elif result.status == "failed" and not result.accepted:
@@ -361,54 +369,39 @@ class Synthesizer:
             status = "staged"
         else:
             status = "nothing-accepted"
-        details = result_json(result)
-        answer: dict[str, Any] = {
-            "status": status,
-            "accepted": len(result.accepted),
-            "rejected": len(result.report.rejected),
-            "applied": len(landing.applied),
-            "staged": len(landing.staged),
-            "alreadyPresent": len(landing.present),
-            "report": report_json(result),
-            "acceptedPairs": details["accepted"],
-            "rejectedPairs": details["rejected"],
-            "error": result.error,
-        }
-        if landing.lost:
-            answer["unstagedPairs"] = [staged_pair_json(p) for p in landing.lost]
-        if not quiet:
-            self._tell(status, result, landing)
-        return answer
+        message = messages.synthesis(
+            status,
+            result,
+            job.uri,
+            inserted=len(landing.applied),
+            staged=len(landing.staged),
+            present=len(landing.present),
+            lost=len(landing.lost),
+            note=landing.note,
+        )
+        interrupting = status in ("failed", "nothing-accepted") or bool(
+            landing.staged or landing.lost or messages.teacher_failures(result.report.rejected)
+        )
+        if not job.quiet and interrupting:
+            self.ls.show(_MESSAGE_TYPES[message.severity], message.text)
+        return p.SynthesizeResult(
+            status=status,
+            accepted=len(result.accepted),
+            rejected=len(result.report.rejected),
+            applied=len(landing.applied),
+            staged=len(landing.staged),
+            already_present=len(landing.present),
+            error=result.error,
+            report=report_of(result),
+            accepted_pairs=accepted_pairs(result),
+            rejected_pairs=list(result.report.rejected),
+            unstaged_pairs=landing.lost,
+            message=message,
+        )
 
-    def _tell(self, status: str, result: SynthResult, landing: Landing) -> None:
-        ls = self.ls
-        failures = [r for r in result.report.rejected if r.reason == "teacher_failed"]
-        if status == "failed":
-            ls.show(
-                lsp.MessageType.Error,
-                "Synthesis failed: "
-                + "; ".join(filter(None, [result.error, failures[0].detail if failures else None])),
-            )
-        elif failures:
-            ls.show(
-                lsp.MessageType.Warning,
-                f"{len(failures)} teacher call(s) failed ({failures[0].detail}); "
-                "the other sections' pairs were kept.",
-            )
-        if landing.staged:
-            ls.show(
-                lsp.MessageType.Warning if status != "cancelled" else lsp.MessageType.Info,
-                f"{landing.note}{len(landing.staged)} synthesized pair(s) staged in the dlm store "
-                "(their source section changed or the edit was not applied). "
-                "Run the “Apply staged instructions” command (dlm-synth.applyStaged) to insert them.",
-            )
-        if landing.lost:
-            ls.show(
-                lsp.MessageType.Warning,
-                f"{len(landing.lost)} synthesized pair(s) could not be inserted or staged (no dlm_id, or the "
-                "document is not a file); they are in the command's result.",
-            )
-        if status == "nothing-accepted":
-            ls.show(
-                lsp.MessageType.Info, "No synthesized pair was accepted; see the command result for reasons."
-            )
+
+_MESSAGE_TYPES: dict[p.Severity, lsp.MessageType] = {
+    "info": lsp.MessageType.Info,
+    "warning": lsp.MessageType.Warning,
+    "error": lsp.MessageType.Error,
+}

@@ -9,9 +9,11 @@ selector in `teachers/spec.py`).
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
+from ..document import Document
 from .judges import Judge
 from .options import FilterKind
 from .teachers.base import Teacher, TeacherOptions
@@ -41,6 +43,16 @@ BACKENDS: dict[str, Backend] = {
 
 #: the judge of the `sway` filter (the other filters need no model)
 SWAY_JUDGE = Backend("dlm_synth_lsp.synth.local.judge", "SwayJudge", with_target=False)
+
+
+def for_document(options: TeacherOptions, doc: Document, path: Path | None) -> TeacherOptions:
+    """`options` completed with the document's identity (for `self` and `sway`)."""
+    return replace(
+        options,
+        document_path=path if path is not None else options.document_path,
+        dlm_id=doc.dlm_id,
+        base_model=doc.base_model,
+    )
 
 
 def build_teacher(spec: TeacherSpec | str, options: TeacherOptions) -> Teacher:

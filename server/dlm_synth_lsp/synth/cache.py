@@ -22,7 +22,7 @@ from pathlib import Path
 
 from platformdirs import user_cache_dir
 
-from .pending import write_atomic
+from .files import write_atomic
 from .teachers.base import Completion, Prompt, SamplingParams, Usage
 
 _VERSION = 1

@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ..document import Document
-from ..document.grammar import parse_instruction
 from ..document.model import SectionType
+from ..document.outline import prose_title, summary
 from ..document.sanitize import sanitize_pair
-from ..document.text import first_text_line, shorten
+from ..document.text import headline
 from .cache import ReplyCache, cache_key, cacheable
 from .cancel import CancelToken
 from .dedup import DedupIndex
@@ -37,9 +37,9 @@ from .errors import SynthCancelled, TeacherInvocationError, TeacherUnavailableEr
 from .grounding import check_grounding
 from .judges import Judge
 from .options import FilterKind, SynthOptions
-from .pending import utc_now
 from .prompts import Strategy, budget, build_prompt
 from .replies import parse_reply
+from .staging import utc_now
 from .teachers.base import Completion, Teacher, Usage
 
 Status = Literal["completed", "cancelled", "failed"]
@@ -70,9 +70,12 @@ class Pair:
 class Rejection:
     """`reason` is a stable code: no_prose, invalid_output, invalid_item, unsafe_text,
     duplicate_pair, ungrounded, judge_disfavored, below_threshold,
-    max_pairs_reached, teacher_failed, not_run."""
+    max_pairs_reached, teacher_failed, not_run. The source is named for people by its
+    title and 1-based line (None for the whole document)."""
 
     source_section_id: str
+    source_title: str
+    source_line: int | None
     strategy: Strategy | None
     reason: str
     detail: str
@@ -119,10 +122,6 @@ class Progress:
 ProgressFn = Callable[[Progress], None]
 
 
-def _title(text: str) -> str:
-    return shorten(first_text_line(text).lstrip("#").strip(), 60)
-
-
 def select_sources(
     doc: Document,
     section_ids: Sequence[str] | None = None,
@@ -139,7 +138,7 @@ def select_sources(
             raise ValueError(f"no prose section with id {section_id} in this document")
         if not text.strip():
             raise ValueError("the selection is empty")
-        return [Source(section_id, text.strip(), match.content, match.start_line, _title(text))]
+        return [Source(section_id, text.strip(), match.content, match.start_line, prose_title(text))]
     if section_ids is not None:
         wanted = set(section_ids)
         known = {s.section_id for s in prose}
@@ -148,20 +147,10 @@ def select_sources(
             raise ValueError(f"no prose section with id {', '.join(missing)} in this document")
         prose = [s for s in prose if s.section_id in wanted]
     return [
-        Source(s.section_id, s.content.strip(), s.content, s.start_line, _title(s.content))
+        Source(s.section_id, s.content.strip(), s.content, s.start_line, summary(s).title)
         for s in prose
         if s.content.strip()
     ]
-
-
-def existing_pairs(doc: Document) -> list[tuple[tuple[str, str], str]]:
-    """Every instruction pair already in the document, with its section id."""
-    pairs: list[tuple[tuple[str, str], str]] = []
-    for section in doc.sections:
-        if section.type is SectionType.INSTRUCTION:
-            items, _ = parse_instruction(section.content)
-            pairs.extend(((item.fields[0], item.fields[1]), section.section_id) for item in items)
-    return pairs
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,9 +182,9 @@ class _Run:
         self.cache = cache if options.use_cache and cacheable(options.params) else None
         self.report = report
         self.accepted: list[Pair] = []
-        known = existing_pairs(doc)
+        known = doc.instruction_pairs
         self.known_pairs = [pair for pair, _ in known]
-        self.known_ids = [section_id for _, section_id in known]
+        self.known_sections = [section for _, section in known]
         self.dedup = DedupIndex(self.known_pairs)
         self.threshold = options.threshold
         if self.threshold is None and judge is not None:
@@ -220,7 +209,10 @@ class _Run:
 
     def _reject(self, call: _Call, reason: str, detail: str, pair: tuple[str, str] | None = None) -> None:
         q, a = pair if pair is not None else (None, None)
-        self.report.rejected.append(Rejection(call.source.section_id, call.strategy, reason, detail, q, a))
+        source = call.source
+        self.report.rejected.append(
+            Rejection(source.section_id, source.title, source.start_line, call.strategy, reason, detail, q, a)
+        )
 
     async def _filter(self, call: _Call, pairs: list[tuple[str, str]]) -> int:
         """Runs one call's valid pairs through the filters; returns how many were accepted."""
@@ -242,7 +234,8 @@ class _Run:
                 if dup is not None:
                     self.report.deduped += 1
                     if dup.kind == "existing":
-                        what = f"pair in section {self.known_ids[dup.index]}"
+                        question = headline(self.known_pairs[dup.index][0])
+                        what = f"the pair “{question}” at line {self.known_sections[dup.index].start_line}"
                     else:
                         what = f"candidate {dup.index + 1} of this run"
                     self._reject(call, "duplicate_pair", f"near-duplicate of {what} ({dup.reason})", pair)
@@ -375,7 +368,14 @@ async def run_synth(
     report = SynthReport(teacher=teacher.name, filter=options.filter, synth_at=utc_now())
     if not sources:
         report.rejected.append(
-            Rejection("(document)", None, "no_prose", "the document has no non-empty prose section to use")
+            Rejection(
+                "(document)",
+                "the document",
+                None,
+                None,
+                "no_prose",
+                "the document has no non-empty prose section to use",
+            )
         )
         return SynthResult("completed", [], report)
     if judge is not None and options.filter == "sway":

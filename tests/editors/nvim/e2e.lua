@@ -222,7 +222,7 @@ local function main()
     end,
   })
   wait(20000, function()
-    return notified('inserted %d+ pair', before_notes) ~= nil
+    return notified('Inserted %d+ synthesized pair', before_notes) ~= nil
   end, 'the synthesize result notification')
   local after = lines()
   result.after_synthesize = table.concat(after, '\n')
@@ -288,7 +288,7 @@ local function main()
   log(':DlmSynth extraction        " with applyMode = "stage"')
   vim.cmd('DlmSynth extraction')
   wait(20000, function()
-    return notified('staged, not inserted', before_notes) ~= nil
+    return notified('synthesized pair%(s%) staged in the dlm store', before_notes) ~= nil
   end, 'the staged result')
   check(text() == table.concat(original, '\n'), 'a staged run changed the buffer')
   log(':DlmSynthList')
@@ -313,7 +313,7 @@ local function main()
   before_notes = #result.notifications + 1
   vim.cmd('DlmSynthApplyStaged')
   wait(10000, function()
-    return notified('applied %d+ pair', before_notes) ~= nil
+    return notified('Inserted %d+ staged pair', before_notes) ~= nil
   end, 'the applyStaged result')
   local staged_after = lines()
   check(#staged_after > #original, 'applyStaged inserted nothing')
@@ -324,14 +324,14 @@ local function main()
   before_notes = #result.notifications + 1
   vim.cmd('DlmSynthRevert!')
   wait(5000, function()
-    return notified('removed 1 synthesized section', before_notes) ~= nil
+    return notified('Removed 1 synthesized section', before_notes) ~= nil
   end, 'the result of :DlmSynthRevert!')
   check(select(2, text():gsub('dlm%-auto%-synth', '')) == sections_before - 1, ':DlmSynthRevert! did not remove exactly one section')
   log(':DlmSynthRevert')
   before_notes = #result.notifications + 1
   vim.cmd('DlmSynthRevert')
   wait(5000, function()
-    return notified('removed %d+ synthesized section', before_notes) ~= nil
+    return notified('Removed %d+ synthesized section', before_notes) ~= nil
   end, 'the result of :DlmSynthRevert')
   check(text() == table.concat(original, '\n'), 'the buffer is not the original text after revert')
 
@@ -351,7 +351,7 @@ local function main()
   before_notes = #result.notifications + 1
   vim.cmd("'<,'>DlmSynth")
   wait(20000, function()
-    return notified('inserted %d+ pair', before_notes) ~= nil
+    return notified('Inserted %d+ synthesized pair', before_notes) ~= nil
   end, 'the selection synthesize result')
   local with_selection = lines()
   for i = 1, #original do
@@ -366,7 +366,7 @@ local function main()
   log(':DlmSynthRevert')
   vim.cmd('DlmSynthRevert')
   wait(5000, function()
-    return notified('removed %d+ synthesized section', before_notes) ~= nil
+    return notified('Removed %d+ synthesized section', before_notes) ~= nil
   end, 'the result of :DlmSynthRevert')
   check(text() == table.concat(original, '\n'), 'the buffer is not the original text after revert')
 
@@ -384,15 +384,15 @@ local function main()
   log(':DlmSynthCancel')
   vim.cmd('DlmSynthCancel')
   wait(10000, function()
-    return notified('synthesis cancelled', before_notes) ~= nil
+    return notified('Synthesis cancelled', before_notes) ~= nil
   end, 'the cancelled result')
-  result.cancel_notification = notified('cancelling %d+ job', before_notes)
-  check(result.cancel_notification, 'no "cancelling 1 job" notification')
+  result.cancel_notification = notified('Cancelled %d+ synthesis job', before_notes)
+  check(result.cancel_notification, 'no "Cancelled 1 synthesis job" notification')
   -- and the fake saw the HTTP request abandoned while Neovim and the server still run
   wait(10000, function()
     return exists(env.DLM_NVIM_SYNC .. '/abandoned')
   end, 'the fake teacher to see the request abandoned')
-  vim.wait(300) -- a late edit would land now
+  -- the cancelled result came after the job ended: an edit would have come before it
   check(text() == table.concat(original, '\n'), 'the buffer changed after a cancelled synthesis')
   result.final_text = text()
 

@@ -182,6 +182,19 @@ def make_editor(client: LanguageClient) -> Editor:
     return ed
 
 
+def removed(count: int) -> dict[str, Any]:
+    """The `dlm-synth.revert` result for `count` removed sections, message included."""
+    text = f"Removed {count} synthesized section{'' if count == 1 else 's'}."
+    return {"removed": count, "error": None, "message": message("info", text)}
+
+
+def message(
+    severity: str, text: str, details: list[str] | None = None, actions: Any = None
+) -> dict[str, Any]:
+    """A command result's `message`, as the server words it."""
+    return {"severity": severity, "text": text, "details": details or [], "actions": actions or []}
+
+
 async def wait_until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
@@ -195,12 +208,13 @@ def file_uri(path: Path) -> str:
     return path.resolve().as_uri()
 
 
-async def configure(client: LanguageClient, **settings: Any) -> None:
+async def configure(client: LanguageClient, scope_uri: str | None = None, **settings: Any) -> None:
     """Set `dlmSynth` settings the way an editor does: answer workspace/configuration
-    with them and notify the server that they changed."""
-    client.set_configuration({"useCache": False, **settings}, section="dlmSynth")
+    with them (for documents under `scope_uri` only, when given) and notify the server
+    that they changed. Nothing to wait for: the server asks for a document's settings
+    when a command needs them."""
+    client.set_configuration({"useCache": False, **settings}, section="dlmSynth", scope_uri=scope_uri)
     client.workspace_did_change_configuration(lsp.DidChangeConfigurationParams(settings=None))
-    await asyncio.sleep(0.2)
 
 
 @contextlib.asynccontextmanager

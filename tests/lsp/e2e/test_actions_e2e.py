@@ -18,7 +18,7 @@ from pytest_lsp import LanguageClient
 from tests.fakes.llm_server import FakeLLMServer, fake_llm_server
 from tests.fakes.teacher_replies import passage_reply, user_text
 
-from .conftest import Editor, configure, file_uri, wait_until
+from .conftest import Editor, configure, file_uri, removed, wait_until
 from .test_features_e2e import AT, FRONT, MARKER, MISSPELLED, PROSE, SOURCE_ID
 
 SECOND_PROSE = (
@@ -193,7 +193,7 @@ async def test_prose_actions_each_synthesize_after_the_source(
                 command="dlm-synth.revert", arguments=[{"uri": uri, "sectionId": block.section_id}]
             )
         )
-        assert reverted == {"removed": 1}
+        assert reverted == removed(1)
         assert editor.texts[uri] == before
     assert len(server.generation_requests()) >= 4
 
@@ -242,12 +242,12 @@ async def test_remove_this_synthesized_section_then_revert_all(
     remove = found[0]
     assert remove.kind == lsp.CodeActionKind.RefactorRewrite and remove.command is not None
     assert list(remove.command.arguments or []) == [{"uri": uri, "sectionId": SYNTH_ID}]
-    assert await run(client, remove) == {"removed": 1}
+    assert await run(client, remove) == removed(1)
     assert editor.texts[uri] == without(DOC, SYNTH_BLOCK)  # exactly that one
     # the source-only request still offers Revert all (the stale section remains)
     source = await actions(client, uri, rng(0, 0, 0, 0), only=[lsp.CodeActionKind.Source])
     assert [a.title for a in source] == SOURCE_TITLES
-    assert await run(client, by_title(source, SOURCE_TITLES[1])) == {"removed": 1}
+    assert await run(client, by_title(source, SOURCE_TITLES[1])) == removed(1)
     assert editor.texts[uri] == without(DOC, SYNTH_BLOCK, STALE_BLOCK)
     assert synthesized(editor.texts[uri]) == []
     # nothing left to revert: no Revert all any more
@@ -278,7 +278,7 @@ async def test_stale_provenance_quick_fixes(client: LanguageClient, editor: Edit
     # then remove the stale one: only it goes, and the diagnostic clears
     assert list(remove_stale.command.arguments or []) == [{"uri": uri, "sectionId": STALE_ID}]
     before = editor.texts[uri]
-    assert await run(client, remove_stale) == {"removed": 1}
+    assert await run(client, remove_stale) == removed(1)
     assert editor.texts[uri] == without(before, STALE_BLOCK)
     await wait_until(lambda: not any(d.code == "DLM040" for d in client.diagnostics[uri]))
 
@@ -305,7 +305,7 @@ async def test_source_actions_synthesize_all_then_revert_all(
     )
     assert len(listing["applied"]) == 4
     revert_all = by_title(await actions(client, uri, rng(0, 0, 0, 0), only=["source"]), SOURCE_TITLES[1])
-    assert await run(client, revert_all) == {"removed": 4}
+    assert await run(client, revert_all) == removed(4)
     assert synthesized(editor.texts[uri]) == []
     assert editor.texts[uri] == without(DOC, SYNTH_BLOCK, STALE_BLOCK)
 

@@ -4,6 +4,7 @@ command arguments, and that an API key never reaches the editor."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Iterator
@@ -13,12 +14,13 @@ from typing import Any
 import pytest
 from dlm_synth_lsp.document import SectionType, parse_text
 from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pytest_lsp import LanguageClient
 
 from tests.fakes.llm_server import FakeLLMServer, Status, fake_llm_server
 from tests.fakes.teacher_replies import passage_reply
 
-from .conftest import PROFILES, Editor, configure, file_uri, launch, make_editor, wait_until
+from .conftest import PROFILES, Editor, configure, file_uri, launch, make_editor, message, wait_until
 from .test_actions_e2e import DOC
 
 DLM_ID = "01KPQ9X1000000000000000003"
@@ -131,6 +133,44 @@ async def test_workspace_configuration_is_read_and_reread(
     assert symbols
 
 
+async def test_settings_are_resolved_per_document(
+    client: LanguageClient, editor: Editor, server: FakeLLMServer, tmp_path: Path
+) -> None:
+    """The server asks for a document's settings with its `scopeUri`, so a folder's
+    override applies to the documents in it and nowhere else."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    for folder in (first, second):
+        folder.mkdir()
+        (folder / "notes.dlm").write_text(DOC, encoding="utf-8")
+    await configure(client, **base_settings(server, tmp_path), perSection=1)
+    await configure(client, scope_uri=file_uri(second), **base_settings(server, tmp_path), perSection=2)
+    results = []
+    for folder in (first, second):
+        uri = file_uri(folder / "notes.dlm")
+        await open_doc(client, editor, uri)
+        results.append(await execute(client, "dlm-synth.synthesize", {"uri": uri, "sectionId": PROSE_IDS[1]}))
+    assert [(r["status"], r["accepted"]) for r in results] == [("applied", 1), ("applied", 2)], results
+
+
+async def test_a_job_keeps_the_settings_it_started_with(
+    client: LanguageClient, editor: Editor, server: FakeLLMServer, tmp_path: Path
+) -> None:
+    """Settings that change while a job runs do not move where its pairs are staged."""
+    await configure(client, **base_settings(server, tmp_path), perSection=2, applyMode="stage")
+    uri = doc_file(tmp_path)
+    await open_doc(client, editor, uri)
+    server.latency_s = 0.8
+    args = {"uri": uri, "sectionId": PROSE_IDS[0]}
+    job = asyncio.ensure_future(execute(client, "dlm-synth.synthesize", args))
+    assert await asyncio.to_thread(server.wait_for_requests, 1, 10.0)
+    moved = {**base_settings(server, tmp_path), "dlmHome": str(tmp_path / "moved")}
+    await configure(client, **moved, perSection=2, applyMode="stage")
+    result = await job
+    assert result["status"] == "staged" and result["staged"] == 2, result
+    assert staged_count(tmp_path) == 2
+    assert not (tmp_path / "moved").exists()
+
+
 # -- apply modes ------------------------------------------------------------------------
 
 
@@ -199,7 +239,12 @@ async def test_stage_mode_stages_without_editing(
     # later, in edit mode, the staged pairs land right after their source
     await configure(client, **base_settings(server, tmp_path), applyMode="edit")
     applied = await execute(client, "dlm-synth.applyStaged", {"uri": uri})
-    assert applied == {"applied": 2, "alreadyPresent": 0, "remaining": 0}
+    assert applied == {
+        "applied": 2,
+        "alreadyPresent": 0,
+        "remaining": 0,
+        "message": message("info", "Inserted 2 staged pairs."),
+    }
     sections = parse_text(editor.texts[uri]).sections
     source = next(i for i, s in enumerate(sections) if s.section_id == PROSE_IDS[0])
     assert sections[source + 1].auto_synth and sections[source + 1].source_section_id == PROSE_IDS[0]
@@ -208,17 +253,21 @@ async def test_stage_mode_stages_without_editing(
 # -- bad command arguments -------------------------------------------------------------
 
 
-async def test_bad_command_arguments_are_errors_and_the_server_survives(
+async def test_bad_command_arguments_are_invalid_params_and_the_server_survives(
     client: LanguageClient, editor: Editor, server: FakeLLMServer, tmp_path: Path
 ) -> None:
+    """A bad argument is JSON-RPC -32602 (invalid params) with a message that names
+    it and no Python class path; option values are worded as everywhere else."""
     await configure(client, **base_settings(server, tmp_path), perSection=1)
     uri = doc_file(tmp_path)
     await open_doc(client, editor, uri)
     not_open = file_uri(tmp_path / "elsewhere.dlm")
-    cases: list[tuple[str, list[Any], str]] = [
-        ("dlm-synth.synthesize", [{"sectionId": PROSE_IDS[0]}], "needs a string `uri`"),
+    cases: list[tuple[str, list[Any] | None, str]] = [
+        ("dlm-synth.synthesize", [{"sectionId": PROSE_IDS[0]}], "the argument object needs `uri` (a string)"),
         ("dlm-synth.synthesize", [], "expected one argument"),
+        ("dlm-synth.synthesize", None, "expected one argument"),
         ("dlm-synth.synthesize", [uri], "expected one argument"),
+        ("dlm-synth.synthesize", [{"uri": uri}, {"uri": uri}], "expected one argument"),
         ("dlm-synth.synthesize", [{"uri": not_open, "sectionId": PROSE_IDS[0]}], "is not open in the editor"),
         (
             "dlm-synth.synthesize",
@@ -226,7 +275,21 @@ async def test_bad_command_arguments_are_errors_and_the_server_survives(
             f"no prose section with id {INSTRUCTION_ID}",
         ),
         ("dlm-synth.synthesize", [{"uri": uri}], "give a `sectionId` or a `range`"),
-        ("dlm-synth.synthesize", [{"uri": uri, "sectionId": PROSE_IDS[0], "perSection": "x"}], "perSection"),
+        (
+            "dlm-synth.synthesize",
+            [{"uri": uri, "sectionId": PROSE_IDS[0], "perSection": "x"}],
+            "`perSection` must be an integer, got 'x'",
+        ),
+        (
+            "dlm-synth.synthesize",
+            [{"uri": uri, "sectionId": PROSE_IDS[0], "perSection": 0}],
+            "perSection: must be >= 1, got 0",
+        ),
+        (
+            "dlm-synth.synthesize",
+            [{"uri": uri, "sectionId": PROSE_IDS[0], "strategy": "all"}],
+            "strategy: must be one of extraction, expansion, both, got 'all'",
+        ),
         ("dlm-synth.synthesize", [{"uri": uri, "range": {"start": 1}}], "`range` must be an LSP range"),
         (
             "dlm-synth.synthesize",
@@ -239,16 +302,26 @@ async def test_bad_command_arguments_are_errors_and_the_server_survives(
             "not inside a prose section",
         ),
         ("dlm-synth.synthesizeDocument", [{"uri": not_open}], "is not open in the editor"),
+        (
+            "dlm-synth.synthesizeDocument",
+            [{"uri": uri, "teacher": "gpt4"}],
+            "teacher: unknown teacher selector",
+        ),
         ("dlm-synth.revert", [{"uri": not_open}], "is not open in the editor"),
-        ("dlm-synth.list", [{}], "needs a string `uri`"),
+        ("dlm-synth.revert", [{"uri": uri, "sectionId": 7}], "`sectionId` must be a string, got 7"),
+        ("dlm-synth.list", [{}], "the argument object needs `uri`"),
         ("dlm-synth.applyStaged", [{"uri": not_open}], "is not open in the editor"),
+        ("dlm-synth.revealSource", [{"uri": uri}], "the argument object needs `sectionId`"),
     ]
-    for command, arguments, message in cases:
-        with pytest.raises(Exception, match=re.escape(message)) as info:
+    for command, arguments, expected in cases:
+        with pytest.raises(JsonRpcException, match=re.escape(expected)) as info:
             await client.workspace_execute_command_async(
                 lsp.ExecuteCommandParams(command=command, arguments=arguments)
             )
-        assert "Traceback" not in str(info.value)
+        error = info.value
+        assert error.code == JsonRpcInvalidParams.CODE == -32602, (command, arguments, error)
+        assert "Traceback" not in error.message and "dlm_synth_lsp" not in error.message
+        assert "CommandError" not in error.message and "TypeError" not in error.message
     assert server.generation_requests() == [] and editor.edits == []
     # still serving, and a good request still works
     symbols = await client.text_document_document_symbol_async(

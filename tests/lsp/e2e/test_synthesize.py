@@ -18,7 +18,7 @@ from tests.fakes.docs import cache_notes
 from tests.fakes.llm_server import FakeLLMServer, Hang, Status, fake_llm_server
 from tests.fakes.teacher_replies import passage_reply
 
-from .conftest import Editor, configure, file_uri, wait_until
+from .conftest import Editor, configure, file_uri, message, removed, wait_until
 
 DOC = cache_notes("01KPQ9X1000000000000000003", heading_suffix=" 😋")
 
@@ -145,13 +145,13 @@ async def test_cancel_stops_the_teacher_and_sends_no_edit(
         with pytest.raises(Exception, match="cancel"):
             await pending
     assert await asyncio.to_thread(server.wait_for_abandoned, 1, 30.0)
-    await asyncio.sleep(0.3)
-    assert editor.edits == [] and editor.texts[doc_uri] == DOC
+    # the job's progress ends after it stopped: an edit would have come before
     await wait_until(
         lambda: any(
             isinstance(r, lsp.WorkDoneProgressEnd) for rs in client.progress_reports.values() for r in rs
         )
     )
+    assert editor.edits == [] and editor.texts[doc_uri] == DOC
 
 
 async def test_second_request_on_same_section_is_refused(
@@ -196,14 +196,19 @@ async def test_refused_edit_is_retried_then_staged(
     # applying the staged plan later works once the editor cooperates
     editor.mode = "apply"
     applied = await execute(client, "dlm-synth.applyStaged", {"uri": doc_uri})
-    assert applied == {"applied": 1, "alreadyPresent": 0, "remaining": 0}
+    assert applied == {
+        "applied": 1,
+        "alreadyPresent": 0,
+        "remaining": 0,
+        "message": message("info", "Inserted 1 staged pair."),
+    }
     assert not pending.exists()
     listing = await execute(client, "dlm-synth.list", {"uri": doc_uri})
     assert len(listing["applied"]) == 1 and listing["staged"] == []
     entry = listing["applied"][0]
     assert entry["sourceSectionId"] == prose_ids(DOC)[0] and entry["range"]["start"]["line"] > 0
     reverted = await execute(client, "dlm-synth.revert", {"uri": doc_uri})
-    assert reverted == {"removed": 1}
+    assert reverted == removed(1)
     assert editor.texts[doc_uri] == DOC
 
 

@@ -518,7 +518,7 @@ def test_astral_characters_in_utf16_and_utf8() -> None:
     for enc, selection in ((U16, after16), (U8, after8)):
         (action, *_) = features.code_actions(doc, URI, selection, [], enc, None)
         assert action.title == SYNTHESIZE_SELECTION and action.command is not None
-        assert action.command.arguments == [{"uri": URI, "range": ids.range_payload(selection)}]
+        assert action.command.arguments == [{"uri": URI, "range": get_converter().unstructure(selection)}]
     marker = next(i for i, line in enumerate(doc.lines) if "dlm-auto-synth" in line)
     hover = features.hover(doc, pos(marker, 0), U8)
     assert hover is not None and isinstance(hover.contents, lsp.MarkupContent)

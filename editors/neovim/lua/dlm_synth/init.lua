@@ -3,7 +3,8 @@
 -- The server does all the work (parsing, synthesis jobs, placing edits); this module
 -- only turns editor state (buffer, cursor, visual selection) into the server's
 -- `workspace/executeCommand` payloads and turns results and progress back into
--- notifications and the quickfix list. Command ids, payloads and result shapes are
+-- notifications and the quickfix list. What an outcome means is worded by the
+-- server (`result.message`); the plugin shows that text, it composes none. Command ids, payloads and result shapes are
 -- the server's public contract, documented in docs/server.md.
 
 local M = {}
@@ -147,66 +148,38 @@ function M.client(bufnr)
   return client
 end
 
-local function plural(n, word)
-  return string.format('%d %s%s', n, word, n == 1 and '' or 's')
-end
+-- the server words every outcome (`result.message`); these are its severities
+local levels = {
+  info = vim.log.levels.INFO,
+  warning = vim.log.levels.WARN,
+  error = vim.log.levels.ERROR,
+}
 
---- One line (and level) telling what a synthesize result means.
-function M.describe_synthesis(result)
-  local levels = vim.log.levels
-  local status = result.status
-  local counts = string.format('%d accepted, %d rejected', result.accepted or 0, result.rejected or 0)
-  if status == 'applied' then
-    local text = string.format('inserted %s (%s)', plural(result.applied or 0, 'pair'), counts)
-    if (result.staged or 0) > 0 then
-      text = text .. string.format('; %d staged (:DlmSynthApplyStaged)', result.staged)
-    end
-    return text, levels.INFO
-  elseif status == 'staged' then
-    return string.format('%s staged, not inserted (%s); run :DlmSynthApplyStaged', plural(result.staged or 0, 'pair'), counts),
-      levels.WARN
-  elseif status == 'cancelled' then
-    local text = 'synthesis cancelled'
-    if (result.staged or 0) > 0 then
-      text = text .. string.format('; %s already accepted were staged', plural(result.staged, 'pair'))
-    end
-    return text, levels.WARN
-  elseif status == 'nothing-accepted' then
-    return string.format('no pair was accepted (%s)', counts), levels.WARN
+--- The server's message about a command's outcome, as `text, level` (nil when the
+--- result has none).
+function M.result_message(result)
+  local message = type(result) == 'table' and result.message or nil
+  if type(message) ~= 'table' or type(message.text) ~= 'string' then
+    return nil
   end
-  return 'synthesis failed: ' .. tostring(result.error or 'unknown error'), levels.ERROR
+  return message.text, levels[message.severity] or vim.log.levels.INFO
 end
 
-local describe = {
-  [M.commands.synthesize] = M.describe_synthesis,
-  [M.commands.synthesize_document] = M.describe_synthesis,
-  [M.commands.revert] = function(result)
-    if result.error then
-      return 'revert not applied: ' .. tostring(result.error), vim.log.levels.WARN
-    end
-    return 'removed ' .. plural(result.removed or 0, 'synthesized section'), vim.log.levels.INFO
-  end,
-  [M.commands.apply_staged] = function(result)
-    return string.format(
-      'applied %s from the staged plan (%d already present, %d still staged)',
-      plural(result.applied or 0, 'pair'),
-      result.alreadyPresent or 0,
-      result.remaining or 0
-    ),
-      vim.log.levels.INFO
-  end,
-  [M.commands.cancel] = function(result)
-    if (result.cancelled or 0) == 0 then
-      return 'no synthesis was running', vim.log.levels.INFO
-    end
-    return 'cancelling ' .. plural(result.cancelled, 'job'), vim.log.levels.INFO
-  end,
+-- commands whose outcome the server would otherwise also show itself
+local quiet_commands = {
+  [M.commands.synthesize] = true,
+  [M.commands.synthesize_document] = true,
+  [M.commands.revert] = true,
 }
 
 --- Send one server command. `on_result(result)` runs on success; without it the
---- result is turned into a notification. Errors (bad arguments, a refused second
+--- server's message about the outcome (`result.message`) is notified. Errors (bad arguments, a refused second
 --- job) are always notified. Returns the request id, or nil.
 function M.execute(client, bufnr, command, payload, on_result)
+  if quiet_commands[command] and type(payload) == 'table' then
+    -- the result's message is shown here, so the server need not show it too
+    payload = vim.tbl_extend('force', payload, { quiet = true })
+  end
   local function handler(err, result)
     if err then
       notify(tostring(err.message or err), vim.log.levels.ERROR)
@@ -214,8 +187,10 @@ function M.execute(client, bufnr, command, payload, on_result)
     end
     if on_result then
       on_result(result or {})
-    elseif describe[command] then
-      local text, level = describe[command](result or {})
+      return
+    end
+    local text, level = M.result_message(result)
+    if text then
       notify(text, level)
     end
   end

@@ -150,6 +150,8 @@ export const recorded = {
   quickPicks: [] as Array<{ items: any[]; options: any }>,
   progress: [] as Array<{ options: any; source: CancellationTokenSource }>,
   outputLines: [] as string[],
+  /** how often an output channel was revealed */
+  outputShown: 0,
 };
 
 /** answers for the next messages / quick picks (FIFO); undefined = dismissed */
@@ -174,7 +176,9 @@ function outputChannel(name: string) {
     appendLine: (s: string) => recorded.outputLines.push(s),
     replace: () => undefined,
     clear: () => undefined,
-    show: () => undefined,
+    show: () => {
+      recorded.outputShown++;
+    },
     hide: () => undefined,
     dispose: () => undefined,
   };
@@ -236,6 +240,7 @@ export function reset(): void {
   recorded.quickPicks.length = 0;
   recorded.progress.length = 0;
   recorded.outputLines.length = 0;
+  recorded.outputShown = 0;
   script.messageAnswers.length = 0;
   script.quickPick.length = 0;
   script.onProgress = undefined;

@@ -225,7 +225,7 @@ describe('against the real language server', { skip: available ? false : `no Pyt
     vs.window.activeTextEditor = h.editor(prose, 10);
     await h.commands().synthesizeSection();
     assert.equal(h.edits, 1, `one edit; messages: ${JSON.stringify(vs.recorded.messages)} ${h.messages}`);
-    assert.match(vs.recorded.messages[0]!.text, /^DLM: inserted 2 synthesized pairs/);
+    assert.match(vs.recorded.messages[0]!.text, /^DLM: Inserted 2 synthesized pairs/);
     const inserted = h.text.slice(h.text.indexOf('dropped.') + 'dropped.'.length, h.text.indexOf('::prose::'));
     assert.match(inserted, /::instruction::\n<!-- dlm-auto-synth: [^\n]*synth_teacher="vllm-server:http:\/\/127\.0\.0\.1:\d+"/);
     assert.match(inserted, /### Q\n.*\n### A\n.*90 days/);
@@ -246,7 +246,7 @@ describe('against the real language server', { skip: available ? false : `no Pyt
     vs.window.activeTextEditor = h.editor(0, 0);
     vs.script.quickPick.push((items) => items.find((i: any) => i.kindOf === 'all'));
     await h.commands().revert();
-    assert.equal(vs.recorded.messages[0]!.text, 'DLM: removed 2 synthesized sections.');
+    assert.equal(vs.recorded.messages[0]!.text, 'DLM: Removed 2 synthesized sections.');
     assert.equal(h.text, DOC);
   });
 
@@ -283,6 +283,9 @@ describe('cancel against the real language server', { skip: available ? false : 
       command: 'dlm-synth.cancel',
       arguments: [{ uri: h.uri }],
     });
-    assert.deepEqual(result, { cancelled: 0 });
+    assert.deepEqual(result, {
+      cancelled: 0,
+      message: { severity: 'info', text: 'No synthesis is running for this document.', details: [], actions: [] },
+    });
   });
 });

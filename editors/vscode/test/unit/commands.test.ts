@@ -26,6 +26,11 @@ function setup(answer: (method: string, command: string, payload: any, token: an
   return { client, commands, restarts: () => restarts };
 }
 
+/** A message as the server words it (lsp/messages.py). */
+function message(severity: string, text: string, over: Record<string, unknown> = {}) {
+  return { severity, text, details: [], actions: [], ...over };
+}
+
 const applied = {
   status: 'applied',
   accepted: 3,
@@ -34,6 +39,7 @@ const applied = {
   staged: 0,
   alreadyPresent: 0,
   rejectedPairs: [],
+  message: message('info', 'Inserted 3 synthesized pairs (3 accepted, 0 rejected, 3 inserted).'),
 };
 
 test('section at cursor: dlm-synth.synthesize with the cursor as range, under a cancellable notification', async () => {
@@ -57,7 +63,7 @@ test('section at cursor: dlm-synth.synthesize with the cursor as range, under a 
   assert.equal(req!.token, progress.source.token, 'the progress token goes to the request');
   assert.deepEqual(vs.recorded.messages[0], {
     severity: 'info',
-    text: 'DLM: inserted 3 synthesized pairs (3 accepted, 0 rejected, 3 inserted).',
+    text: 'DLM: Inserted 3 synthesized pairs (3 accepted, 0 rejected, 3 inserted).',
     items: [],
   });
 });
@@ -92,11 +98,12 @@ test('Cancel on the notification cancels the request itself ($/cancelRequest via
   assert.deepEqual(vs.recorded.messages.map((m) => m.text), ['DLM: synthesis cancelled.']);
 });
 
-test('a server that answers the cancel with a cancelled result is reported the same way', async () => {
+test("a server that answers the cancel with a cancelled result: the server's message", async () => {
   vs.window.activeTextEditor = dlmEditor([3, 0]);
-  const { commands } = setup(async () => ({ status: 'cancelled', staged: 2, accepted: 2, rejected: 0 }));
+  const text = 'Synthesis cancelled. cancelled: 2 synthesized pair(s) staged in the dlm store';
+  const { commands } = setup(async () => ({ status: 'cancelled', staged: 2, accepted: 2, rejected: 0, message: message('info', text) }));
   await commands.synthesizeDocument();
-  assert.equal(vs.recorded.messages[0]!.text, 'DLM: synthesis cancelled; 2 accepted pairs staged.');
+  assert.equal(vs.recorded.messages[0]!.text, `DLM: ${text}`);
 });
 
 test('document: dlm-synth.synthesizeDocument with only the uri', async () => {
@@ -122,19 +129,40 @@ test('a JSON-RPC error (bad range, not in prose) is shown as an error', async ()
   });
 });
 
-test('nothing accepted: a warning with the reasons and a details button; rejections in the log', async () => {
+test('nothing accepted: the warning with a details button; the details in the log, opened on request', async () => {
   vs.window.activeTextEditor = dlmEditor([5, 0]);
+  const detail = '“Caching” (line 7) [extraction] ungrounded: 10% of words in source — q: Why?';
   const { commands } = setup(async () => ({
     status: 'nothing-accepted',
     accepted: 0,
     rejected: 1,
-    rejectedPairs: [{ reason: 'ungrounded', detail: '10% of words in source', question: 'Why?' }],
+    message: message('warning', 'No synthesized pair was accepted (0 accepted, 1 rejected): ungrounded ×1.', {
+      details: [detail],
+    }),
   }));
+  vs.script.messageAnswers.push('Show details');
   await commands.synthesizeSection();
   const [m] = vs.recorded.messages;
   assert.equal(m!.severity, 'warning');
+  assert.equal(m!.text, 'DLM: No synthesized pair was accepted (0 accepted, 1 rejected): ungrounded ×1.');
   assert.deepEqual(m!.items, ['Show details']);
-  assert.ok(vs.recorded.outputLines.some((l) => l.includes('rejected (ungrounded): 10% of words in source Why?')));
+  assert.ok(vs.recorded.outputLines.includes(`  ${detail}`));
+  assert.equal(vs.recorded.outputShown, 1);
+});
+
+test("staged: the server's follow-up action runs that server command and shows its message", async () => {
+  vs.window.activeTextEditor = dlmEditor([5, 0]);
+  const action = { title: 'Apply staged instructions', command: 'dlm-synth.applyStaged', arguments: [{ uri: 'file:///ws/doc.dlm' }] };
+  const { client, commands } = setup(async (_m, command) =>
+    command === 'dlm-synth.applyStaged'
+      ? { applied: 2, alreadyPresent: 0, remaining: 0, message: message('info', 'Inserted 2 staged pairs.') }
+      : { status: 'staged', accepted: 2, rejected: 0, staged: 2, message: message('warning', '2 synthesized pair(s) staged.', { actions: [action] }) },
+  );
+  vs.script.messageAnswers.push('Apply staged instructions');
+  await commands.synthesizeSection();
+  assert.deepEqual(vs.recorded.messages[0]!.items, ['Apply staged instructions']);
+  assert.deepEqual(client.requests[1]!.params, { command: 'dlm-synth.applyStaged', arguments: [{ uri: 'file:///ws/doc.dlm' }] });
+  assert.equal(vs.recorded.messages[1]!.text, 'DLM: Inserted 2 staged pairs.');
 });
 
 test('commands need a .dlm editor', async () => {
@@ -206,17 +234,20 @@ test('list: picking a staged pair offers to apply staged instructions', async ()
   vs.script.quickPick.push((items) => items[4]);
   vs.script.messageAnswers.push('Apply staged instructions');
   const { client, commands } = setup(async (_m, command) =>
-    command === 'dlm-synth.list' ? listing : { applied: 1, alreadyPresent: 0, remaining: 0 },
+    command === 'dlm-synth.list'
+      ? listing
+      : { applied: 1, alreadyPresent: 0, remaining: 0, message: message('info', 'Inserted 1 staged pair.') },
   );
   await commands.list();
   assert.deepEqual(client.requests.map((r) => r.params.command), ['dlm-synth.list', 'dlm-synth.applyStaged']);
-  assert.equal(vs.recorded.messages.at(-1)!.text, 'DLM: inserted 1 staged pair.');
+  assert.equal(vs.recorded.messages.at(-1)!.text, 'DLM: Inserted 1 staged pair.');
 });
 
 test('revert: the section under the cursor is offered first; picking it reverts only that section', async () => {
   vs.window.activeTextEditor = dlmEditor([31, 2]);
   vs.script.quickPick.push((items) => items[0]);
-  const { client, commands } = setup(async (_m, command) => (command === 'dlm-synth.list' ? listing : { removed: 1 }));
+  const removed = { removed: 1, error: null, message: message('info', 'Removed 1 synthesized section.') };
+  const { client, commands } = setup(async (_m, command) => (command === 'dlm-synth.list' ? listing : removed));
   await commands.revert();
   const labels = vs.recorded.quickPicks[0]!.items.map((i: any) => i.label);
   assert.deepEqual(labels, [
@@ -226,34 +257,36 @@ test('revert: the section under the cursor is offered first; picking it reverts 
   ]);
   assert.deepEqual(client.requests[1]!.params, {
     command: 'dlm-synth.revert',
-    arguments: [{ uri: 'file:///ws/doc.dlm', sectionId: 'bbb' }],
+    arguments: [{ uri: 'file:///ws/doc.dlm', sectionId: 'bbb', quiet: true }],
   });
-  assert.equal(vs.recorded.messages[0]!.text, 'DLM: removed 1 synthesized section.');
+  assert.equal(vs.recorded.messages[0]!.text, 'DLM: Removed 1 synthesized section.');
 });
 
 test('revert all sends no sectionId', async () => {
   vs.window.activeTextEditor = dlmEditor([0, 0]);
   vs.script.quickPick.push((items) => items.find((i: any) => i.kindOf === 'all'));
-  const { client, commands } = setup(async (_m, command) => (command === 'dlm-synth.list' ? listing : { removed: 2 }));
+  const removed = { removed: 2, error: null, message: message('info', 'Removed 2 synthesized sections.') };
+  const { client, commands } = setup(async (_m, command) => (command === 'dlm-synth.list' ? listing : removed));
   await commands.revert();
-  assert.deepEqual(client.requests[1]!.params.arguments, [{ uri: 'file:///ws/doc.dlm' }]);
+  assert.deepEqual(client.requests[1]!.params.arguments, [{ uri: 'file:///ws/doc.dlm', quiet: true }]);
 });
 
 test('cancel: dlm-synth.cancel for the document', async () => {
   vs.window.activeTextEditor = dlmEditor([0, 0]);
-  const { client, commands } = setup(async () => ({ cancelled: 1 }));
+  const { client, commands } = setup(async () => ({ cancelled: 1, message: message('info', 'Cancelled 1 synthesis job.') }));
   await commands.cancel();
   assert.deepEqual(client.requests[0]!.params, { command: 'dlm-synth.cancel', arguments: [{ uri: 'file:///ws/doc.dlm' }] });
-  assert.equal(vs.recorded.messages[0]!.text, 'DLM: cancelled 1 synthesis job.');
+  assert.equal(vs.recorded.messages[0]!.text, 'DLM: Cancelled 1 synthesis job.');
 });
 
 test('apply staged: dlm-synth.applyStaged under a progress notification', async () => {
   vs.window.activeTextEditor = dlmEditor([0, 0]);
-  const { client, commands } = setup(async () => ({ applied: 2, alreadyPresent: 1, remaining: 0 }));
+  const text = 'Inserted 2 staged pairs; 1 already present.';
+  const { client, commands } = setup(async () => ({ applied: 2, alreadyPresent: 1, remaining: 0, message: message('info', text) }));
   await commands.applyStaged();
   assert.deepEqual(client.requests[0]!.params, { command: 'dlm-synth.applyStaged', arguments: [{ uri: 'file:///ws/doc.dlm' }] });
   assert.equal(vs.recorded.progress.length, 1);
-  assert.equal(vs.recorded.messages[0]!.text, 'DLM: inserted 2 staged pairs; 1 already present.');
+  assert.equal(vs.recorded.messages[0]!.text, `DLM: ${text}`);
 });
 
 test('restart server goes to the host', async () => {

@@ -5,7 +5,8 @@ import * as path from 'path';
 import { beforeEach, test } from 'node:test';
 import * as vscode from 'vscode';
 import { activate, deactivate } from '../../src/extension';
-import { PaletteCommand, ServerCommand } from '../../src/serverIds';
+import { ServerCommand } from '../../src/protocol';
+import { PaletteCommand } from '../../src/serverIds';
 
 beforeEach(resetFakes);
 

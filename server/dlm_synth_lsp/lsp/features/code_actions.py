@@ -29,12 +29,12 @@ from lsprotocol import types as lsp
 from ...document import Document
 from ...document.fences import FENCE_RE
 from ...document.model import Section, SectionType
+from ...document.outline import DocIndex, content_row, index
 from ...document.problems import Code
 from ...document.text import Position, PositionEncoding, Span
 from ...synth.prompts import STRATEGY_CHOICES
-from .. import protocol as ids
+from .. import protocol as p
 from ..convert import from_position, to_position, to_range
-from .index import DocIndex, content_row, index
 
 REWRITE = lsp.CodeActionKind.RefactorRewrite
 SOURCE = lsp.CodeActionKind.Source
@@ -73,9 +73,10 @@ def code_actions(
         actions += _rewrites(doc, uri, Span(start, end), enc)
     if wanted(SOURCE):
         if idx.has_prose:
-            actions.append(_action(SYNTHESIZE_ALL, SOURCE, ids.SYNTHESIZE_DOCUMENT, {"uri": uri}))
+            args = p.SynthesizeDocumentArgs(uri=uri)
+            actions.append(_action(SYNTHESIZE_ALL, SOURCE, p.SYNTHESIZE_DOCUMENT, args))
         if idx.has_synth:
-            actions.append(_action(REVERT_ALL, SOURCE, ids.REVERT, {"uri": uri}))
+            actions.append(_action(REVERT_ALL, SOURCE, p.REVERT, p.RevertArgs(uri=uri)))
     return actions
 
 
@@ -83,13 +84,13 @@ def _action(
     title: str,
     kind: str,
     command_id: str,
-    payload: dict[str, ids.Json],
+    argument: object,
     diagnostics: list[lsp.Diagnostic] | None = None,
 ) -> lsp.CodeAction:
     return lsp.CodeAction(
         title=title,
         kind=kind,
-        command=ids.command(title, command_id, payload),
+        command=p.command(title, command_id, argument),
         diagnostics=diagnostics,
     )
 
@@ -99,20 +100,22 @@ def _rewrites(doc: Document, uri: str, span: Span, enc: PositionEncoding) -> lis
     if section is None:
         return []
     if section.auto_synth and section.type is SectionType.INSTRUCTION:
-        payload: dict[str, ids.Json] = {"uri": uri, "sectionId": section.section_id}
-        return [_action(REMOVE_SECTION, REWRITE, ids.REVERT, payload)]
+        return [
+            _action(REMOVE_SECTION, REWRITE, p.REVERT, p.RevertArgs(uri=uri, section_id=section.section_id))
+        ]
     if section.type is not SectionType.PROSE or not section.content.strip():
         return []
     actions: list[lsp.CodeAction] = []
     selected = _selection(doc, section, span, enc)
     if selected is not None:
-        payload = {"uri": uri, "range": ids.range_payload(selected)}
-        actions.append(_action(SYNTHESIZE_SELECTION, REWRITE, ids.SYNTHESIZE, payload))
-    base: dict[str, ids.Json] = {"uri": uri, "sectionId": section.section_id}
-    actions.append(_action(SYNTHESIZE_SECTION, REWRITE, ids.SYNTHESIZE, base))
+        args = p.SynthesizeArgs(uri=uri, range=selected)
+        actions.append(_action(SYNTHESIZE_SELECTION, REWRITE, p.SYNTHESIZE, args))
+    base = p.SynthesizeArgs(uri=uri, section_id=section.section_id)
+    actions.append(_action(SYNTHESIZE_SECTION, REWRITE, p.SYNTHESIZE, base))
     for strategy in STRATEGY_CHOICES:
         title = f"{SYNTHESIZE_SECTION} ({strategy})"
-        actions.append(_action(title, REWRITE, ids.SYNTHESIZE, {**base, "strategy": strategy}))
+        args = p.SynthesizeArgs(uri=uri, section_id=section.section_id, strategy=strategy)
+        actions.append(_action(title, REWRITE, p.SYNTHESIZE, args))
     return actions
 
 
@@ -134,13 +137,7 @@ def _selection(doc: Document, section: Section, span: Span, enc: PositionEncodin
         start = Position(top, 0)
     if (end.line, end.column) <= (start.line, start.column):
         return None
-    lines = doc.lines
-    if start.line == end.line:
-        text = lines[start.line][start.column : end.column]
-    else:
-        middle = "".join(lines[start.line + 1 : end.line])
-        text = lines[start.line][start.column :] + middle + lines[end.line][: end.column]
-    if not text.strip():
+    if not doc.text_in(Span(start, end)).strip():
         return None
     return lsp.Range(start=to_position(doc, start, enc), end=to_position(doc, end, enc))
 
@@ -176,18 +173,10 @@ def _stale_fixes(
     fixes: list[lsp.CodeAction] = []
     source = idx.prose_above(doc, section.start_line - 1)
     if source is not None:
-        fixes.append(
-            _action(
-                REGENERATE,
-                QUICK_FIX,
-                ids.SYNTHESIZE,
-                {"uri": uri, "sectionId": source.section_id},
-                [diagnostic],
-            )
-        )
-    fixes.append(
-        _action(REMOVE_STALE, QUICK_FIX, ids.REVERT, {"uri": uri, "sectionId": wanted}, [diagnostic])
-    )
+        regenerate = p.SynthesizeArgs(uri=uri, section_id=source.section_id)
+        fixes.append(_action(REGENERATE, QUICK_FIX, p.SYNTHESIZE, regenerate, [diagnostic]))
+    remove = p.RevertArgs(uri=uri, section_id=wanted)
+    fixes.append(_action(REMOVE_STALE, QUICK_FIX, p.REVERT, remove, [diagnostic]))
     return fixes
 
 

@@ -18,14 +18,14 @@ from lsprotocol import types as lsp
 
 from ...document import Document
 from ...document.model import SectionType
+from ...document.outline import index, summary
 from ...document.text import PositionEncoding
-from .. import protocol as ids
+from .. import protocol as p
 from ..convert import line_range
-from .index import index, memoised, summary
 
 
 def code_lenses(doc: Document, uri: str, enc: PositionEncoding) -> list[lsp.CodeLens]:
-    return memoised(doc, f"lenses:{enc}:{uri}", lambda: _code_lenses(doc, uri, enc))
+    return list(doc.memo(f"lenses:{enc}:{uri}", lambda: _code_lenses(doc, uri, enc)))
 
 
 def _code_lenses(doc: Document, uri: str, enc: PositionEncoding) -> list[lsp.CodeLens]:
@@ -40,30 +40,32 @@ def _code_lenses(doc: Document, uri: str, enc: PositionEncoding) -> list[lsp.Cod
             lenses.append(
                 lsp.CodeLens(
                     range=at,
-                    command=ids.command(
+                    command=p.command(
                         "Synthesize instructions",
-                        ids.SYNTHESIZE,
-                        {"uri": uri, "sectionId": section.section_id},
+                        p.SYNTHESIZE,
+                        p.SynthesizeArgs(uri=uri, section_id=section.section_id),
                     ),
                 )
             )
             _, pairs = idx.synthesized.get(section.section_id, (0, 0))
             if pairs:
                 title = f"{pairs} synthesized pair{'' if pairs == 1 else 's'}"
-                lenses.append(lsp.CodeLens(range=at, command=ids.command(title, ids.LIST, {"uri": uri})))
+                lenses.append(
+                    lsp.CodeLens(range=at, command=p.command(title, p.LIST, p.DocumentArgs(uri=uri)))
+                )
         elif section.auto_synth and section.type is SectionType.INSTRUCTION:
             source = idx.source_of(section)
             if source is not None:
-                command = ids.command(
+                command = p.command(
                     f"from “{summary(source).title}”",
-                    ids.REVEAL_SOURCE,
-                    {"uri": uri, "sectionId": source.section_id},
+                    p.REVEAL_SOURCE,
+                    p.RevealSourceArgs(uri=uri, section_id=source.section_id),
                 )
             else:
-                command = ids.command(
+                command = p.command(
                     "⚠ source missing · remove",
-                    ids.REVERT,
-                    {"uri": uri, "sectionId": section.section_id},
+                    p.REVERT,
+                    p.RevertArgs(uri=uri, section_id=section.section_id),
                 )
             lenses.append(lsp.CodeLens(range=line_range(doc, first, first, enc), command=command))
     return lenses

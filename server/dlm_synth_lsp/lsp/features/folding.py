@@ -12,11 +12,11 @@ from lsprotocol import types as lsp
 
 from ...document import Document
 from ...document.model import SectionType
-from .index import content_row, last_content_line, memoised, summary
+from ...document.outline import content_row, last_content_line, summary
 
 
 def folding_ranges(doc: Document) -> list[lsp.FoldingRange]:
-    return memoised(doc, "folding", lambda: _folding_ranges(doc))
+    return list(doc.memo("folding", lambda: _folding_ranges(doc)))
 
 
 def _folding_ranges(doc: Document) -> list[lsp.FoldingRange]:

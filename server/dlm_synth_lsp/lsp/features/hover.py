@@ -20,9 +20,9 @@ from lsprotocol import types as lsp
 from ...document import Document
 from ...document.marker import MarkerError, parse_synth_marker
 from ...document.model import Section, SectionType
+from ...document.outline import DocIndex, index, summary
 from ...document.text import PositionEncoding
 from ..convert import from_position, line_range
-from .index import DocIndex, index, summary
 from .navigation import synth_marker_at
 
 PREVIEW_LINES = 5

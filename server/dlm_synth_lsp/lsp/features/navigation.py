@@ -11,11 +11,11 @@ from __future__ import annotations
 from lsprotocol import types as lsp
 
 from ...document import Document
-from ...document.marker import SYNTH_RE
+from ...document.marker import SYNTH_RE, source_attribute
 from ...document.model import Section
+from ...document.outline import index, last_content_line
 from ...document.text import PositionEncoding
 from ..convert import from_position, line_range
-from .index import index, last_content_line, marker_source
 
 
 def synth_marker_at(doc: Document, line: int) -> Section | None:
@@ -33,8 +33,8 @@ def definition(doc: Document, uri: str, position: lsp.Position, enc: PositionEnc
     line = from_position(doc, position, enc).line
     if synth_marker_at(doc, line) is None:
         return None
-    source_id = marker_source(doc.lines[line])
-    source = index(doc).prose.get(source_id) if source_id else None
+    found = source_attribute(doc.lines[line])
+    source = index(doc).prose.get(found[0]) if found else None
     if source is None:
         return None
     first = source.start_line - 1

@@ -22,15 +22,14 @@ on the text that names it.
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
 from lsprotocol import types as lsp
 
 from ...document import Document
+from ...document.memo import Lru
 from ...document.model import MEDIA_TYPES, Section, SectionType
+from ...document.outline import Summary, content_row, last_content_line, summary
 from ...document.text import PositionEncoding
 from ..convert import line_range
-from .index import Summary, content_row, last_content_line, memoised, summary
 
 SYNTH_PREFIX = "✦ "
 
@@ -49,7 +48,7 @@ _ITEM_NOUN = {SectionType.INSTRUCTION: "pair", SectionType.PREFERENCE: "triple"}
 
 
 def document_symbols(doc: Document, enc: PositionEncoding) -> list[lsp.DocumentSymbol]:
-    return memoised(doc, f"symbols:{enc}", lambda: _document_symbols(doc, enc))
+    return list(doc.memo(f"symbols:{enc}", lambda: _document_symbols(doc, enc)))
 
 
 def _document_symbols(doc: Document, enc: PositionEncoding) -> list[lsp.DocumentSymbol]:
@@ -71,8 +70,7 @@ def _document_symbols(doc: Document, enc: PositionEncoding) -> list[lsp.Document
     return symbols
 
 
-_SYMBOL_MEMO_SIZE = 50_000
-_symbol_memo: OrderedDict[tuple[Section, PositionEncoding, str], lsp.DocumentSymbol] = OrderedDict()
+_symbols: Lru[tuple[Section, PositionEncoding, str], lsp.DocumentSymbol] = Lru(50_000)
 
 
 def _cached_symbol(doc: Document, section: Section, enc: PositionEncoding) -> lsp.DocumentSymbol:
@@ -82,12 +80,7 @@ def _cached_symbol(doc: Document, section: Section, enc: PositionEncoding) -> ls
     lets the server reuse its serialised form."""
     row = section.start_line - 1
     key = (section, enc, doc.lines[row] if 0 <= row < len(doc.lines) else "")
-    found = _symbol_memo.get(key)
-    if found is None:
-        found = _symbol_memo[key] = _section_symbol(doc, section, enc)
-        if len(_symbol_memo) > _SYMBOL_MEMO_SIZE:
-            _symbol_memo.popitem(last=False)
-    return found
+    return _symbols.get(key, lambda: _section_symbol(doc, section, enc))
 
 
 def section_detail(section: Section, info: Summary) -> str:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..cancel import CancelToken
-from ..store import ADAPTER_POINTER, current_adapter, store_root
+from ..staging import ADAPTER_POINTER, current_adapter, store_root
 from ..teachers.base import TeacherOptions, default_threads
 
 INSTALL_HINT = "pip install 'dlm-synth-lsp[local]'"

@@ -1,6 +1,7 @@
-"""Turning accepted pairs into document edits or a staged plan.
+"""Placing pairs: accepted or staged pairs → minimal edits after their sources, or
+the pairs that cannot be placed (to be staged).
 
-Both front ends go through here: the CLI's `--apply` and `apply-staged`, and the
+Both front ends go through here: the CLI's `--apply` and `synth apply`, and the
 language server, which runs the same planning against the editor's *current*
 version when a job finishes. Sources are found again by id, or — when the user
 re-flowed the prose while the teacher ran, which changes its id — by its text with
@@ -16,8 +17,8 @@ from dataclasses import dataclass, field, replace
 from ..document import Document
 from ..document.edits import EditError, TextEdit, plan_insert
 from ..document.model import SectionType
-from .pending import StagedPair
-from .pipeline import Pair, existing_pairs
+from .pipeline import Pair
+from .staging import MarkedPair
 
 
 def _squash(text: str) -> str:
@@ -38,9 +39,10 @@ def locate_source(doc: Document, section_id: str, content: str | None = None) ->
     return None
 
 
-def to_staged(pairs: Sequence[Pair], teacher: str, synth_at: str) -> list[StagedPair]:
+def mark(pairs: Sequence[Pair], teacher: str, synth_at: str) -> list[MarkedPair]:
+    """Accepted pairs with the marker values of their run."""
     return [
-        StagedPair(p.question, p.answer, p.source.section_id, teacher, p.strategy, synth_at) for p in pairs
+        MarkedPair(p.question, p.answer, p.source.section_id, teacher, p.strategy, synth_at) for p in pairs
     ]
 
 
@@ -50,20 +52,20 @@ class Placement:
     `present` are already in the document (applying twice adds nothing)."""
 
     edits: list[TextEdit] = field(default_factory=list)
-    placed: list[StagedPair] = field(default_factory=list)
-    unplaced: list[StagedPair] = field(default_factory=list)
-    present: list[StagedPair] = field(default_factory=list)
+    placed: list[MarkedPair] = field(default_factory=list)
+    unplaced: list[MarkedPair] = field(default_factory=list)
+    present: list[MarkedPair] = field(default_factory=list)
 
 
 def plan_placement(
-    doc: Document, pairs: Sequence[StagedPair], contents: dict[str, str] | None = None
+    doc: Document, pairs: Sequence[MarkedPair], contents: dict[str, str] | None = None
 ) -> Placement:
     """Edits inserting `pairs` after their sources in `doc` (one edit per source, all
     relative to `doc`). `contents` maps a source id to its text when the pairs were
     made, to find a source whose id changed."""
     result = Placement()
-    known = {pair for pair, _ in existing_pairs(doc)}
-    groups: dict[str, list[StagedPair]] = {}
+    known = {pair for pair, _ in doc.instruction_pairs}
+    groups: dict[str, list[MarkedPair]] = {}
     for pair in pairs:
         if (pair.question, pair.answer) in known:
             result.present.append(pair)

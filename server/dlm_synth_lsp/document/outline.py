@@ -1,19 +1,16 @@
-"""What the editor features need to know about sections, computed once.
+"""The document's outline: what each section is called, which lines hold its pairs,
+which prose ids exist, how many synthesized pairs point at each source.
 
-Outline, hover, code lens and code actions all ask the same questions: what is this
-section called, which lines hold its pairs, which prose ids exist, how many
-synthesized pairs point at each source. Answering them must stay cheap on a 1 MB
-document, so:
+Outline, hover, code lens, code actions and the synthesis pipeline all ask these
+questions; the answers must stay cheap on a 1 MB document, so:
 
 - a section's *summary* (title, item rows, code blocks) depends only on its type and
   content, which is exactly what its `section_id` hashes (media: path, plus the alt
-  text in the key); summaries are cached by id
-  in a bounded LRU. An edit re-summarises only the sections it changed, and entries
-  stay small (clipped titles and row numbers, never content).
+  text in the key); summaries are kept by id in a bounded LRU (`memo.Lru`). An edit
+  re-summarises only the sections it changed, and entries stay small (shortened
+  titles and row numbers, never content).
 - the document-wide *index* (prose by id, synthesized pairs per source, section
-  starts) is one pass over `doc.sections`, memoised per Document object. Document is
-  unhashable (its frontmatter holds a dict), so the memo is keyed by `id()` and
-  checked through a weak reference.
+  starts) is one pass over `doc.sections`, kept on the Document (`Document.memo`).
 
 Rows here are 0-based offsets into the content as split on "\\n", which is how the
 tokenizer joined the document lines, so `content_row + offset` is a document line.
@@ -23,34 +20,21 @@ from __future__ import annotations
 
 import bisect
 import re
-import weakref
-from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TypeVar, cast
+from dataclasses import dataclass
 
-from ...document import Document
-from ...document.fences import CODE_FENCE_PREFIX
-from ...document.grammar import Item, parse_instruction, parse_preference
-from ...document.model import Section, SectionType
-from ...document.text import first_text_line, shorten
+from .document import Document
+from .fences import CODE_FENCE_PREFIX
+from .grammar import Item, parse_instruction, parse_preference
+from .memo import Lru
+from .model import Section, SectionType
+from .text import ODD_BREAKS, headline
 
-TITLE_LIMIT = 60
 #: a heading further down than this is not looked for (bounds the cost of a huge section)
 HEADING_SCAN_LINES = 500
-_SUMMARY_CACHE_SIZE = 65536
-_INDEX_MEMO_SIZE = 8
 
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+|$)")
 _ATX_CLOSE = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")
 _SETEXT = re.compile(r"^ {0,3}(?:=+|-+)[ \t]*$")
-# line breaks str.splitlines() honours beyond "\n" (the grammar splits that way)
-_ODD_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
-
-
-def clip(text: str, limit: int = TITLE_LIMIT) -> str:
-    """The first non-blank line of `text`, stripped and cut to `limit` characters."""
-    return shorten(first_text_line(text), limit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,22 +54,13 @@ class Summary:
     code_blocks: tuple[tuple[int, int], ...] = ()  # ``` opener and closer rows (prose)
 
 
-_summaries: OrderedDict[tuple[str, str | None], Summary] = OrderedDict()
+_summaries: Lru[tuple[str, str | None], Summary] = Lru(65536)
 
 
 def summary(section: Section) -> Summary:
     """The section's summary, from the cache when its id was seen before. A media
     section's id covers only its path, so its alt text (its title) is in the key too."""
-    key = (section.section_id, section.media_alt)
-    found = _summaries.get(key)
-    if found is not None:
-        _summaries.move_to_end(key)
-        return found
-    made = _summarise(section)
-    _summaries[key] = made
-    if len(_summaries) > _SUMMARY_CACHE_SIZE:
-        _summaries.popitem(last=False)
-    return made
+    return _summaries.get((section.section_id, section.media_alt), lambda: _summarise(section))
 
 
 def _summarise(section: Section) -> Summary:
@@ -98,7 +73,7 @@ def _summarise(section: Section) -> Summary:
         return _items_summary(section.content, parse_preference(section.content)[0], "(no prompts)")
     # media: named by what the author wrote about the file
     label = section.media_alt or section.media_path or kind.value
-    return Summary(clip(label) or kind.value, 0)
+    return Summary(headline(label) or kind.value, 0)
 
 
 def _prose_summary(content: str) -> Summary:
@@ -136,7 +111,12 @@ def _prose_summary(content: str) -> Summary:
         previous_text = bool(line.strip()) and _ATX.match(line) is None
     if title is None and first_text is not None:
         title_row, title = first_text
-    return Summary(clip(title or "") or "(prose)", title_row, code_blocks=tuple(blocks))
+    return Summary(headline(title or "") or "(prose)", title_row, code_blocks=tuple(blocks))
+
+
+def prose_title(text: str) -> str:
+    """What prose is called: its first heading, else its first line (shortened)."""
+    return _prose_summary(text).title
 
 
 def _items_summary(content: str, items: list[Item], empty: str) -> Summary:
@@ -145,7 +125,7 @@ def _items_summary(content: str, items: list[Item], empty: str) -> Summary:
         return Summary(empty, first)
     rows = _rows(content, [line for item in items for line in (item.line, item.line + 1)])
     summaries = tuple(
-        ItemSummary(clip(item.fields[0]) or "(empty)", rows[2 * n], rows[2 * n + 1])
+        ItemSummary(headline(item.fields[0]) or "(empty)", rows[2 * n], rows[2 * n + 1])
         for n, item in enumerate(items)
     )
     return Summary(summaries[0].name, summaries[0].text_row, summaries)
@@ -154,7 +134,7 @@ def _items_summary(content: str, items: list[Item], empty: str) -> Summary:
 def _rows(content: str, numbers: list[int]) -> list[int]:
     """Map 1-based `str.splitlines()` line numbers to 0-based "\\n" rows. They are the
     same unless the content holds other line breaks (rare: \\r, \\x0c, U+2028, ...)."""
-    if not _ODD_BREAKS.search(content):
+    if not ODD_BREAKS.search(content):
         return [n - 1 for n in numbers]
     starts: list[int] = []
     offset = 0
@@ -178,8 +158,6 @@ class DocIndex:
     starts: list[int]
     has_synth: bool
     has_prose: bool
-    #: finished feature answers for this Document (see `memoised`)
-    results: dict[str, object] = field(default_factory=dict)
 
     def source_of(self, section: Section) -> Section | None:
         """The prose section a synthesized section came from, if it still exists."""
@@ -199,36 +177,9 @@ class DocIndex:
         return None
 
 
-_memo: OrderedDict[int, tuple[weakref.ref[Document], DocIndex]] = OrderedDict()
-
-
 def index(doc: Document) -> DocIndex:
-    """The document's index, computed once per Document object."""
-    key = id(doc)
-    held = _memo.get(key)
-    if held is not None and held[0]() is doc:
-        _memo.move_to_end(key)
-        return held[1]
-    made = _build_index(doc)
-    _memo[key] = (weakref.ref(doc), made)
-    while len(_memo) > _INDEX_MEMO_SIZE:
-        _memo.popitem(last=False)
-    return made
-
-
-T = TypeVar("T")
-
-
-def memoised(doc: Document, key: str, compute: Callable[[], list[T]]) -> list[T]:
-    """A whole-document answer (outline, folds, lenses), computed once per Document
-    and `key` (which must name the encoding when the answer depends on it). Editors
-    ask again on focus, scroll and save without any edit in between; a copy is
-    returned so a caller cannot change the memo."""
-    results = index(doc).results
-    found = results.get(key)
-    if found is None:
-        found = results[key] = compute()
-    return list(cast("list[T]", found))
+    """The document's index, computed once per Document."""
+    return doc.memo("outline.index", lambda: _build_index(doc))
 
 
 def _build_index(doc: Document) -> DocIndex:
@@ -266,13 +217,3 @@ def last_content_line(doc: Document, section: Section) -> int:
 def content_row(section: Section) -> int:
     """0-based document line of the section's first content line."""
     return section.content_start_line - 1
-
-
-_SOURCE_ATTR = re.compile(r'\bsource_section_id="([^"\n]*)"')
-
-
-def marker_source(line: str) -> str | None:
-    """The `source_section_id` written on a synth marker line (even one the marker
-    grammar rejects for another attribute, so navigation still works)."""
-    match = _SOURCE_ATTR.search(line)
-    return match.group(1) if match else None

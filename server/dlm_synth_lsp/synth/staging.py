@@ -1,29 +1,83 @@
-"""The staged plan, `store/<dlm_id>/synth/pending.json`, in upstream's format.
+"""The dlm store on disk and the staged plan in it, for both front ends.
 
-Written exactly as upstream writes it (spec 5.8: sorted keys, two-space indent,
-ASCII escapes, 22 keys per section, content without a trailing newline) so that
-`dlm synth list` shows what we stage. Upstream can only list a staged plan; here
-`apply` can insert it later (see `pipeline.apply_staged`).
+- Layout (`DLM_HOME`, `store/<dlm_id>/`, the current adapter pointer) and precedence
+  follow upstream (spec 5.8), so `dlm synth list` reads what we stage and our `self`
+  teacher / `sway` judge find the adapters `dlm train` writes.
+- The staged plan, `store/<dlm_id>/synth/pending.json`, is written exactly as upstream
+  writes it (sorted keys, two-space indent, ASCII escapes, 22 keys per section,
+  content without a trailing newline). Upstream can only list a staged plan; here it
+  can also be applied later (`read_staged` + placement, then `settle`), by the CLI's
+  `synth apply` and the server's `dlm-synth.applyStaged` alike.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ..document import Document
 from ..document.grammar import parse_instruction
 from .errors import PendingSynthPlanError
+from .files import write_atomic
+
+STORE_SUBDIR = "store"
+ADAPTER_POINTER = Path("adapter") / "current.txt"
+PENDING_FILE = Path("synth") / "pending.json"
+
+
+def dlm_home(override: str | os.PathLike[str] | None = None) -> Path:
+    """`override` (a `--home` flag or setting), else `$DLM_HOME`, else `%APPDATA%\\dlm`
+    on Windows, else `~/.dlm`. Not created here."""
+    if override is not None and str(override):
+        return Path(override).expanduser().resolve()
+    env = os.environ.get("DLM_HOME")
+    if env:
+        return Path(env).expanduser().resolve()
+    if os.name == "nt" and os.environ.get("APPDATA"):
+        return Path(os.environ["APPDATA"]).resolve() / "dlm"
+    return Path.home() / ".dlm"
+
+
+def store_root(dlm_id: str, home: str | os.PathLike[str] | None = None) -> Path:
+    if not dlm_id or "/" in dlm_id or "\\" in dlm_id or dlm_id in (".", ".."):
+        raise ValueError(f"not a usable dlm_id: {dlm_id!r}")
+    return dlm_home(home) / STORE_SUBDIR / dlm_id
+
+
+def current_adapter(dlm_id: str, home: str | os.PathLike[str] | None = None) -> Path | None:
+    """The adapter version directory `adapter/current.txt` points at, or None when
+    there is no (non-empty) pointer. A pointer leaving the store is refused: the
+    store may be shared and the path ends up loaded as weights."""
+    root = store_root(dlm_id, home)
+    pointer = root / ADAPTER_POINTER
+    try:
+        rel = pointer.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    if not rel:
+        return None
+    target = (root / rel).resolve()
+    if not target.is_relative_to(root.resolve()):
+        raise ValueError(f"adapter pointer {pointer} points outside the store: {rel}")
+    return target
+
+
+def pending_path(dlm_id: str, home: str | os.PathLike[str] | None = None) -> Path:
+    return store_root(dlm_id, home) / PENDING_FILE
+
 
 SCHEMA_VERSION = 1
 
 
 @dataclass(frozen=True, slots=True)
-class StagedPair:
+class MarkedPair:
+    """A Q/A pair with the values its auto-synth marker carries: what a run accepted,
+    what a staged plan holds, what placement inserts."""
+
     question: str
     answer: str
     source_section_id: str
@@ -40,7 +94,7 @@ class StagedPair:
 class StagedPlan:
     source_path: str
     created_at: str
-    pairs: tuple[StagedPair, ...]
+    pairs: tuple[MarkedPair, ...]
 
 
 def utc_now() -> str:
@@ -48,7 +102,7 @@ def utc_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _section_payload(pair: StagedPair) -> dict[str, Any]:
+def _section_payload(pair: MarkedPair) -> dict[str, Any]:
     return {
         "adapter": None,
         "auto_harvest": False,
@@ -75,26 +129,7 @@ def _section_payload(pair: StagedPair) -> dict[str, Any]:
     }
 
 
-def write_atomic(path: Path, data: str, *, mode: int | None = None) -> None:
-    """Write through a temporary file in the same directory and rename, so a crash
-    never leaves a half-written file. `mode` keeps an existing file's permissions
-    (a temporary file starts private)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        if mode is not None:
-            os.chmod(tmp, mode)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def save_plan(path: Path, source_path: Path, pairs: list[StagedPair]) -> None:
+def save_plan(path: Path, source_path: Path, pairs: list[MarkedPair]) -> None:
     """Overwrite the staged plan (upstream never merges either)."""
     payload = {
         "created_at": utc_now(),
@@ -136,7 +171,7 @@ def load_plan(path: Path) -> StagedPlan | None:
     sections = data["sections"]
     if not isinstance(sections, list):
         raise PendingSynthPlanError("staged synth plan sections must be a list")
-    pairs: list[StagedPair] = []
+    pairs: list[MarkedPair] = []
     for index, section in enumerate(sections):
         if not isinstance(section, dict):
             raise PendingSynthPlanError(f"invalid section payload at index {index}: not an object")
@@ -149,7 +184,7 @@ def load_plan(path: Path) -> StagedPlan | None:
             )
         question, answer = items[0].fields
         pairs.append(
-            StagedPair(
+            MarkedPair(
                 question,
                 answer,
                 _str(section, "source_section_id", index),
@@ -161,7 +196,7 @@ def load_plan(path: Path) -> StagedPlan | None:
     return StagedPlan(str(data["source_path"]), str(data["created_at"]), tuple(pairs))
 
 
-def merge_plan(path: Path, source_path: Path, pairs: list[StagedPair]) -> int:
+def merge_plan(path: Path, source_path: Path, pairs: list[MarkedPair]) -> int:
     """Adds `pairs` to the staged plan at `path` (keeping what is staged already,
     skipping exact repeats) and returns how many are staged now. The editor stages
     leftovers this way so a second leftover never erases the first."""
@@ -176,3 +211,26 @@ def merge_plan(path: Path, source_path: Path, pairs: list[StagedPair]) -> int:
     staged += [p for p in pairs if (p.question, p.answer, p.source_section_id) not in seen]
     save_plan(path, source_path, staged)
     return len(staged)
+
+
+def pending_for(doc: Document, home: str | os.PathLike[str] | None = None) -> Path | None:
+    """Where `doc`'s staged plan lives, or None when the document has no `dlm_id`
+    (and so no store)."""
+    return pending_path(doc.dlm_id, home) if doc.dlm_id is not None else None
+
+
+def read_staged(
+    doc: Document, home: str | os.PathLike[str] | None = None
+) -> tuple[Path | None, StagedPlan | None]:
+    """(where `doc`'s plan lives, the plan or None); PendingSynthPlanError when it
+    cannot be read."""
+    path = pending_for(doc, home)
+    return path, load_plan(path) if path is not None else None
+
+
+def settle(path: Path, source_path: Path, remaining: list[MarkedPair]) -> None:
+    """After applying a staged plan: keep what is left of it, or remove it."""
+    if remaining:
+        save_plan(path, source_path, remaining)
+    else:
+        path.unlink(missing_ok=True)

@@ -1,0 +1,178 @@
+/**
+ * The language server's command contract, mirrored from
+ * server/dlm_synth_lsp/lsp/protocol.py: the `workspace/executeCommand` ids, the one
+ * argument object each command takes, and the result it answers (camelCase keys).
+ *
+ * tests/editors/test_vscode_contract.py compares every interface here with its Python
+ * class field by field (name, optionality, type), so a change on either side that the
+ * other does not follow fails there. Keep one field per line.
+ */
+
+import type { Command, Range } from 'vscode-languageclient';
+
+export const ServerCommand = {
+  synthesize: 'dlm-synth.synthesize',
+  synthesizeDocument: 'dlm-synth.synthesizeDocument',
+  revert: 'dlm-synth.revert',
+  list: 'dlm-synth.list',
+  cancel: 'dlm-synth.cancel',
+  applyStaged: 'dlm-synth.applyStaged',
+  revealSource: 'dlm-synth.revealSource',
+} as const;
+
+export type ServerCommandId = (typeof ServerCommand)[keyof typeof ServerCommand];
+
+export type StrategyChoice = 'extraction' | 'expansion' | 'both';
+export type FilterKind = 'sway' | 'dedup-only' | 'none' | 'grounded';
+export type Severity = 'info' | 'warning' | 'error';
+export type SynthStatus = 'applied' | 'staged' | 'cancelled' | 'nothing-accepted' | 'failed';
+
+// -- arguments --------------------------------------------------------------------
+
+export interface DocumentArgs {
+  uri: string;
+}
+
+export interface SynthesizeDocumentArgs {
+  uri: string;
+  strategy?: StrategyChoice | null;
+  teacher?: string | null;
+  perSection?: number | null;
+  filter?: FilterKind | null;
+  quiet?: boolean;
+}
+
+export interface SynthesizeArgs extends SynthesizeDocumentArgs {
+  sectionId?: string | null;
+  range?: Range | null;
+}
+
+export interface RevertArgs {
+  uri: string;
+  sectionId?: string | null;
+  quiet?: boolean;
+}
+
+export interface CancelArgs {
+  uri?: string | null;
+}
+
+export interface RevealSourceArgs {
+  uri: string;
+  sectionId: string;
+}
+
+// -- results --------------------------------------------------------------------
+
+/** What to tell the user about an outcome, worded by the server. */
+export interface Message {
+  severity: Severity;
+  text: string;
+  details: string[];
+  actions: Command[];
+}
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  requests: number;
+  retries: number;
+  cached: number;
+}
+
+export interface Report {
+  teacher: string;
+  filter: FilterKind;
+  synthAt: string;
+  calls: number;
+  callsDone: number;
+  generated: number;
+  invalid: number;
+  deduped: number;
+  judged: number;
+  accepted: number;
+  usage: Usage;
+  wallSeconds: number;
+}
+
+export interface AcceptedPair {
+  question: string;
+  answer: string;
+  strategy: string;
+  sourceSectionId: string;
+  sourceTitle: string;
+  sourceLine: number;
+}
+
+export interface Rejection {
+  sourceSectionId: string;
+  sourceTitle: string;
+  sourceLine: number | null;
+  strategy: 'extraction' | 'expansion' | null;
+  reason: string;
+  detail: string;
+  question: string | null;
+  answer: string | null;
+}
+
+export interface MarkedPair {
+  question: string;
+  answer: string;
+  sourceSectionId: string;
+  teacher: string;
+  strategy: string;
+  synthAt: string;
+}
+
+export interface SynthesizeResult {
+  status: SynthStatus;
+  accepted: number;
+  rejected: number;
+  applied: number;
+  staged: number;
+  alreadyPresent: number;
+  error: string | null;
+  report: Report | null;
+  acceptedPairs: AcceptedPair[];
+  rejectedPairs: Rejection[];
+  unstagedPairs: MarkedPair[];
+  message: Message;
+}
+
+export interface RevertResult {
+  removed: number;
+  error: string | null;
+  message: Message;
+}
+
+export interface ListEntry {
+  sectionId: string | null;
+  sourceSectionId: string | null;
+  sourceExists: boolean;
+  teacher: string | null;
+  strategy: string | null;
+  synthAt: string | null;
+  question: string;
+  range: Range | null;
+}
+
+export interface ListResult {
+  applied: ListEntry[];
+  staged: ListEntry[];
+}
+
+export interface CancelResult {
+  cancelled: number;
+  message: Message;
+}
+
+export interface ApplyStagedResult {
+  applied: number;
+  alreadyPresent: number;
+  remaining: number;
+  message: Message;
+}
+
+export interface RevealSourceResult {
+  shown: boolean;
+}

@@ -1,0 +1,237 @@
+"""The `workspace/executeCommand` handlers: a typed argument (structured and checked
+by `protocol.py` before the handler runs) → calls into the cores → a typed result.
+
+Handlers read the open document's snapshot and the document's settings; long work
+(synthesis, and landing a staged plan) goes through the `Synthesizer`. A problem
+with what the client asked for is a `CommandError` (JSON-RPC -32602, a message that
+names the argument); an outcome, good or bad, is a result with a server-worded
+`message`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+from lsprotocol import types as lsp
+from pygls.uris import to_fs_path
+
+from ..document.edits import EditError, plan_revert
+from ..document.model import SectionType
+from ..document.text import Span
+from ..synth.errors import PendingSynthPlanError
+from ..synth.pipeline import Source, select_sources
+from ..synth.results import SynthesizedEntry, applied_sections, listing
+from ..synth.staging import read_staged, settle
+from . import messages
+from . import protocol as p
+from .config import Settings
+from .convert import from_position, line_range
+from .protocol import CommandError
+from .synthesis import Landing, SynthesisHost, Synthesizer
+from .workspace import Snapshot
+
+
+class CommandHost(SynthesisHost, Protocol):
+    """What the handlers need from the server (`DlmLanguageServer` is one)."""
+
+    @property
+    def synthesizer(self) -> Synthesizer: ...
+
+    def snapshot(self, uri: str) -> Snapshot:
+        """The open document; CommandError when it is not open."""
+        ...
+
+    async def settings_for(self, uri: str) -> Settings:
+        """The settings that apply to this document now."""
+        ...
+
+    async def show_document(self, params: lsp.ShowDocumentParams) -> lsp.ShowDocumentResult | None: ...
+
+
+def _overrides(args: p.SynthesizeDocumentArgs) -> dict[str, Any]:
+    values = {
+        "strategy": args.strategy,
+        "teacher": args.teacher,
+        "per_section": args.per_section,
+        "filter": args.filter,
+    }
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def _selection(host: CommandHost, snapshot: Snapshot, rng: lsp.Range) -> tuple[str, str | None]:
+    """(prose section id, selected text or None for an empty selection)."""
+    doc = snapshot.doc
+    encoding = host.client.encoding
+    span = Span(from_position(doc, rng.start, encoding), from_position(doc, rng.end, encoding))
+    section = doc.section_at(span.start.line)
+    if section is None or section.type is not SectionType.PROSE:
+        raise CommandError("the range is not inside a prose section")
+    if span.start == span.end:
+        return section.section_id, None
+    if span.end.line > section.end_line - 1:
+        raise CommandError("the selection must stay inside one prose section")
+    return section.section_id, doc.text_in(span)
+
+
+def _sources(host: CommandHost, snapshot: Snapshot, args: p.SynthesizeArgs) -> tuple[str, list[Source]]:
+    section_id = args.section_id
+    selection: tuple[str, str] | None = None
+    if args.range is not None:
+        section_id, text = _selection(host, snapshot, args.range)
+        if text is not None:
+            selection = (section_id, text)
+    if section_id is None:
+        raise CommandError("give a `sectionId` or a `range` inside a prose section")
+    try:
+        sources = select_sources(snapshot.doc, None if selection else [section_id], selection)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+    if not sources:
+        raise CommandError("that prose section is empty")
+    return section_id, sources
+
+
+async def synthesize(ls: CommandHost, args: p.SynthesizeArgs) -> p.SynthesizeResult:
+    snapshot = ls.snapshot(args.uri)
+    section_id, sources = _sources(ls, snapshot, args)
+    settings = await ls.settings_for(snapshot.uri)
+    # the progress messages name the section; the title stays short
+    return await ls.synthesizer.run(
+        snapshot.uri,
+        sources,
+        frozenset({section_id}),
+        settings,
+        _overrides(args),
+        "Synthesizing instructions",
+        quiet=args.quiet,
+    )
+
+
+async def synthesize_document(ls: CommandHost, args: p.SynthesizeDocumentArgs) -> p.SynthesizeResult:
+    snapshot = ls.snapshot(args.uri)
+    sources = select_sources(snapshot.doc)
+    if not sources:
+        raise CommandError("the document has no non-empty prose section to synthesize from")
+    settings = await ls.settings_for(snapshot.uri)
+    return await ls.synthesizer.run(
+        snapshot.uri,
+        sources,
+        None,
+        settings,
+        _overrides(args),
+        "Synthesizing instructions for the document",
+        quiet=args.quiet,
+    )
+
+
+async def revert(ls: CommandHost, args: p.RevertArgs) -> p.RevertResult:
+    snapshot = ls.snapshot(args.uri)
+    try:
+        edits = plan_revert(snapshot.doc, args.section_id)
+    except EditError as exc:
+        raise CommandError(str(exc)) from exc
+    if not edits:
+        return p.RevertResult(removed=0, message=messages.reverted(0))
+    removed = len(applied_sections(snapshot.doc)) if args.section_id is None else 1
+    label = "Revert synthesized instructions"
+    edit = ls.synthesizer.workspace_edit(snapshot.uri, snapshot.version, snapshot.doc, edits, False, label)
+    answer = await ls.apply_edit(lsp.ApplyWorkspaceEditParams(edit=edit, label=label))
+    if not answer.applied:
+        error = answer.failure_reason or "not applied"
+        message = messages.revert_refused(error)
+        if not args.quiet:
+            ls.show(lsp.MessageType.Warning, message.text)
+        return p.RevertResult(removed=0, error=error, message=message)
+    return p.RevertResult(removed=removed, message=messages.reverted(removed))
+
+
+async def list_synthesized(ls: CommandHost, args: p.DocumentArgs) -> p.ListResult:
+    snapshot = ls.snapshot(args.uri)
+    doc, encoding = snapshot.doc, ls.client.encoding
+    settings = await ls.settings_for(snapshot.uri)
+    try:
+        _, plan = read_staged(doc, settings.dlm_home)
+    except (PendingSynthPlanError, ValueError) as exc:
+        ls.show(lsp.MessageType.Warning, f"The staged plan cannot be read: {exc}")
+        plan = None
+    found = listing(doc, plan.pairs if plan is not None else ())
+
+    def entry(e: SynthesizedEntry) -> p.ListEntry:
+        """An entry as the client sees it: its lines as an LSP range instead."""
+        rng = None
+        if e.start_line is not None and e.end_line is not None:
+            rng = line_range(doc, e.start_line - 1, e.end_line - 1, encoding)
+        return p.ListEntry(
+            section_id=e.section_id,
+            source_section_id=e.source_section_id,
+            source_exists=e.source_exists,
+            teacher=e.teacher,
+            strategy=e.strategy,
+            synth_at=e.synth_at,
+            question=e.question,
+            range=rng,
+        )
+
+    return p.ListResult(applied=[entry(e) for e in found.applied], staged=[entry(e) for e in found.staged])
+
+
+def cancel(ls: CommandHost, args: p.CancelArgs) -> p.CancelResult:
+    cancelled = ls.jobs.cancel(args.uri)
+    return p.CancelResult(cancelled=cancelled, message=messages.cancelled(cancelled))
+
+
+async def apply_staged(ls: CommandHost, args: p.DocumentArgs) -> p.ApplyStagedResult:
+    snapshot = ls.snapshot(args.uri)
+    if snapshot.doc.dlm_id is None:
+        raise CommandError("the document has no dlm_id, so it has no staged plan")
+    settings = await ls.settings_for(snapshot.uri)
+    try:
+        path, plan = read_staged(snapshot.doc, settings.dlm_home)
+    except PendingSynthPlanError as exc:
+        raise CommandError(str(exc)) from exc
+    if path is None or plan is None or not plan.pairs:
+        return p.ApplyStagedResult(
+            applied=0, already_present=0, remaining=0, message=messages.applied_staged(0, 0, 0)
+        )
+    landing = Landing()
+    await ls.synthesizer.land_pairs(
+        snapshot.uri, list(plan.pairs), {}, settings, landing, label="Apply staged instructions"
+    )
+    done = {(pair.question, pair.answer) for pair in landing.applied + landing.present}
+    remaining = [pair for pair in plan.pairs if (pair.question, pair.answer) not in done]
+    source = to_fs_path(snapshot.uri)
+    settle(path, Path(source) if source else Path(plan.source_path), remaining)
+    applied, present = len(landing.applied), len(landing.present)
+    return p.ApplyStagedResult(
+        applied=applied,
+        already_present=present,
+        remaining=len(remaining),
+        message=messages.applied_staged(applied, present, len(remaining)),
+    )
+
+
+async def reveal_source(ls: CommandHost, args: p.RevealSourceArgs) -> p.RevealSourceResult:
+    snapshot = ls.snapshot(args.uri)
+    section = snapshot.doc.find(args.section_id)
+    if section is None:
+        raise CommandError("that source section no longer exists")
+    first = section.start_line - 1
+    target = line_range(snapshot.doc, first, first, ls.client.encoding)
+    shown = await ls.show_document(
+        lsp.ShowDocumentParams(uri=snapshot.uri, take_focus=True, selection=target)
+    )
+    return p.RevealSourceResult(shown=bool(shown and shown.success))
+
+
+#: command id → handler, registered by the server
+HANDLERS: dict[str, Callable[..., Any]] = {
+    p.SYNTHESIZE: synthesize,
+    p.SYNTHESIZE_DOCUMENT: synthesize_document,
+    p.REVERT: revert,
+    p.LIST: list_synthesized,
+    p.CANCEL: cancel,
+    p.APPLY_STAGED: apply_staged,
+    p.REVEAL_SOURCE: reveal_source,
+}
