@@ -290,6 +290,19 @@ def test_no_prose_is_reported() -> None:
     assert result.accepted == [] and result.report.rejected[0].reason == "no_prose"
 
 
+def test_a_cancel_while_the_teacher_prepares_is_a_cancelled_result() -> None:
+    class Loading(ScriptedTeacher):
+        async def prepare(self, cancel: CancelToken) -> None:
+            cancel.cancel("cancelled while the model loads")
+            cancel.raise_if_cancelled()
+
+    teacher = Loading(pairs_reply())
+    result = _run(teacher, SynthOptions(filter="none", use_cache=False))
+    assert result.status == "cancelled" and result.accepted == [] and teacher.calls == []
+    assert {r.reason for r in result.report.rejected} == {"not_run"}
+    assert len(result.report.rejected) == result.report.calls == 2
+
+
 def test_option_validation_messages() -> None:
     with pytest.raises(ValueError, match="per_section: must be >= 1"):
         SynthOptions(per_section=0).validate()

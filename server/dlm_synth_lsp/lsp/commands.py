@@ -50,16 +50,6 @@ class CommandHost(SynthesisHost, Protocol):
     async def show_document(self, params: lsp.ShowDocumentParams) -> lsp.ShowDocumentResult | None: ...
 
 
-def _overrides(args: p.SynthesizeDocumentArgs) -> dict[str, Any]:
-    values = {
-        "strategy": args.strategy,
-        "teacher": args.teacher,
-        "per_section": args.per_section,
-        "filter": args.filter,
-    }
-    return {name: value for name, value in values.items() if value is not None}
-
-
 def _selection(host: CommandHost, snapshot: Snapshot, rng: lsp.Range) -> tuple[str, str | None]:
     """(prose section id, selected text or None for an empty selection)."""
     doc = snapshot.doc
@@ -93,20 +83,33 @@ def _sources(host: CommandHost, snapshot: Snapshot, args: p.SynthesizeArgs) -> t
     return section_id, sources
 
 
+async def _run(
+    ls: CommandHost,
+    snapshot: Snapshot,
+    sources: list[Source],
+    sections: frozenset[str] | None,
+    args: p.SynthesizeDocumentArgs,
+    title: str,
+) -> p.SynthesizeResult:
+    """A synthesis job with the document's settings as they are now."""
+    settings = await ls.settings_for(snapshot.uri)
+    chosen = {
+        "strategy": args.strategy,
+        "teacher": args.teacher,
+        "per_section": args.per_section,
+        "filter": args.filter,
+    }
+    overrides = {name: value for name, value in chosen.items() if value is not None}
+    return await ls.synthesizer.run(
+        snapshot.uri, sources, sections, settings, overrides, title, quiet=args.quiet
+    )
+
+
 async def synthesize(ls: CommandHost, args: p.SynthesizeArgs) -> p.SynthesizeResult:
     snapshot = ls.snapshot(args.uri)
     section_id, sources = _sources(ls, snapshot, args)
-    settings = await ls.settings_for(snapshot.uri)
     # the progress messages name the section; the title stays short
-    return await ls.synthesizer.run(
-        snapshot.uri,
-        sources,
-        frozenset({section_id}),
-        settings,
-        _overrides(args),
-        "Synthesizing instructions",
-        quiet=args.quiet,
-    )
+    return await _run(ls, snapshot, sources, frozenset({section_id}), args, "Synthesizing instructions")
 
 
 async def synthesize_document(ls: CommandHost, args: p.SynthesizeDocumentArgs) -> p.SynthesizeResult:
@@ -114,16 +117,7 @@ async def synthesize_document(ls: CommandHost, args: p.SynthesizeDocumentArgs) -
     sources = select_sources(snapshot.doc)
     if not sources:
         raise CommandError("the document has no non-empty prose section to synthesize from")
-    settings = await ls.settings_for(snapshot.uri)
-    return await ls.synthesizer.run(
-        snapshot.uri,
-        sources,
-        None,
-        settings,
-        _overrides(args),
-        "Synthesizing instructions for the document",
-        quiet=args.quiet,
-    )
+    return await _run(ls, snapshot, sources, None, args, "Synthesizing instructions for the document")
 
 
 async def revert(ls: CommandHost, args: p.RevertArgs) -> p.RevertResult:

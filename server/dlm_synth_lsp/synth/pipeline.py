@@ -160,6 +160,12 @@ class _Call:
     n: int
 
 
+def _rejection(call: _Call, reason: str, detail: str, pair: tuple[str, str] | None = None) -> Rejection:
+    q, a = pair if pair is not None else (None, None)
+    source = call.source
+    return Rejection(source.section_id, source.title, source.start_line, call.strategy, reason, detail, q, a)
+
+
 class _Run:
     """State of one run; `run_synth` is the entry point."""
 
@@ -208,11 +214,7 @@ class _Run:
         return completion
 
     def _reject(self, call: _Call, reason: str, detail: str, pair: tuple[str, str] | None = None) -> None:
-        q, a = pair if pair is not None else (None, None)
-        source = call.source
-        self.report.rejected.append(
-            Rejection(source.section_id, source.title, source.start_line, call.strategy, reason, detail, q, a)
-        )
+        self.report.rejected.append(_rejection(call, reason, detail, pair))
 
     async def _filter(self, call: _Call, pairs: list[tuple[str, str]]) -> int:
         """Runs one call's valid pairs through the filters; returns how many were accepted."""
@@ -359,7 +361,8 @@ async def run_synth(
 
     The judge (required for `sway`) and the teacher are prepared here, judge first;
     their TeacherUnavailableError / JudgeUnavailableError propagate because nothing
-    has been spent yet. Anything after that ends in a SynthResult."""
+    has been spent yet (a cancel meanwhile is a `cancelled` result). Anything after
+    that ends in a SynthResult."""
     options.validate()
     if options.filter == "sway" and judge is None:
         raise ValueError("filter 'sway' requires a judge")
@@ -378,15 +381,23 @@ async def run_synth(
             )
         )
         return SynthResult("completed", [], report)
-    if judge is not None and options.filter == "sway":
-        await judge.prepare(cancel)
-    await teacher.prepare(cancel)
-    report.teacher = teacher.name
     calls = [
         _Call(src, strategy, n)
         for src in sources
         for strategy, n in budget(options.strategy, options.per_section)
     ]
+    try:
+        if judge is not None and options.filter == "sway":
+            await judge.prepare(cancel)
+        await teacher.prepare(cancel)
+    except SynthCancelled:
+        # cancelled while a model loaded or a server was asked for its model: no
+        # call was made, nothing is lost
+        report.calls = len(calls)
+        report.rejected += [_rejection(call, "not_run", "cancelled") for call in calls]
+        report.wall_s = time.monotonic() - started
+        return SynthResult("cancelled", [], report)
+    report.teacher = teacher.name
     report.calls = len(calls)
     run = _Run(doc, options, teacher, judge, cancel, progress, cache, report)
     run._tell(f"asking {teacher.name} about {len(sources)} section(s)")

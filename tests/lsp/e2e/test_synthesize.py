@@ -139,7 +139,7 @@ async def test_cancel_stops_the_teacher_and_sends_no_edit(
         token = next(iter(client.progress_reports))
         client.window_work_done_progress_cancel(lsp.WorkDoneProgressCancelParams(token=token))
         result = await pending
-        assert result["status"] == "cancelled"
+        assert result["status"] == "cancelled", result
     else:
         client.cancel_request(lsp.CancelParams(id=f"synth-{how}"))
         with pytest.raises(Exception, match="cancel"):

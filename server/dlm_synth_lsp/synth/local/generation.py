@@ -9,15 +9,14 @@ CPU models that fails clearly instead of hanging the job.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from pathlib import Path
 from typing import Any
 
 from ..cancel import CancelToken
 from ..errors import SynthCancelled, TeacherInvocationError, TeacherUnavailableError
-from ..teachers.base import Completion, Prompt, SamplingParams, TeacherOptions, Usage
-from .models import LoadedModel, LocalModelError, ModelSource, exclusive, load_shared
+from ..teachers.base import Completion, Prompt, SamplingParams, Usage
+from .models import LoadedModel, ModelSource, ModelUser
 
 
 def render_prompt(tokenizer: Any, prompt: Prompt) -> tuple[str, bool]:
@@ -72,17 +71,14 @@ def _stopping_criteria(transformers: Any, torch: Any, cancel: CancelToken, deadl
     return _Stop()
 
 
-class LocalTeacher:
+class LocalTeacher(ModelUser):
     """Generation shared by the in-process teachers. Subclasses say which model to
     load (`_locate`) and what they are called; loading, prompting, sampling,
     cancellation and timeouts live here once."""
 
     max_in_flight = 1
     _who = "local teacher"
-
-    def __init__(self, options: TeacherOptions) -> None:
-        self._options = options
-        self._loaded: LoadedModel | None = None
+    _unavailable = TeacherUnavailableError
 
     @property
     def name(self) -> str:
@@ -96,39 +92,25 @@ class LocalTeacher:
         """The base and adapter to load; raises TeacherUnavailableError."""
         raise NotImplementedError
 
-    @property
-    def loaded(self) -> LoadedModel | None:
-        """The loaded model once prepared (shared with other users of the cache)."""
-        return self._loaded
-
     async def prepare(self, cancel: CancelToken) -> None:
         if self._loaded is not None:
             return
         cancel.raise_if_cancelled()
         source, adapter = self._locate()
-        try:
-            self._loaded = await load_shared(
-                source, adapter, self._options, who=self._who, loading=f"loading {self.model}…", cancel=cancel
-            )
-        except LocalModelError as exc:
-            raise TeacherUnavailableError(str(exc)) from exc
+        await self._load(source, adapter, who=self._who, loading=f"loading {self.model}…", cancel=cancel)
 
     async def complete(self, prompt: Prompt, params: SamplingParams, cancel: CancelToken) -> Completion:
-        await self.prepare(cancel)
-        loaded = self._loaded
-        assert loaded is not None
-        return await cancel.guard(asyncio.to_thread(self._generate, loaded, prompt, params, cancel))
+        return await self._in_thread(cancel, self._generate, prompt, params, cancel)
 
     def _generate(
         self, loaded: LoadedModel, prompt: Prompt, params: SamplingParams, cancel: CancelToken
     ) -> Completion:
-        with exclusive(loaded, cancel):
-            try:
-                return self._generate_locked(loaded, prompt, params, cancel)
-            except (SynthCancelled, TeacherInvocationError):
-                raise
-            except Exception as exc:  # tokenizer or model failure: this call fails, not the server
-                raise TeacherInvocationError(f"{self.name}: generation failed: {exc}") from exc
+        try:
+            return self._generate_locked(loaded, prompt, params, cancel)
+        except (SynthCancelled, TeacherInvocationError):
+            raise
+        except Exception as exc:  # tokenizer or model failure: this call fails, not the server
+            raise TeacherInvocationError(f"{self.name}: generation failed: {exc}") from exc
 
     def _generate_locked(
         self, loaded: LoadedModel, prompt: Prompt, params: SamplingParams, cancel: CancelToken
@@ -171,8 +153,3 @@ class LocalTeacher:
         text = str(tokenizer.decode(new_tokens, skip_special_tokens=True)).strip()
         usage = Usage(input_tokens=len(ids), output_tokens=int(new_tokens.shape[0]), requests=1)
         return Completion(text=text, usage=usage)
-
-    async def aclose(self) -> None:
-        """Drop this teacher's reference; the process-wide cache keeps the model for
-        the next job (models.clear_cache() frees it)."""
-        self._loaded = None

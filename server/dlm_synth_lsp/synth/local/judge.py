@@ -8,21 +8,12 @@ dlm-sway 0.1.0 exactly so thresholds mean the same thing as upstream's.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Sequence
 
 from ..cancel import CancelToken
 from ..errors import JudgeInvocationError, JudgeUnavailableError
 from ..judges import JudgeVerdict
-from ..teachers.base import TeacherOptions
-from .models import (
-    LoadedModel,
-    LocalModelError,
-    adapter_problem,
-    exclusive,
-    load_shared,
-    locate_document_model,
-)
+from .models import LoadedModel, LocalModelError, ModelUser, adapter_problem, locate_document_model
 
 BASELINE_ANSWER = "I don't know."
 SWAY_THRESHOLD = 0.1
@@ -62,13 +53,10 @@ def sway_score(loaded: LoadedModel, question: str, candidate: str) -> float:
     return completion_logprob(loaded, question, candidate) / max(1, len(candidate) // 4)
 
 
-class SwayJudge:
+class SwayJudge(ModelUser):
     name = "sway:preference_judge"
     suggested_threshold = SWAY_THRESHOLD
-
-    def __init__(self, options: TeacherOptions) -> None:
-        self._options = options
-        self._loaded: LoadedModel | None = None
+    _unavailable = JudgeUnavailableError
 
     async def prepare(self, cancel: CancelToken) -> None:
         if self._loaded is not None:
@@ -86,34 +74,21 @@ class SwayJudge:
             )
         adapter = located.adapter
         assert adapter is not None
-        try:
-            self._loaded = await load_shared(
-                located.base,
-                adapter,
-                options,
-                who="sway judge",
-                loading=f"loading {located.base.identity} with adapter {adapter.name} for the sway judge…",
-                cancel=cancel,
-            )
-        except LocalModelError as exc:
-            raise JudgeUnavailableError(str(exc)) from exc
+        loading = f"loading {located.base.identity} with adapter {adapter.name} for the sway judge…"
+        await self._load(located.base, adapter, who="sway judge", loading=loading, cancel=cancel)
 
     async def score(self, question: str, answer: str, cancel: CancelToken) -> JudgeVerdict:
-        await self.prepare(cancel)
-        loaded = self._loaded
-        assert loaded is not None
-        return await cancel.guard(asyncio.to_thread(self._score, loaded, question, answer, cancel))
+        return await self._in_thread(cancel, self._score, question, answer)
 
     @staticmethod
-    def _score(loaded: LoadedModel, question: str, answer: str, cancel: CancelToken) -> JudgeVerdict:
-        with exclusive(loaded, cancel):
-            try:
-                score_a = sway_score(loaded, question, answer)
-                score_b = sway_score(loaded, question, BASELINE_ANSWER)
-            except JudgeInvocationError:
-                raise
-            except Exception as exc:
-                raise JudgeInvocationError(f"sway judge failed to score candidates: {exc}") from exc
+    def _score(loaded: LoadedModel, question: str, answer: str) -> JudgeVerdict:
+        try:
+            score_a = sway_score(loaded, question, answer)
+            score_b = sway_score(loaded, question, BASELINE_ANSWER)
+        except JudgeInvocationError:
+            raise
+        except Exception as exc:
+            raise JudgeInvocationError(f"sway judge failed to score candidates: {exc}") from exc
         return JudgeVerdict.from_scores(score_a, score_b)
 
     async def score_many(
@@ -131,6 +106,3 @@ class SwayJudge:
             if progress is not None:
                 progress(len(verdicts), len(pairs))
         return verdicts
-
-    async def aclose(self) -> None:
-        self._loaded = None

@@ -20,11 +20,11 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from ..cancel import CancelToken
 from ..staging import ADAPTER_POINTER, current_adapter, store_root
@@ -386,6 +386,58 @@ def exclusive(loaded: LoadedModel, cancel: CancelToken) -> Iterator[LoadedModel]
         yield loaded
     finally:
         loaded.lock.release()
+
+
+T = TypeVar("T")
+
+
+class ModelUser:
+    """What the local teachers and the sway judge share: a model from the
+    process-wide cache, loaded once by `prepare` (through `_load`, failures raised
+    as `_unavailable`), and each pass run in a worker thread holding its lock."""
+
+    #: the error a model that cannot be loaded becomes (the user's vocabulary)
+    _unavailable: type[Exception] = LocalModelError
+
+    def __init__(self, options: TeacherOptions) -> None:
+        self._options = options
+        self._loaded: LoadedModel | None = None
+
+    @property
+    def loaded(self) -> LoadedModel | None:
+        """The loaded model once prepared (shared with other users of the cache)."""
+        return self._loaded
+
+    async def prepare(self, cancel: CancelToken) -> None:
+        raise NotImplementedError
+
+    async def _load(
+        self, source: ModelSource, adapter: Path | None, *, who: str, loading: str, cancel: CancelToken
+    ) -> None:
+        try:
+            self._loaded = await load_shared(
+                source, adapter, self._options, who=who, loading=loading, cancel=cancel
+            )
+        except LocalModelError as exc:
+            raise self._unavailable(str(exc)) from exc
+
+    async def _in_thread(self, cancel: CancelToken, work: Callable[..., T], *args: Any) -> T:
+        """`work(loaded model, *args)` in a worker thread, once prepared, holding the
+        model's lock; abandoned (the thread stops at its next check) on cancel."""
+        await self.prepare(cancel)
+        loaded = self._loaded
+        assert loaded is not None
+
+        def locked() -> T:
+            with exclusive(loaded, cancel):
+                return work(loaded, *args)
+
+        return await cancel.guard(asyncio.to_thread(locked))
+
+    async def aclose(self) -> None:
+        """Drop this user's reference; the process-wide cache keeps the model for the
+        next job (`clear_cache()` frees it)."""
+        self._loaded = None
 
 
 # -- the document's own model (`self`, `sway`) ---------------------------------------
