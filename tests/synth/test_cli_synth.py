@@ -88,6 +88,25 @@ def test_stage_then_list_then_apply(
     doc = parse_text(doc_path.read_text())
     assert [s.auto_synth for s in doc.sections] == [False, True, True, False, False, True, True]
     assert doc_path.read_text().startswith(DOC.split("# Cache")[0])  # frontmatter comment kept
+    # the listing follows the CLI's one JSON convention: snake_case, 1-based lines
+    assert synth("list", str(doc_path), "--json") == 0
+    listing = json.loads(capsys.readouterr().out)
+    applied = [s for s in doc.sections if s.auto_synth]
+    assert [(e["section_id"], e["start_line"], e["end_line"]) for e in listing["applied"]] == [
+        (s.section_id, s.start_line, s.end_line) for s in applied
+    ]
+    assert set(listing["applied"][0]) == {
+        "section_id",
+        "source_section_id",
+        "source_exists",
+        "teacher",
+        "strategy",
+        "synth_at",
+        "question",
+        "start_line",
+        "end_line",
+    }
+    assert listing["staged"] == []
 
 
 def test_apply_inserts_after_sources_and_rerun_adds_nothing(
@@ -168,6 +187,13 @@ def test_json_result(
     report = result["report"]
     assert report["generated"] == 2 and report["accepted"] == 2 and report["judged"] == 2
     assert report["usage"]["requests"] == 2 and report["usage"]["input_tokens"] > 0
+    assert report["calls_done"] == report["calls"] == 2 and report["wall_seconds"] >= 0
+    # snake_case throughout, and sources named by title and 1-based line
+    sources = {s.section_id: s for s in parse_text(DOC).sections}
+    for pair in result["accepted"]:
+        assert set(pair) == {"question", "answer", "strategy", "source_section_id", "source_title", "source_line"}
+        source = sources[pair["source_section_id"]]
+        assert pair["source_line"] == source.start_line and pair["source_title"] in source.content
     assert not (env / "store" / ID / "synth" / "pending.json").exists()
 
 

@@ -1,34 +1,80 @@
-"""The editor features as pure functions over real documents: outline, folding,
-hover, definition, code lenses and code actions, in utf-16 and utf-8."""
+"""The editor features over documents written here, with cursor markers (`$N`) and
+the expected answer beside each as an inline snapshot (see fixtures.py): outline,
+folding, hover, definition, code lenses and code actions, in utf-16 and utf-8."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-import pytest
-from dlm_synth_lsp.document import Document, parse_text
-from dlm_synth_lsp.document.problems import Code
-from dlm_synth_lsp.document.text import PositionEncoding
+from dlm_synth_lsp.document import parse_text
+from dlm_synth_lsp.document.outline import prose_title
 from dlm_synth_lsp.lsp import features
 from dlm_synth_lsp.lsp import protocol as ids
-from dlm_synth_lsp.lsp.convert import to_diagnostic
-from dlm_synth_lsp.lsp.features.code_actions import (
-    REGENERATE,
-    REMOVE_SECTION,
-    REMOVE_STALE,
-    REVERT_ALL,
-    SYNTHESIZE_ALL,
-    SYNTHESIZE_SECTION,
-    SYNTHESIZE_SELECTION,
-)
+from dlm_synth_lsp.lsp.features.code_actions import SYNTHESIZE_SELECTION
 from lsprotocol import types as lsp
-from lsprotocol.converters import get_converter
 
-ROOT = Path(__file__).resolve().parents[3]
-URI = "file:///work/notes.dlm"
-U16, U8 = PositionEncoding.UTF16, PositionEncoding.UTF8
-FRONT = "---\ndlm_id: 01KPQ9X1000000000000000003\ndlm_version: 15\nbase_model: smollm2-135m\n---\n"
+from .fixtures import U8, U16, URI, Fixture, actions, as_json, fixture, lenses, markdown, outline
+
+FRONT = """\
+---
+dlm_id: 01KPQ9X1000000000000000003
+dlm_version: 15
+base_model: smollm2-135m
+---
+"""
+
+#: every section type, with a synthesized section pointing at the first prose
+ALL_SECTIONS = """\
+---
+dlm_id: 01KPQ9X1000000000000000003
+dlm_version: 15
+base_model: smollm2-135m
+training:
+  adapters:
+    tone:
+      lora_r: 8
+    facts: {}
+---
+$10
+# Rotating TLS certificates
+
+$5Certificates issued by the internal CA are $0valid for 90 days. The renewal job runs
+daily$6 and replaces any certificate that expires within 30 days, then reloads the
+proxy with a SIGHUP so open connections are not dropped.
+$1
+$7::instruction#facts::$2
+$11<!-- dlm-auto-synth: synth_teacher="vllm-server:http://127.0.0.1:8000" synth_strategy="extraction" synth_at="2026-11-20T09:12:00Z" source_section_id="$12{id:Rotating TLS certificates}" -->$13
+###$8 Q
+How long are internal certificates valid?$3
+### A
+90 days.
+
+::instruction::
+### Q
+How does the proxy $4pick up a renewed certificate?
+### A
+The renewal job sends it a SIGHUP, which reloads certificates without dropping open connections.
+
+$14::preference#tone::
+### Prompt
+The renewal job failed overnight. What should I do?
+### Chosen
+Check the job's log for the failing certificate, fix the cause, and re-run the job; certificates expiring within 30 days are renewed on the next run.
+### Rejected
+Restart the proxy.
+
+$15::image path="figures/renewal-flow.png" alt="Renewal job flow"::
+The renewal job, the CA and the proxy, with the SIGHUP reload.
+
+::audio path="audio/oncall-briefing.wav" transcript="Certificates renew daily; page the on-call if a renewal fails twice."::
+
+$9::prose::
+
+# Notes
+
+Expired$16 certificates show up as handshake failures in the proxy log.
+"""
+
 MARKER = (
     '<!-- dlm-auto-synth: synth_teacher="openai:gpt-4o-mini" synth_strategy="expansion" '
     'synth_at="2026-11-21T10:00:00Z" source_section_id="{sid}" -->'
@@ -36,110 +82,64 @@ MARKER = (
 MISSING = "0123456789abcdef"
 
 
-def pos(line: int, character: int) -> lsp.Position:
-    return lsp.Position(line=line, character=character)
-
-
-def rng(a: int, b: int, c: int, d: int) -> lsp.Range:
-    return lsp.Range(start=pos(a, b), end=pos(c, d))
-
-
-def lines_of(r: lsp.Range) -> tuple[int, int]:
-    return r.start.line, r.end.line
-
-
-@pytest.fixture(scope="module")
-def example() -> Document:
-    return parse_text((ROOT / "examples" / "all-sections.dlm").read_text(encoding="utf-8"))
-
-
-def synth_doc(
-    prose: str = "# Caching\n\nThe cache keeps 3 replicas per shard.\n", newline: str = "\n"
-) -> Document:
+def synthesized(
+    prose: str = "# Caching\n\nThe cache keeps 3 replicas per shard.\n", **options: object
+) -> Fixture:
     """Prose, a synthesized section pointing at it (two pairs), a stale synthesized
-    section (its source is gone), and a hand-written instruction section."""
-    head = FRONT + "\n" + prose
-    # the prose's content (and so its id) includes the blank line before the next fence
-    sid = parse_text(head + "\n::instruction::\n").sections[0].section_id
-    text = (
-        head
-        + "\n::instruction::\n"
-        + MARKER.format(sid=sid)
+    section (its source is gone), and a hand-written instruction section. `$0` is on
+    the first marker, `$1` on the stale one, `$2` on the stale section's fence."""
+    return fixture(
+        FRONT
+        + "\n"
+        + prose
+        + "\n::instruction::\n$0"
+        + MARKER.replace("{sid}", "{id:" + prose_title(prose) + "}")
         + "\n### Q\nHow many replicas does the cache keep?\n### A\nThree per shard.\n\n"
         + "### Q\nWhat is replicated?\n### A\nEach shard.\n\n"
-        + "::instruction#facts::\n"
+        + "$2::instruction#facts::\n$1"
         + MARKER.format(sid=MISSING)
         + "\n### Q\nWhat was the old text about?\n### A\nSomething removed.\n\n"
-        + "::instruction::\n### Q\nHand written?\n### A\nYes.\n"
+        + "::instruction::\n### Q\nHand written?\n### A\nYes.\n",
+        **options,  # type: ignore[arg-type]
     )
-    return parse_text(text.replace("\n", newline))
-
-
-def by_name(symbols: list[lsp.DocumentSymbol], prefix: str) -> lsp.DocumentSymbol:
-    return next(s for s in symbols if s.name.startswith(prefix))
-
-
-def as_json(value: object) -> str:
-    return json.dumps(get_converter().unstructure(value))
 
 
 # -- outline ---------------------------------------------------------------------
 
 
-def test_outline_of_every_section_type(example: Document) -> None:
-    symbols = features.document_symbols(example, U16)
-    assert [(s.name, s.kind) for s in symbols] == [
-        ("frontmatter", lsp.SymbolKind.Module),
-        ("Rotating TLS certificates", lsp.SymbolKind.String),
-        ("✦ How long are internal certificates valid?", lsp.SymbolKind.Event),
-        ("How does the proxy pick up a renewed certificate?", lsp.SymbolKind.Interface),
-        ("The renewal job failed overnight. What should I do?", lsp.SymbolKind.Enum),
-        ("Renewal job flow", lsp.SymbolKind.File),
-        ("audio/oncall-briefing.wav", lsp.SymbolKind.File),
-        ("Notes", lsp.SymbolKind.String),
-    ]
-    front, prose, synth, hand, pref, image, _, notes = symbols
-    assert front.detail == "smollm2-135m" and lines_of(front.range) == (0, 9)
-    assert synth.detail == "auto-synth · vllm-server:http://127.0.0.1:8000 · extraction · #facts · 1 pair"
-    assert hand.detail == "instruction · 1 pair"
-    assert pref.detail == "preference · #tone · 1 triple"
-    assert image.detail == "image · figures/renewal-flow.png"
-    # range: fence (or first prose line) to the last owned line; selection: the naming line
-    assert lines_of(prose.range) == (11, 16) and lines_of(prose.selection_range) == (11, 11)
-    assert lines_of(synth.range) == (17, 23) and lines_of(synth.selection_range) == (20, 20)
-    assert lines_of(notes.range) == (43, 47) and lines_of(notes.selection_range) == (45, 45)
-    assert lines_of(image.selection_range) == (38, 38)
-    for symbol in symbols:
-        assert symbol.range.start.line <= symbol.selection_range.start.line <= symbol.range.end.line
-        assert symbol.children is None
+def test_outline_of_every_section_type() -> None:
+    fx = fixture(ALL_SECTIONS)
+    assert outline(fx, features.document_symbols(fx.doc, U16)) == (
+        "Module frontmatter · smollm2-135m  lines 0-9, name on 0\n"
+        "String Rotating TLS certificates · prose  lines 11-16, name on 11\n"
+        "Event ✦ How long are internal certificates valid? · auto-synth · vllm-server:http://127.0.0.1:8000"
+        " · extraction · #facts · 1 pair  lines 17-23, name on 20\n"
+        "Interface How does the proxy pick up a renewed certificate? · instruction · 1 pair  lines 24-29, name on 26\n"
+        "Enum The renewal job failed overnight. What should I do? · preference · #tone · 1 triple"
+        "  lines 30-37, name on 32\n"
+        "File Renewal job flow · image · figures/renewal-flow.png  lines 38-40, name on 38\n"
+        "File audio/oncall-briefing.wav · audio  lines 41-42, name on 41\n"
+        "String Notes · prose  lines 43-47, name on 45"
+    )
 
 
 def test_outline_children_per_pair_and_synth_marking() -> None:
-    doc = synth_doc()
-    symbols = features.document_symbols(doc, U16)
-    synth = by_name(symbols, "✦ How many replicas")
-    assert synth.kind is lsp.SymbolKind.Event
-    assert synth.detail == "auto-synth · openai:gpt-4o-mini · expansion · 2 pairs"
-    assert synth.children is not None
-    assert [c.name for c in synth.children] == [
-        "How many replicas does the cache keep?",
-        "What is replicated?",
-    ]
-    first, second = synth.children
-    assert first.kind is lsp.SymbolKind.Field
-    fence = synth.range.start.line
-    assert doc.lines[fence] == "::instruction::"
-    assert first.range.start.line == fence + 2  # fence, marker, ### Q
-    assert doc.lines[first.selection_range.start.line] == "How many replicas does the cache keep?"
-    assert doc.lines[second.selection_range.start.line] == "What is replicated?"
-    assert first.range.end.line < second.range.start.line <= second.range.end.line <= synth.range.end.line
-    stale = by_name(symbols, "✦ What was the old text")
-    assert stale.detail is not None and "#facts" in stale.detail
-    assert by_name(symbols, "Hand written?").kind is lsp.SymbolKind.Interface
+    fx = synthesized()
+    assert outline(fx, features.document_symbols(fx.doc, U16)) == (
+        "Module frontmatter · smollm2-135m  lines 0-4, name on 0\n"
+        "String Caching · prose  lines 6-9, name on 6\n"
+        "Event ✦ How many replicas does the cache keep? · auto-synth · openai:gpt-4o-mini · expansion"
+        " · 2 pairs  lines 10-21, name on 13\n"
+        "  Field How many replicas does the cache keep? · Q/A  lines 12-16, name on 13\n"
+        "  Field What is replicated? · Q/A  lines 17-20, name on 18\n"
+        "Event ✦ What was the old text about? · auto-synth · openai:gpt-4o-mini · expansion · #facts"
+        " · 1 pair  lines 22-28, name on 25\n"
+        "Interface Hand written? · instruction · 1 pair  lines 29-33, name on 31"
+    )
 
 
 def test_prose_titles() -> None:
-    doc = parse_text(
+    fx = fixture(
         FRONT
         + "\nIntro line that is not a heading\n\n## Second level ##\n"
         + "::prose::\n```\n# not a heading: code\n```\nSetext title\n============\n"
@@ -147,7 +147,7 @@ def test_prose_titles() -> None:
         + "word " * 40
         + "\n"
     )
-    names = [s.name for s in features.document_symbols(doc, U16)[1:]]
+    names = [s.name for s in features.document_symbols(fx.doc, U16)[1:]]
     assert names[0] == "Second level"
     assert names[1] == "Setext title"
     assert names[2].endswith("…") and len(names[2]) == 60
@@ -155,374 +155,366 @@ def test_prose_titles() -> None:
 
 def test_preference_children() -> None:
     triple = "### Prompt\n{p}\n### Chosen\nGood.\n### Rejected\nBad.\n\n"
-    doc = parse_text(FRONT + "\n::preference::\n" + triple.format(p="First?") + triple.format(p="Second?"))
-    (pref,) = features.document_symbols(doc, U16)[1:]
-    assert pref.name == "First?" and pref.detail == "preference · 2 triples"
-    assert pref.children is not None
-    assert [(c.name, c.kind) for c in pref.children] == [
-        ("First?", lsp.SymbolKind.EnumMember),
-        ("Second?", lsp.SymbolKind.EnumMember),
-    ]
+    fx = fixture(FRONT + "\n::preference::\n" + triple.format(p="First?") + triple.format(p="Second?"))
+    assert outline(fx, features.document_symbols(fx.doc, U16)[1:]) == (
+        "Enum First? · preference · 2 triples  lines 6-20, name on 8\n"
+        "  EnumMember First? · prompt  lines 7-13, name on 8\n"
+        "  EnumMember Second? · prompt  lines 14-19, name on 15"
+    )
 
 
-def test_outline_is_memoised_per_document_but_returned_as_a_copy(example: Document) -> None:
-    first = features.document_symbols(example, U16)
+def test_outline_is_memoised_per_document_but_returned_as_a_copy() -> None:
+    doc = fixture(ALL_SECTIONS).doc
+    first = features.document_symbols(doc, U16)
     first.clear()
-    again = features.document_symbols(example, U16)
+    again = features.document_symbols(doc, U16)
     assert len(again) == 8
+    assert again[1] is features.document_symbols(doc, U16)[1]
+
+
+def test_media_sections_with_one_path_keep_their_own_titles() -> None:
+    fx = fixture(
+        FRONT + '\n::image path="a.png" alt="First view"::\n\n::image path="a.png" alt="Second view"::\n'
+    )
+    assert [s.name for s in features.document_symbols(fx.doc, U16)[1:]] == ["First view", "Second view"]
 
 
 # -- folding ---------------------------------------------------------------------
 
 
-def test_folding_per_section_without_trailing_blank_lines(example: Document) -> None:
-    folds = [(f.start_line, f.end_line) for f in features.folding_ranges(example)]
-    assert folds == [(0, 9), (11, 15), (17, 22), (24, 28), (30, 36), (38, 39), (43, 47)]
-    assert all(f.kind == lsp.FoldingRangeKind.Region for f in features.folding_ranges(example))
+def test_folding_per_section_without_trailing_blank_lines() -> None:
+    doc = fixture(ALL_SECTIONS).doc
+    folds = features.folding_ranges(doc)
+    assert [(f.start_line, f.end_line) for f in folds] == [
+        (0, 9),  # frontmatter
+        (11, 15),  # prose, up to its last text line
+        (17, 22),
+        (24, 28),
+        (30, 36),
+        (38, 39),
+        (43, 47),
+    ]
+    assert all(f.kind == lsp.FoldingRangeKind.Region for f in folds)
 
 
 def test_folding_code_blocks_in_prose() -> None:
-    doc = parse_text(FRONT + "\n# Title\n\n```python\nx = 1\n::instruction::\n```\n\ntext\n")
-    code = doc.lines.index("```python")
-    folds = [(f.start_line, f.end_line) for f in features.folding_ranges(doc)]
-    assert (code, code + 3) in folds
-    assert (6, len(doc.lines) - 2) in folds  # the whole prose section
+    fx = fixture(FRONT + "\n# Title\n\n$0```python\nx = 1\n::instruction::\n$1```\n\ntext\n$2")
+    folds = [(f.start_line, f.end_line) for f in features.folding_ranges(fx.doc)]
+    assert (fx.at(0).line, fx.at(1).line) in folds  # the code block
+    assert (6, fx.at(2).line - 1) in folds  # the whole prose section
 
 
 # -- hover -----------------------------------------------------------------------
 
 
 def test_hover_on_marker_with_source() -> None:
-    doc = synth_doc()
-    marker = next(i for i, line in enumerate(doc.lines) if "dlm-auto-synth" in line)
-    result = features.hover(doc, pos(marker, 5), U16)
-    assert result is not None
-    assert isinstance(result.contents, lsp.MarkupContent)
-    assert result.contents.kind == lsp.MarkupKind.Markdown
-    text = result.contents.value
-    assert "`openai:gpt-4o-mini`" in text and "`expansion`" in text and "2026-11-21T10:00:00Z" in text
-    assert "“Caching”, line 7" in text
-    assert "> # Caching" in text and "> The cache keeps 3 replicas per shard." in text
-    assert result.range == rng(marker, 0, marker, len(doc.lines[marker]))
+    fx = synthesized()
+    assert markdown(fx, features.hover(fx.doc, fx.at(0), U16)) == (
+        "[11:0-11:155]\n"
+        "**✦ auto-synth** instruction section\n"
+        "\n"
+        "- teacher: `openai:gpt-4o-mini`\n"
+        "- strategy: `expansion`\n"
+        "- synthesized: `2026-11-21T10:00:00Z`\n"
+        "- source: `§Caching` — “Caching”, line 7\n"
+        "\n"
+        "---\n"
+        "\n"
+        "> # Caching\n"
+        ">\n"
+        "> The cache keeps 3 replicas per shard."
+    )
 
 
 def test_hover_on_marker_with_missing_source() -> None:
-    doc = synth_doc()
-    marker = next(i for i, line in enumerate(doc.lines) if MISSING in line)
-    result = features.hover(doc, pos(marker, 0), U16)
-    assert result is not None and isinstance(result.contents, lsp.MarkupContent)
-    assert "missing" in result.contents.value and f"`{MISSING}`" in result.contents.value
-    assert "> " not in result.contents.value  # no preview
+    fx = synthesized()
+    assert markdown(fx, features.hover(fx.doc, fx.at(1), U16)) == (
+        "[23:0-23:155]\n"
+        "**✦ auto-synth** instruction section\n"
+        "\n"
+        "- teacher: `openai:gpt-4o-mini`\n"
+        "- strategy: `expansion`\n"
+        "- synthesized: `2026-11-21T10:00:00Z`\n"
+        f"- source: `{MISSING}` — ⚠ missing: no prose section in this document has this id "
+        "(the source was edited or removed)"
+    )
 
 
 def test_hover_preview_is_bounded() -> None:
-    prose = "# Long\n" + "".join(f"line {n} " + "x" * 80 + "\n" for n in range(20))
-    doc = synth_doc(prose)
-    marker = next(i for i, line in enumerate(doc.lines) if "dlm-auto-synth" in line)
-    result = features.hover(doc, pos(marker, 0), U16)
-    assert result is not None and isinstance(result.contents, lsp.MarkupContent)
-    quoted = [row for row in result.contents.value.split("\n") if row.startswith(">")]
+    fx = synthesized("# Long\n" + "".join(f"line {n} " + "x" * 80 + "\n" for n in range(20)))
+    hover = features.hover(fx.doc, fx.at(0), U16)
+    assert hover is not None and isinstance(hover.contents, lsp.MarkupContent)
+    quoted = [row for row in hover.contents.value.split("\n") if row.startswith(">")]
     assert len(quoted) <= 6
     assert sum(len(row) for row in quoted) <= 300 + 6 * 3
 
 
-def test_hover_on_fences(example: Document) -> None:
-    synth = features.hover(example, pos(17, 2), U16)
-    assert synth is not None and isinstance(synth.contents, lsp.MarkupContent)
-    text = synth.contents.value
-    assert text.startswith("**instruction** section for adapter `#facts`")
-    assert "`35aef62a49843642`" in text and "1 Q/A pair" in text and "auto-synth" in text
-    pref = features.hover(example, pos(30, 0), U16)
-    assert pref is not None and isinstance(pref.contents, lsp.MarkupContent)
-    assert "1 preference triple" in pref.contents.value and "`#tone`" in pref.contents.value
-    image = features.hover(example, pos(38, 0), U16)
-    assert image is not None and isinstance(image.contents, lsp.MarkupContent)
-    assert "`figures/renewal-flow.png`" in image.contents.value
-    notes = features.hover(example, pos(43, 0), U16)
-    assert notes is not None and isinstance(notes.contents, lsp.MarkupContent)
-    assert "**prose** section" in notes.contents.value
+def test_hover_on_fences() -> None:
+    fx = fixture(ALL_SECTIONS)
+    assert markdown(fx, features.hover(fx.doc, fx.at(2), U16)) == (
+        "[17:0-17:21]\n"
+        "**instruction** section for adapter `#facts`\n"
+        "\n"
+        "- id: `§How long are internal certificates valid?`\n"
+        "- 1 Q/A pair\n"
+        "\n"
+        "**✦ auto-synth**\n"
+        "\n"
+        "- teacher: `vllm-server:http://127.0.0.1:8000`\n"
+        "- strategy: `extraction`\n"
+        "- synthesized: `2026-11-20T09:12:00Z`\n"
+        "- source: `§Rotating TLS certificates` — “Rotating TLS certificates”, line 12"
+    )
+    assert markdown(fx, features.hover(fx.doc, fx.at(14), U16)) == (
+        "[30:0-30:19]\n"
+        "**preference** section for adapter `#tone`\n"
+        "\n"
+        "- id: `§The renewal job failed overnight. What should I do?`\n"
+        "- 1 preference triple"
+    )
+    assert markdown(fx, features.hover(fx.doc, fx.at(15), U16)) == (
+        "[38:0-38:64]\n"
+        "**image** section\n"
+        "\n"
+        "- id: `§Renewal job flow`\n"
+        "- path: `figures/renewal-flow.png`\n"
+        "- alt: Renewal job flow"
+    )
+    assert markdown(fx, features.hover(fx.doc, fx.at(9), U16)) == (
+        "[43:0-43:9]\n**prose** section\n\n- id: `§Notes`\n- “Notes”"
+    )
 
 
-def test_hover_elsewhere_is_none(example: Document) -> None:
-    assert features.hover(example, pos(20, 3), U16) is None  # a question
-    assert features.hover(example, pos(13, 0), U16) is None  # prose text
-    assert features.hover(example, pos(2, 0), U16) is None  # frontmatter
-    assert features.hover(example, pos(999, 0), U16) is None
+def test_hover_elsewhere_is_none() -> None:
+    fx = fixture(ALL_SECTIONS)
+    for mark in (3, 0, 10):  # a question, prose text, the frontmatter's end
+        assert features.hover(fx.doc, fx.at(mark), U16) is None
+    assert features.hover(fx.doc, lsp.Position(line=999, character=0), U16) is None
 
 
 # -- definition ------------------------------------------------------------------
 
 
-def test_definition_from_marker_to_source(example: Document) -> None:
-    line = example.lines[18]
-    on_id = line.index("88bf51f00bbd1850") + 3
-    for character in (0, on_id, len(line)):
-        location = features.definition(example, URI, pos(18, character), U16)
-        assert location is not None
-        assert location.uri == URI
-        assert lines_of(location.range) == (11, 15)
-        assert location.range.start.character == 0
+def test_definition_from_marker_to_source() -> None:
+    fx = fixture(ALL_SECTIONS)
+    for mark in (11, 12, 13):  # start of the marker line, on the id, its end
+        location = features.definition(fx.doc, URI, fx.at(mark), U16)
+        assert location is not None and location.uri == URI
+        # the source prose, from its first line to the end of its last text line
+        last = fx.doc.lines[15]
+        assert last.endswith("not dropped.")
+        assert location.range == lsp.Range(
+            start=lsp.Position(line=11, character=0), end=lsp.Position(line=15, character=len(last))
+        )
 
 
 def test_definition_none_without_source_or_marker() -> None:
-    doc = synth_doc()
-    stale = next(i for i, line in enumerate(doc.lines) if MISSING in line)
-    assert features.definition(doc, URI, pos(stale, 10), U16) is None
-    assert features.definition(doc, URI, pos(stale - 1, 0), U16) is None  # the fence
-    assert features.definition(doc, URI, pos(0, 0), U16) is None
+    fx = synthesized()
+    for mark in (1, 2):  # the stale marker, its fence
+        assert features.definition(fx.doc, URI, fx.at(mark), U16) is None
+    assert features.definition(fx.doc, URI, lsp.Position(line=0, character=0), U16) is None
 
 
 # -- code lens -------------------------------------------------------------------
 
 
-def test_code_lenses(example: Document) -> None:
-    lenses = features.code_lenses(example, URI, U16)
-    got = [
-        (lens.range.start.line, lens.command.title, lens.command.command, lens.command.arguments)
-        for lens in lenses
-        if lens.command is not None
-    ]
-    assert got == [
-        (11, "Synthesize instructions", ids.SYNTHESIZE, [{"uri": URI, "sectionId": "88bf51f00bbd1850"}]),
-        (11, "1 synthesized pair", ids.LIST, [{"uri": URI}]),
-        (
-            17,
-            "from “Rotating TLS certificates”",
-            ids.REVEAL_SOURCE,
-            [{"uri": URI, "sectionId": "88bf51f00bbd1850"}],
-        ),
-        (43, "Synthesize instructions", ids.SYNTHESIZE, [{"uri": URI, "sectionId": "b2c879287c331a03"}]),
-    ]
-    json.loads(as_json(lenses))
+def test_code_lenses() -> None:
+    fx = fixture(ALL_SECTIONS)
+    found = features.code_lenses(fx.doc, URI, U16)
+    assert lenses(fx, found) == (
+        '11: Synthesize instructions → dlm-synth.synthesize {"sectionId": "§Rotating TLS certificates"}\n'
+        "11: 1 synthesized pair → dlm-synth.list {}\n"
+        "17: from “Rotating TLS certificates” → dlm-synth.revealSource"
+        ' {"sectionId": "§Rotating TLS certificates"}\n'
+        '43: Synthesize instructions → dlm-synth.synthesize {"sectionId": "§Notes"}'
+    )
+    json.dumps(as_json(found))
 
 
 def test_code_lens_counts_pairs_and_flags_missing_sources() -> None:
-    doc = synth_doc()
-    titles = [lens.command.title for lens in features.code_lenses(doc, URI, U16) if lens.command]
-    assert titles == [
-        "Synthesize instructions",
-        "2 synthesized pairs",
-        "from “Caching”",
-        "⚠ source missing · remove",
-    ]
-    missing = features.code_lenses(doc, URI, U16)[-1].command
-    assert missing is not None and missing.command == ids.REVERT
-    stale = next(s for s in doc.sections if s.source_section_id == MISSING)
-    assert missing.arguments == [{"uri": URI, "sectionId": stale.section_id}]
+    fx = synthesized()
+    assert lenses(fx, features.code_lenses(fx.doc, URI, U16)) == (
+        '6: Synthesize instructions → dlm-synth.synthesize {"sectionId": "§Caching"}\n'
+        "6: 2 synthesized pairs → dlm-synth.list {}\n"
+        '10: from “Caching” → dlm-synth.revealSource {"sectionId": "§Caching"}\n'
+        "22: ⚠ source missing · remove → dlm-synth.revert"
+        ' {"sectionId": "§What was the old text about?"}'
+    )
 
 
 # -- code actions ----------------------------------------------------------------
 
 
-def titles(actions: list[lsp.CodeAction]) -> list[str]:
-    return [a.title for a in actions]
+def test_actions_on_prose_cursor() -> None:
+    fx = fixture(ALL_SECTIONS)
+    found = features.code_actions(fx.doc, URI, fx.between(0, 0), [], U16, None)
+    section = '{"sectionId": "§Rotating TLS certificates"}'
+    assert actions(fx, found) == (
+        f"refactor.rewrite: Synthesize instructions for this section → dlm-synth.synthesize {section}\n"
+        "refactor.rewrite: Synthesize instructions for this section (extraction) → dlm-synth.synthesize"
+        ' {"strategy": "extraction", "sectionId": "§Rotating TLS certificates"}\n'
+        "refactor.rewrite: Synthesize instructions for this section (expansion) → dlm-synth.synthesize"
+        ' {"strategy": "expansion", "sectionId": "§Rotating TLS certificates"}\n'
+        "refactor.rewrite: Synthesize instructions for this section (both) → dlm-synth.synthesize"
+        ' {"strategy": "both", "sectionId": "§Rotating TLS certificates"}\n'
+        "source: Synthesize instructions for all prose sections → dlm-synth.synthesizeDocument {}\n"
+        "source: Revert all synthesized instructions → dlm-synth.revert {}"
+    )
+    json.dumps(as_json(found))
 
 
-def test_actions_on_prose_cursor(example: Document) -> None:
-    actions = features.code_actions(example, URI, rng(13, 4, 13, 4), [], U16, None)
-    assert titles(actions) == [
-        SYNTHESIZE_SECTION,
-        f"{SYNTHESIZE_SECTION} (extraction)",
-        f"{SYNTHESIZE_SECTION} (expansion)",
-        f"{SYNTHESIZE_SECTION} (both)",
-        SYNTHESIZE_ALL,
-        REVERT_ALL,
-    ]
-    kinds = [a.kind for a in actions]
-    assert kinds == [lsp.CodeActionKind.RefactorRewrite] * 4 + [lsp.CodeActionKind.Source] * 2
-    section = actions[0].command
-    assert section is not None and section.command == ids.SYNTHESIZE
-    assert section.arguments == [{"uri": URI, "sectionId": "88bf51f00bbd1850"}]
-    both = actions[3].command
-    assert both is not None and both.arguments == [
-        {"uri": URI, "sectionId": "88bf51f00bbd1850", "strategy": "both"}
-    ]
-    everything = actions[4].command
-    assert everything is not None and everything.command == ids.SYNTHESIZE_DOCUMENT
-    assert everything.arguments == [{"uri": URI}]
-    revert = actions[5].command
-    assert revert is not None and (revert.command, revert.arguments) == (ids.REVERT, [{"uri": URI}])
-    json.loads(as_json(actions))
+def test_action_for_a_selection() -> None:
+    fx = fixture(ALL_SECTIONS)
 
+    def selection_action(start: int, end: int) -> str:
+        found = features.code_actions(fx.doc, URI, fx.between(start, end), [], U16, None)
+        return actions(fx, [a for a in found if a.title == SYNTHESIZE_SELECTION])
 
-def test_action_for_a_selection(example: Document) -> None:
-    actions = features.code_actions(example, URI, rng(13, 0, 14, 5), [], U16, None)
-    assert actions[0].title == SYNTHESIZE_SELECTION
-    command = actions[0].command
-    assert command is not None and command.command == ids.SYNTHESIZE
-    assert command.arguments == [
-        {"uri": URI, "range": {"start": {"line": 13, "character": 0}, "end": {"line": 14, "character": 5}}}
-    ]
+    synthesize = "refactor.rewrite: Synthesize instructions for the selection → dlm-synth.synthesize"
+    assert selection_action(5, 6) == (
+        f'{synthesize} {{"range": {{"start": {{"line": 13, "character": 0}}, "end": {{"line": 14, "character": 5}}}}}}'
+    )
     # whole lines selected up to column 0 of the next section's fence: clipped to the section
-    whole = features.code_actions(example, URI, rng(13, 0, 17, 0), [], U16, None)
-    assert whole[0].title == SYNTHESIZE_SELECTION
-    assert whole[0].command is not None
-    assert whole[0].command.arguments == [
-        {
-            "uri": URI,
-            "range": {"start": {"line": 13, "character": 0}, "end": {"line": 16, "character": 0}},
-        }
-    ]
+    assert selection_action(5, 7) == (
+        f'{synthesize} {{"range": {{"start": {{"line": 13, "character": 0}}, "end": {{"line": 16, "character": 0}}}}}}'
+    )
     # reaching into the next section, or selecting only blank text: no selection action
-    assert SYNTHESIZE_SELECTION not in titles(
-        features.code_actions(example, URI, rng(13, 0, 19, 3), [], U16, None)
-    )
-    assert SYNTHESIZE_SELECTION not in titles(
-        features.code_actions(example, URI, rng(12, 0, 12, 0), [], U16, None)
-    )
-    assert SYNTHESIZE_SELECTION not in titles(
-        features.code_actions(example, URI, rng(16, 0, 16, 0), [], U16, None)
-    )
+    assert selection_action(5, 8) == ""
+    assert selection_action(10, 10) == ""
+    assert selection_action(1, 1) == ""
 
 
-def test_selection_on_prose_fence_starts_at_its_text(example: Document) -> None:
-    actions = features.code_actions(example, URI, rng(43, 0, 45, 7), [], U16, None)
-    assert actions[0].title == SYNTHESIZE_SELECTION and actions[0].command is not None
-    assert actions[0].command.arguments == [
-        {"uri": URI, "range": {"start": {"line": 44, "character": 0}, "end": {"line": 45, "character": 7}}}
+def test_selection_on_prose_fence_starts_at_its_text() -> None:
+    fx = fixture(ALL_SECTIONS)
+    found = features.code_actions(fx.doc, URI, fx.between(9, 16), [], U16, None)
+    assert found[0].title == SYNTHESIZE_SELECTION and found[0].command is not None
+    assert found[0].command.arguments == [
+        {"uri": URI, "range": {"start": {"line": 44, "character": 0}, "end": {"line": 47, "character": 7}}}
     ]
 
 
-def test_actions_on_synthesized_and_plain_sections(example: Document) -> None:
-    actions = features.code_actions(example, URI, rng(21, 0, 21, 0), [], U16, None)
-    assert titles(actions) == [REMOVE_SECTION, SYNTHESIZE_ALL, REVERT_ALL]
-    assert actions[0].kind == lsp.CodeActionKind.RefactorRewrite and actions[0].command is not None
-    assert actions[0].command.arguments == [{"uri": URI, "sectionId": "35aef62a49843642"}]
-    assert titles(features.code_actions(example, URI, rng(27, 0, 27, 0), [], U16, None)) == [
-        SYNTHESIZE_ALL,
-        REVERT_ALL,
-    ]
+def test_actions_on_synthesized_and_plain_sections() -> None:
+    fx = fixture(ALL_SECTIONS)
+    assert actions(fx, features.code_actions(fx.doc, URI, fx.between(3, 3), [], U16, None)) == (
+        "refactor.rewrite: Remove this synthesized section → dlm-synth.revert"
+        ' {"sectionId": "§How long are internal certificates valid?"}\n'
+        "source: Synthesize instructions for all prose sections → dlm-synth.synthesizeDocument {}\n"
+        "source: Revert all synthesized instructions → dlm-synth.revert {}"
+    )
+    assert actions(fx, features.code_actions(fx.doc, URI, fx.between(4, 4), [], U16, None)) == (
+        "source: Synthesize instructions for all prose sections → dlm-synth.synthesizeDocument {}\n"
+        "source: Revert all synthesized instructions → dlm-synth.revert {}"
+    )
 
 
-def test_only_filters_by_kind_prefix(example: Document) -> None:
-    at = rng(13, 4, 13, 4)
-    source = features.code_actions(example, URI, at, [], U16, [lsp.CodeActionKind.Source])
-    assert titles(source) == [SYNTHESIZE_ALL, REVERT_ALL]
-    refactor = features.code_actions(example, URI, at, [], U16, [lsp.CodeActionKind.Refactor])
-    assert {a.kind for a in refactor} == {lsp.CodeActionKind.RefactorRewrite} and len(refactor) == 4
-    assert features.code_actions(example, URI, at, [], U16, [lsp.CodeActionKind.QuickFix]) == []
-    assert features.code_actions(example, URI, at, [], U16, ["refactor.extract"]) == []
+def test_only_filters_by_kind_prefix() -> None:
+    fx = fixture(ALL_SECTIONS)
+    at = fx.between(0, 0)
+
+    def kinds(only: list[str]) -> list[str | None]:
+        return [a.kind for a in features.code_actions(fx.doc, URI, at, [], U16, only)]
+
+    assert kinds([lsp.CodeActionKind.Source]) == [lsp.CodeActionKind.Source] * 2
+    assert kinds([lsp.CodeActionKind.Refactor]) == [lsp.CodeActionKind.RefactorRewrite] * 4
+    assert kinds([lsp.CodeActionKind.QuickFix]) == []
+    assert kinds(["refactor.extract"]) == []
 
 
 def test_no_revert_all_without_synthesized_sections() -> None:
-    doc = parse_text(FRONT + "\n# Only prose\n\nText.\n")
-    assert titles(features.code_actions(doc, URI, rng(6, 0, 6, 0), [], U16, [lsp.CodeActionKind.Source])) == [
-        SYNTHESIZE_ALL
-    ]
-
-
-def diagnostics_of(doc: Document, code: Code, enc: PositionEncoding = U16) -> list[lsp.Diagnostic]:
-    found = [to_diagnostic(doc, p, enc) for p in doc.problems if p.code is code]
-    # what the client sends back: the diagnostic as JSON, data included
-    converter = get_converter()
-    return [converter.structure(converter.unstructure(d), lsp.Diagnostic) for d in found]
+    fx = fixture(FRONT + "\n# Only prose\n\n$0Text.\n")
+    only = [lsp.CodeActionKind.Source]
+    assert actions(fx, features.code_actions(fx.doc, URI, fx.between(0, 0), [], U16, only)) == (
+        "source: Synthesize instructions for all prose sections → dlm-synth.synthesizeDocument {}"
+    )
 
 
 def test_stale_provenance_quick_fixes() -> None:
-    doc = synth_doc()
-    (diagnostic,) = diagnostics_of(doc, Code.STALE_PROVENANCE)
-    line = diagnostic.range.start.line
-    actions = features.code_actions(
-        doc, URI, diagnostic.range, [diagnostic], U16, [lsp.CodeActionKind.QuickFix]
+    fx = synthesized()
+    (diagnostic,) = fx.diagnostics("DLM040")
+    found = features.code_actions(
+        fx.doc, URI, diagnostic.range, [diagnostic], U16, [lsp.CodeActionKind.QuickFix]
     )
-    assert titles(actions) == [REGENERATE, REMOVE_STALE]
-    assert all(a.kind == lsp.CodeActionKind.QuickFix and a.diagnostics == [diagnostic] for a in actions)
-    regenerate, remove = (a.command for a in actions)
-    prose = doc.sections[0]
-    stale = doc.section_at(line)
-    assert stale is not None and stale.source_section_id == MISSING
-    assert regenerate is not None and regenerate.command == ids.SYNTHESIZE
-    assert regenerate.arguments == [{"uri": URI, "sectionId": prose.section_id}]
-    assert remove is not None and remove.command == ids.REVERT
-    assert remove.arguments == [{"uri": URI, "sectionId": stale.section_id}]
+    assert actions(fx, found) == (
+        'quickfix: Regenerate from the current prose → dlm-synth.synthesize {"sectionId": "§Caching"}\n'
+        "quickfix: Remove the stale synthesized section → dlm-synth.revert"
+        ' {"sectionId": "§What was the old text about?"}'
+    )
+    assert all(a.diagnostics == [diagnostic] for a in found)
     # an old diagnostic for a section that is gone gives no fixes
-    fixed = parse_text(doc.text.replace(doc.lines[line] + "\n", ""))
-    assert (
-        features.code_actions(fixed, URI, diagnostic.range, [diagnostic], U16, [lsp.CodeActionKind.QuickFix])
-        == []
-    )
+    line = diagnostic.range.start.line
+    fixed = parse_text(fx.doc.text.replace(fx.doc.lines[line] + "\n", ""))
+    only = [lsp.CodeActionKind.QuickFix]
+    assert features.code_actions(fixed, URI, diagnostic.range, [diagnostic], U16, only) == []
 
 
 def test_misspelled_fence_quick_fix_keeps_the_adapter() -> None:
-    doc = parse_text(FRONT + "\n# T\n\nText.\n\n::instrution#facts::\n### Q\nQ?\n### A\nA.\n")
-    (diagnostic,) = diagnostics_of(doc, Code.UNKNOWN_FENCE)
+    fx = fixture(FRONT + "\n# T\n\nText.\n\n::instrution#facts::\n### Q\nQ?\n### A\nA.\n")
+    (diagnostic,) = fx.diagnostics("DLM010")
     assert diagnostic.data == {"suggestion": "::instruction::"}
-    row = diagnostic.range.start.line
-    (fix,) = features.code_actions(
-        doc, URI, diagnostic.range, [diagnostic], U16, [lsp.CodeActionKind.QuickFix]
+    found = features.code_actions(
+        fx.doc, URI, diagnostic.range, [diagnostic], U16, [lsp.CodeActionKind.QuickFix]
     )
-    assert fix.title == "Change to ::instruction#facts::"
-    assert fix.is_preferred is True and fix.diagnostics == [diagnostic]
-    assert fix.edit is not None and fix.edit.changes is not None
-    assert fix.edit.changes[URI] == [lsp.TextEdit(range=rng(row, 2, row, 12), new_text="instruction")]
+    assert (
+        actions(fx, found)
+        == "quickfix: Change to ::instruction#facts:: (preferred) → edit 10:2-12 → 'instruction'"
+    )
+    assert found[0].diagnostics == [diagnostic]
 
 
 def test_unknown_key_quick_fix() -> None:
-    doc = parse_text(FRONT.replace("base_model", "base_modle") + "\n# T\n\nText.\n")
-    diagnostics = [
-        d for d in diagnostics_of(doc, Code.SCHEMA_UNKNOWN_KEY) if (d.data or {}).get("suggestion")
-    ]
-    assert diagnostics
-    diagnostic = diagnostics[0]
-    fixes = features.code_actions(
-        doc, URI, diagnostic.range, [diagnostic], U16, [lsp.CodeActionKind.QuickFix]
+    fx = fixture(FRONT.replace("base_model", "base_modle") + "\n# T\n\nText.\n")
+    diagnostic = next(d for d in fx.diagnostics("DLM005") if (d.data or {}).get("suggestion"))
+    found = features.code_actions(
+        fx.doc, URI, diagnostic.range, [diagnostic], U16, [lsp.CodeActionKind.QuickFix]
     )
-    assert [f.title for f in fixes] == ["Rename to 'base_model'"]
-    assert fixes[0].edit is not None and fixes[0].edit.changes is not None
-    (edit,) = fixes[0].edit.changes[URI]
-    assert edit.new_text == "base_model" and edit.range == diagnostic.range
+    assert actions(fx, found) == "quickfix: Rename to 'base_model' → edit 3:0-10 → 'base_model'"
 
 
-def test_quick_fixes_ignore_foreign_diagnostics(example: Document) -> None:
-    foreign = lsp.Diagnostic(range=rng(13, 0, 13, 3), message="spelling", code="cSpell", data={"x": 1})
-    assert (
-        features.code_actions(example, URI, foreign.range, [foreign], U16, [lsp.CodeActionKind.QuickFix])
-        == []
-    )
+def test_quick_fixes_ignore_foreign_diagnostics() -> None:
+    fx = fixture(ALL_SECTIONS)
+    foreign = lsp.Diagnostic(range=fx.between(5, 0), message="spelling", code="cSpell", data={"x": 1})
+    only = [lsp.CodeActionKind.QuickFix]
+    assert features.code_actions(fx.doc, URI, foreign.range, [foreign], U16, only) == []
 
 
 # -- line breaks, BOM and position encodings ----------------------------------------
 
 
 def test_crlf_and_bom_documents() -> None:
-    plain = synth_doc()
-    doc = parse_text("\ufeff" + synth_doc(newline="\r\n").source_text)
-    assert doc.bom and doc.lines == plain.lines
-    assert [s.name for s in features.document_symbols(doc, U16)] == [
-        s.name for s in features.document_symbols(plain, U16)
-    ]
-    front = features.document_symbols(doc, U16)[0]
-    assert front.range.start == pos(0, 1)  # past the BOM, in the client's buffer
-    marker = next(i for i, line in enumerate(doc.lines) if "dlm-auto-synth" in line)
-    assert features.definition(doc, URI, pos(marker, 3), U16) is not None
-    assert features.hover(doc, pos(marker, 3), U16) is not None
-    assert [lens.command.title for lens in features.code_lenses(doc, URI, U16) if lens.command][:2] == [
-        "Synthesize instructions",
-        "2 synthesized pairs",
-    ]
+    plain = synthesized()
+    fx = synthesized(newline="\r\n", bom=True)
+    assert fx.doc.bom and fx.doc.lines == plain.doc.lines
+    assert outline(fx, features.document_symbols(fx.doc, U16)) == outline(
+        plain, features.document_symbols(plain.doc, U16)
+    )
+    front = features.document_symbols(fx.doc, U16)[0]
+    assert front.range.start == lsp.Position(line=0, character=1)  # past the BOM, in the client's buffer
+    assert features.definition(fx.doc, URI, fx.at(0), U16) is not None
+    assert features.hover(fx.doc, fx.at(0), U16) is not None
+    assert lenses(fx, features.code_lenses(fx.doc, URI, U16)) == lenses(
+        plain, features.code_lenses(plain.doc, URI, U16)
+    )
 
 
 def test_astral_characters_in_utf16_and_utf8() -> None:
-    doc = synth_doc("# Emoji 😀 cache\n\nThe 😀 cache keeps 3 replicas.\n")
-    heading = doc.lines.index("# Emoji 😀 cache")
-    prose16 = features.document_symbols(doc, U16)[1]
-    prose8 = features.document_symbols(doc, U8)[1]
-    assert prose16.name == prose8.name == "Emoji 😀 cache"
-    width = len("# Emoji 😀 cache")
-    assert prose16.selection_range.end == pos(heading, width + 1)  # 😀 is 2 utf-16 units
-    assert prose8.selection_range.end == pos(heading, width + 3)  # and 4 utf-8 bytes
-    text_line = heading + 2
-    # a selection after the emoji, as each client addresses it, comes back unchanged
-    after16 = rng(text_line, 7, text_line, 13)
-    after8 = rng(text_line, 9, text_line, 15)
-    for enc, selection in ((U16, after16), (U8, after8)):
-        (action, *_) = features.code_actions(doc, URI, selection, [], enc, None)
+    prose = "# Emoji 😀 cache\n\nThe 😀 $3cache k$4eeps 3 replicas.\n"
+    for encoding, width in ((U16, 2), (U8, 4)):
+        fx = synthesized(prose, encoding=encoding)
+        heading = fx.doc.lines.index("# Emoji 😀 cache")
+        symbol = features.document_symbols(fx.doc, encoding)[1]
+        assert symbol.name == "Emoji 😀 cache"
+        # the name's line ends after the emoji's `width` units
+        assert symbol.selection_range.end == lsp.Position(
+            line=heading, character=len("# Emoji  cache") + width
+        )
+        # a selection after the emoji, as each client addresses it, comes back unchanged
+        selection = fx.between(3, 4)
+        assert selection.start.character == len("The  ") + width
+        (action, *_) = features.code_actions(fx.doc, URI, selection, [], encoding, None)
         assert action.title == SYNTHESIZE_SELECTION and action.command is not None
-        assert action.command.arguments == [{"uri": URI, "range": get_converter().unstructure(selection)}]
-    marker = next(i for i, line in enumerate(doc.lines) if "dlm-auto-synth" in line)
-    hover = features.hover(doc, pos(marker, 0), U8)
-    assert hover is not None and isinstance(hover.contents, lsp.MarkupContent)
-    assert "“Emoji 😀 cache”" in hover.contents.value
+        assert action.command.arguments == [{"uri": URI, "range": as_json(selection)}]
+        hover = features.hover(fx.doc, fx.at(0), encoding)
+        assert "“Emoji 😀 cache”" in markdown(fx, hover)
 
 
 def test_command_ids() -> None:
@@ -542,8 +534,10 @@ def test_large_document_invariants() -> None:
     frontmatter), every selection inside its range, every fold and lens on a line of
     its section, and each answer memoised for the same Document."""
     import importlib.util
+    from pathlib import Path
 
-    spec = importlib.util.spec_from_file_location("gen_doc", ROOT / "bench" / "gen_doc.py")
+    root = Path(__file__).resolve().parents[3]
+    spec = importlib.util.spec_from_file_location("gen_doc", root / "bench" / "gen_doc.py")
     assert spec is not None and spec.loader is not None
     gen_doc = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(gen_doc)
@@ -562,17 +556,10 @@ def test_large_document_invariants() -> None:
     assert {lens.range.start.line for lens in features.code_lenses(doc, URI, U16)} <= starts
     assert all(f.start_line < f.end_line for f in features.folding_ranges(doc))
     assert features.document_symbols(doc, U16)[1] is symbols[1]
-    synthesized = [s for s in doc.sections if s.auto_synth]
-    assert synthesized
-    for section in synthesized[:20]:
+    synthesized_sections = [s for s in doc.sections if s.auto_synth]
+    assert synthesized_sections
+    for section in synthesized_sections[:20]:
         marker = section.start_line  # the line after the fence
-        location = features.definition(doc, URI, pos(marker, 0), U16)
+        location = features.definition(doc, URI, lsp.Position(line=marker, character=0), U16)
         source = doc.find(section.source_section_id or "")
         assert (location is None) == (source is None)
-
-
-def test_media_sections_with_one_path_keep_their_own_titles() -> None:
-    doc = parse_text(
-        FRONT + '\n::image path="a.png" alt="First view"::\n\n::image path="a.png" alt="Second view"::\n'
-    )
-    assert [s.name for s in features.document_symbols(doc, U16)[1:]] == ["First view", "Second view"]
