@@ -191,7 +191,8 @@ def test_json_result(
     # snake_case throughout, and sources named by title and 1-based line
     sources = {s.section_id: s for s in parse_text(DOC).sections}
     for pair in result["accepted"]:
-        assert set(pair) == {"question", "answer", "strategy", "source_section_id", "source_title", "source_line"}
+        keys = {"question", "answer", "strategy", "source_section_id", "source_title", "source_line"}
+        assert set(pair) == keys
         source = sources[pair["source_section_id"]]
         assert pair["source_line"] == source.start_line and pair["source_title"] in source.content
     assert not (env / "store" / ID / "synth" / "pending.json").exists()

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from dlm_synth_lsp.synth.local import models as local_models
-from dlm_synth_lsp.synth.local.models import (
+from dlm_synth_lsp.synth.local.models import load_model
+from dlm_synth_lsp.synth.local.resolve import (
     LocalModelError,
     ModelSource,
-    load_model,
     resolve_document_model,
     resolve_hf_target,
     resolve_registry_key,
@@ -20,7 +20,8 @@ from dlm_synth_lsp.synth.local.models import (
 def test_importing_local_modules_does_not_import_torch() -> None:
     code = (
         "import sys\n"
-        "import dlm_synth_lsp.synth.local.models, dlm_synth_lsp.synth.local.judge\n"
+        "import dlm_synth_lsp.synth.local.models, dlm_synth_lsp.synth.local.resolve\n"
+        "import dlm_synth_lsp.synth.local.judge\n"
         "import dlm_synth_lsp.synth.local.generation, dlm_synth_lsp.synth.local.teachers\n"
         "from dlm_synth_lsp.synth.backends import build_teacher\n"
         "from dlm_synth_lsp.synth.teachers.base import TeacherOptions\n"

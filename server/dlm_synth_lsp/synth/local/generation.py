@@ -16,7 +16,8 @@ from typing import Any
 from ..cancel import CancelToken
 from ..errors import SynthCancelled, TeacherInvocationError, TeacherUnavailableError
 from ..teachers.base import Completion, Prompt, SamplingParams, Usage
-from .models import LoadedModel, ModelSource, ModelUser
+from .models import LoadedModel, ModelUser
+from .resolve import ModelSource
 
 
 def render_prompt(tokenizer: Any, prompt: Prompt) -> tuple[str, bool]:

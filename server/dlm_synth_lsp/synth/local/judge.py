@@ -13,7 +13,8 @@ from collections.abc import Callable, Sequence
 from ..cancel import CancelToken
 from ..errors import JudgeInvocationError, JudgeUnavailableError
 from ..judges import JudgeVerdict
-from .models import LoadedModel, LocalModelError, ModelUser, adapter_problem, locate_document_model
+from .models import LoadedModel, ModelUser
+from .resolve import LocalModelError, adapter_problem, locate_document_model
 
 BASELINE_ANSWER = "I don't know."
 SWAY_THRESHOLD = 0.1

@@ -15,13 +15,7 @@ from pathlib import Path
 from ..errors import TeacherUnavailableError
 from ..teachers.base import TeacherOptions
 from .generation import LocalTeacher
-from .models import (
-    LocalModelError,
-    ModelSource,
-    adapter_problem,
-    locate_document_model,
-    resolve_hf_target,
-)
+from .resolve import LocalModelError, ModelSource, adapter_problem, locate_document_model, resolve_hf_target
 
 
 class HFTeacher(LocalTeacher):
