@@ -288,7 +288,7 @@ local function main()
   log(':DlmSynth extraction        " with applyMode = "stage"')
   vim.cmd('DlmSynth extraction')
   wait(20000, function()
-    return notified('synthesized pair%(s%) staged in the dlm store', before_notes) ~= nil
+    return notified('synthesized pair%(s%) staged in the dlm store.*%(Apply staged instructions: :DlmSynthApplyStaged%)', before_notes) ~= nil
   end, 'the staged result')
   check(text() == table.concat(original, '\n'), 'a staged run changed the buffer')
   log(':DlmSynthList')

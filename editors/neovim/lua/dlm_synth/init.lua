@@ -155,14 +155,27 @@ local levels = {
   error = vim.log.levels.ERROR,
 }
 
+-- the user commands that run a server command a message offers as an action
+local action_commands = {
+  [M.commands.apply_staged] = 'DlmSynthApplyStaged',
+}
+
 --- The server's message about a command's outcome, as `text, level` (nil when the
---- result has none).
+--- result has none). Its follow-up actions are named by the user command that runs
+--- them.
 function M.result_message(result)
   local message = type(result) == 'table' and result.message or nil
   if type(message) ~= 'table' or type(message.text) ~= 'string' then
     return nil
   end
-  return message.text, levels[message.severity] or vim.log.levels.INFO
+  local text = message.text
+  for _, action in ipairs(message.actions or {}) do
+    local ex = action_commands[action.command]
+    if ex then
+      text = string.format('%s (%s: :%s)', text, action.title, ex)
+    end
+  end
+  return text, levels[message.severity] or vim.log.levels.INFO
 end
 
 -- commands whose outcome the server would otherwise also show itself
