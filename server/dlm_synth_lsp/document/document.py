@@ -20,7 +20,6 @@ from .grammar import parse_instruction
 from .marker import SYNTH_RE, source_attribute
 from .model import Section, SectionType
 from .problems import Code, Problem, Severity
-from .schema import read_frontmatter
 from .text import (
     PositionEncoding,
     PositionMapper,
@@ -299,6 +298,10 @@ def _splice_original(doc: Document, change: TextChange, encoding: PositionEncodi
 
 
 def _build(lines: tuple[str, ...], original: str | None) -> Document:
+    # imported on the first parse, not at start-up: the schema table (and rapidfuzz
+    # for its suggestions) would add ~30 ms before the server can answer `initialize`
+    from .schema import read_frontmatter
+
     frontmatter = read_frontmatter(lines)
     body_first, body_stop = body_bounds(lines, frontmatter.body_raw_first)
     if frontmatter.closer is None and frontmatter.body_raw_first >= len(lines):

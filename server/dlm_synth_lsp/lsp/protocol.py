@@ -16,6 +16,7 @@ names the key. Results are unstructured the same way, camelCase.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -345,10 +346,15 @@ def make_converter() -> cattrs.Converter:
     return converter
 
 
-#: for building the JSON a code lens or code action command carries
-_CONVERTER = make_converter()
+@functools.cache
+def _argument_converter() -> cattrs.Converter:
+    """For the JSON a code lens or code action command carries; built on first use
+    (the server builds its own through `make_converter` when it starts)."""
+    return make_converter()
 
 
 def command(title: str, command_id: str, argument: object) -> lsp.Command:
     """One `lsp.Command` whose single argument is `argument` (an argument class)."""
-    return lsp.Command(title=title, command=command_id, arguments=[_CONVERTER.unstructure(argument)])
+    return lsp.Command(
+        title=title, command=command_id, arguments=[_argument_converter().unstructure(argument)]
+    )
