@@ -8,6 +8,8 @@ Unknown keys are ignored, so newer clients can talk to an older server.
 
 from __future__ import annotations
 
+import types
+import typing
 from collections.abc import Mapping
 from typing import Any, Literal, get_args, get_origin
 
@@ -109,26 +111,41 @@ _FIELDS = attrs.fields(Settings)
 _NAMES = {_camel(f.name): f.name for f in _FIELDS}
 
 
-_NUMBERS = (int, float, int | None, float | None)
+def _optional_of(tp: Any) -> Any:
+    """`X` for `X | None`, else `tp`."""
+    if get_origin(tp) in (typing.Union, types.UnionType):
+        args = [a for a in get_args(tp) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return tp
+
+
+def json_problem(tp: Any, value: Any) -> str | None:
+    """Why a JSON `value` cannot be a `tp` (None when it can), worded like every
+    settings and command-argument problem: `must be …, got …`. Stricter than cattrs,
+    which would turn "3" or 2.5 into 3 or 2, and true into 1."""
+    tp = _optional_of(tp)
+    if tp in (int, float) and (isinstance(value, bool | str) or not isinstance(value, int | float)):
+        return f"must be a number, got {value!r}"
+    if tp is int and isinstance(value, float) and not value.is_integer():
+        return f"must be a whole number, got {value!r}"
+    if tp is bool and not isinstance(value, bool):
+        return f"must be true or false, got {value!r}"
+    if get_origin(tp) is Literal and value not in get_args(tp):
+        return f"must be one of {', '.join(get_args(tp))}, got {value!r}"
+    if tp == tuple[str, ...] and not (
+        isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
+    ):
+        return f"must be a list of strings, got {value!r}"
+    if tp is str and not isinstance(value, str):
+        return f"must be a string, got {value!r}"
+    return None
 
 
 def _structure_field(field: attrs.Attribute[Any], value: Any) -> Any:
-    """cattrs does the typing; it is lenient where a setting should not be (it would
-    turn "3" or 2.5 into 3 or 2, and true into 1), so those are refused first."""
-    if field.type in _NUMBERS and (isinstance(value, bool | str) or not isinstance(value, int | float)):
-        raise ValueError(f"expected a number, got {value!r}")
-    if field.type in (int, int | None) and isinstance(value, float) and not value.is_integer():
-        raise ValueError(f"expected a whole number, got {value!r}")
-    if field.type is bool and not isinstance(value, bool):
-        raise ValueError(f"expected true or false, got {value!r}")
-    if get_origin(field.type) is Literal and value not in get_args(field.type):
-        raise ValueError(f"must be one of {', '.join(get_args(field.type))}, got {value!r}")
-    if field.type == tuple[str, ...] and (
-        not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value)
-    ):
-        raise ValueError(f"expected a list of strings, got {value!r}")
-    if field.type in (str, str | None) and not isinstance(value, str):
-        raise ValueError(f"expected a string, got {value!r}")
+    problem = json_problem(field.type, value)
+    if problem is not None:
+        raise ValueError(problem)
     return _converter.structure(value, field.type)  # type: ignore[arg-type]
 
 

@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import types
 import typing
 from collections.abc import Callable, Mapping
-from typing import Any, Literal, TypeVar, get_args, get_origin
+from typing import Any, Literal, TypeVar, get_args
 
 import attrs
 import cattrs
@@ -34,6 +33,7 @@ from ..synth.prompts import StrategyChoice
 from ..synth.results import AcceptedPair, Report
 from ..synth.staging import MarkedPair
 from ..synth.teachers.base import Usage
+from .config import json_problem
 
 # -- ids ---------------------------------------------------------------------------
 
@@ -251,35 +251,34 @@ def wire_fields(cls: type) -> list[tuple[str, str, Any]]:
     return [(name, camel(name), hints[name]) for name in names]
 
 
-def _optional_of(tp: Any) -> Any:
-    """`X` for `X | None`, else `tp`."""
-    if get_origin(tp) in (typing.Union, types.UnionType):
-        args = [a for a in get_args(tp) if a is not type(None)]
-        if len(args) == 1:
-            return args[0]
-    return tp
-
-
 def _described(tp: Any) -> str:
-    if get_origin(tp) is Literal:
-        return "one of " + ", ".join(map(str, get_args(tp)))
-    return {str: "a string", int: "an integer", bool: "true or false"}.get(tp, "an object")
-
-
-def _fits(value: Any, tp: Any) -> bool:
-    """The JSON type check; the value check of an option is synth/options.py's."""
-    if tp is str or get_origin(tp) is Literal:
-        return isinstance(value, str)
-    if tp is bool:
-        return isinstance(value, bool)
-    if tp is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    return True
+    return {str: "a string", int: "a number", bool: "true or false"}.get(tp, "an object")
 
 
 def _structure_args(converter: cattrs.Converter, cls: type[Any]) -> Callable[[Any, Any], Any]:
-    fields = [(name, key, _optional_of(tp)) for name, key, tp in wire_fields(cls)]
+    fields = wire_fields(cls)
     required = {f.name for f in attrs.fields(cls) if f.default is attrs.NOTHING}
+
+    def value_of(name: str, key: str, tp: Any, value: Any) -> Any:
+        """The JSON value as the field's type; CommandError names the key."""
+        if tp in (lsp.Range, lsp.Range | None):
+            try:
+                return converter.structure(value, lsp.Range)
+            except Exception as exc:
+                raise CommandError(
+                    f"{key}: must be an LSP range {{start: {{line, character}}, end: {{…}}}}"
+                ) from exc
+        problem = json_problem(tp, value)
+        if problem is not None:
+            raise CommandError(f"{key}: {problem}")
+        if isinstance(value, float) and int in (tp, *get_args(tp)):
+            value = int(value)  # 3.0 is 3
+        if name in RULES:
+            try:
+                check_option(name, value)
+            except OptionError as exc:
+                raise CommandError(exc.named(key)) from None
+        return value
 
     def structure(raw: Any, _: Any) -> Any:
         if not isinstance(raw, Mapping):
@@ -287,25 +286,10 @@ def _structure_args(converter: cattrs.Converter, cls: type[Any]) -> Callable[[An
         values: dict[str, Any] = {}
         for name, key, tp in fields:
             value = raw.get(key)
-            if value is None:
-                if name in required:
-                    raise CommandError(f"the argument object needs `{key}` ({_described(tp)})")
-                continue
-            if tp is lsp.Range:
-                try:
-                    value = converter.structure(value, lsp.Range)
-                except Exception as exc:
-                    raise CommandError(
-                        f"`{key}` must be an LSP range {{start: {{line, character}}, end: {{…}}}}"
-                    ) from exc
-            elif not _fits(value, tp):
-                raise CommandError(f"`{key}` must be {_described(tp)}, got {value!r}")
-            elif name in RULES:
-                try:
-                    check_option(name, value)
-                except OptionError as exc:
-                    raise CommandError(exc.named(key)) from None
-            values[name] = value
+            if value is not None:
+                values[name] = value_of(name, key, tp, value)
+            elif name in required:
+                raise CommandError(f"the argument object needs `{key}` ({_described(tp)})")
         return cls(**values)
 
     return structure

@@ -278,7 +278,7 @@ async def test_bad_command_arguments_are_invalid_params_and_the_server_survives(
         (
             "dlm-synth.synthesize",
             [{"uri": uri, "sectionId": PROSE_IDS[0], "perSection": "x"}],
-            "`perSection` must be an integer, got 'x'",
+            "perSection: must be a number, got 'x'",
         ),
         (
             "dlm-synth.synthesize",
@@ -290,7 +290,7 @@ async def test_bad_command_arguments_are_invalid_params_and_the_server_survives(
             [{"uri": uri, "sectionId": PROSE_IDS[0], "strategy": "all"}],
             "strategy: must be one of extraction, expansion, both, got 'all'",
         ),
-        ("dlm-synth.synthesize", [{"uri": uri, "range": {"start": 1}}], "`range` must be an LSP range"),
+        ("dlm-synth.synthesize", [{"uri": uri, "range": {"start": 1}}], "range: must be an LSP range"),
         (
             "dlm-synth.synthesize",
             [
@@ -308,7 +308,7 @@ async def test_bad_command_arguments_are_invalid_params_and_the_server_survives(
             "teacher: unknown teacher selector",
         ),
         ("dlm-synth.revert", [{"uri": not_open}], "is not open in the editor"),
-        ("dlm-synth.revert", [{"uri": uri, "sectionId": 7}], "`sectionId` must be a string, got 7"),
+        ("dlm-synth.revert", [{"uri": uri, "sectionId": 7}], "sectionId: must be a string, got 7"),
         ("dlm-synth.list", [{}], "the argument object needs `uri`"),
         ("dlm-synth.applyStaged", [{"uri": not_open}], "is not open in the editor"),
         ("dlm-synth.revealSource", [{"uri": uri}], "the argument object needs `sectionId`"),
