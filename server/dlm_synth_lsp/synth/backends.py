@@ -39,6 +39,7 @@ BACKENDS: dict[str, Backend] = {
     "anthropic": Backend("dlm_synth_lsp.synth.teachers.anthropic_teacher", "AnthropicTeacher"),
     "hf": Backend("dlm_synth_lsp.synth.local.teachers", "HFTeacher"),
     "self": Backend("dlm_synth_lsp.synth.local.teachers", "SelfTeacher", with_target=False),
+    "local": Backend("dlm_synth_lsp.synth.local.gguf_teacher", "GgufTeacher"),
 }
 
 #: the judge of the `sway` filter (the other filters need no model)

@@ -47,6 +47,7 @@ def cache_key(teacher: str, model: str, prompt: Prompt, params: SamplingParams) 
             "model": model,
             "system": prompt.system,
             "user": prompt.user,
+            "schema": dict(prompt.schema) if prompt.schema is not None else None,
             "params": asdict(params),
         },
         sort_keys=True,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from .replies import REPLY_SCHEMA
 from .teachers.base import Prompt
 
 Strategy = Literal["extraction", "expansion"]
@@ -64,4 +65,4 @@ def build_prompt(strategy: Strategy, n: int, prose: str) -> Prompt:
     """The prompt for one call; `prose` is the section's stripped text."""
     task = _TASK[strategy].format(n=n, s="" if n == 1 else "s")
     user = f"{task}\n\nPassage:\n<<<\n{prose.strip()}\n>>>"
-    return Prompt(system=_SYSTEM[strategy], user=user)
+    return Prompt(system=_SYSTEM[strategy], user=user, schema=REPLY_SCHEMA)

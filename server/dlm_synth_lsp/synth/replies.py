@@ -23,6 +23,20 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+#: the reply contract as a JSON schema, for teachers that can enforce one (a bare list
+#: of objects, as upstream asks for, so a constrained and an unconstrained reply read
+#: the same way)
+REPLY_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "minItems": 1,
+    "items": {
+        "type": "object",
+        "properties": {"question": {"type": "string"}, "answer": {"type": "string"}},
+        "required": ["question", "answer"],
+        "additionalProperties": False,
+    },
+}
+
 _FENCE_RE = re.compile(r"```[ \t]*(?:json)?[ \t]*\n?(.*?)(?:```|\Z)", re.DOTALL | re.IGNORECASE)
 _WS = " \t\r\n"
 

@@ -9,10 +9,10 @@ its backend.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..cancel import CancelToken
 
@@ -59,8 +59,13 @@ class SamplingParams:
 
 @dataclass(frozen=True, slots=True)
 class Prompt:
+    """`schema` is the JSON schema the reply must follow; teachers whose backend can
+    enforce one (structured output, grammars) send it, the others ignore it and the
+    lenient reply parser copes."""
+
     system: str
     user: str
+    schema: Mapping[str, Any] | None = None
 
     def flattened(self) -> str:
         """One string for models without separate roles (upstream's layout)."""

@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 
 from ..errors import InvalidTeacherSpecError
 
-Kind = Literal["self", "hf", "openai", "anthropic", "vllm-server"]
-_PREFIXED: tuple[Kind, ...] = ("hf", "openai", "anthropic", "vllm-server")
+Kind = Literal["self", "local", "hf", "openai", "anthropic", "vllm-server"]
+_PREFIXED: tuple[Kind, ...] = ("hf", "openai", "anthropic", "vllm-server", "local")
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,7 +19,9 @@ class TeacherSpec:
     target: str  # "" for self
 
     def __str__(self) -> str:
-        return "self" if self.kind == "self" else f"{self.kind}:{self.target}"
+        if not self.target:
+            return self.kind
+        return f"{self.kind}:{self.target}"
 
 
 def parse_teacher_spec(raw: str) -> TeacherSpec:
@@ -28,6 +30,8 @@ def parse_teacher_spec(raw: str) -> TeacherSpec:
         raise InvalidTeacherSpecError("teacher selector must not be empty")
     if text == "self":
         return TeacherSpec("self", "")
+    if text == "local":
+        return TeacherSpec("local", "")
     for kind in _PREFIXED:
         if text.startswith(kind + ":"):
             target = text[len(kind) + 1 :].strip()
@@ -38,8 +42,8 @@ def parse_teacher_spec(raw: str) -> TeacherSpec:
                 server_base_url(target)
             return TeacherSpec(kind, target)
     raise InvalidTeacherSpecError(
-        f"unknown teacher selector {raw!r}; expected 'self', 'hf:<model>', 'openai:<model>', "
-        "'anthropic:<model>', or 'vllm-server:<url>'"
+        f"unknown teacher selector {raw!r}; expected 'self', 'local', 'local:<model.gguf>', "
+        "'hf:<model>', 'openai:<model>', 'anthropic:<model>', or 'vllm-server:<url>'"
     )
 
 
