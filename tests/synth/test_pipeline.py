@@ -139,8 +139,10 @@ def test_both_strategy_orders_extraction_then_expansion_per_source() -> None:
         ("Beta", "extraction", "Beta ext question 1?"),
         ("Beta", "expansion", "Beta exp question 0?"),
     ]
-    # over-budget items are reported, not dropped silently
-    assert sum(r.reason == "invalid_item" for r in result.report.rejected) == 6
+    # pairs beyond a call's budget are reported (not dropped, not counted as invalid)
+    beyond = [r for r in result.report.rejected if r.reason == "beyond_budget"]
+    assert len(beyond) == 6 and result.report.invalid == 0
+    assert {r.question for r in beyond} >= {"Alpha ext question 2?", "Alpha exp question 1?"}
     assert result.report.usage.requests == 4 and result.report.usage.input_tokens == 40
 
 
@@ -310,3 +312,23 @@ def test_option_validation_messages() -> None:
         SynthOptions(filter="none", threshold=0.2).validate()
     with pytest.raises(ValueError, match="filter 'sway' requires a judge"):
         _run(ScriptedTeacher(pairs_reply()), SynthOptions(filter="sway"))
+
+
+def test_pairs_beyond_the_budget_replace_filtered_ones() -> None:
+    """The teacher returns 3 pairs when 2 were asked for; the first is a copy of a
+    pair already in the document, so the third takes its place."""
+    doc = parse_text(DOC)
+    existing = doc.instruction_pairs[0][0]
+    reply = json.dumps(
+        [
+            {"question": existing[0], "answer": existing[1]},
+            {"question": "What is new here?", "answer": "The second pair."},
+            {"question": "And a third one?", "answer": "It fills the budget."},
+        ]
+    )
+    teacher = ScriptedTeacher(lambda prompt: reply)
+    sources = select_sources(doc)[:1]
+    options = SynthOptions(strategy="extraction", per_section=2, filter="dedup-only", use_cache=False)
+    result = asyncio.run(run_synth(doc, sources, options, teacher))  # type: ignore[arg-type]
+    assert [p.question for p in result.accepted] == ["What is new here?", "And a third one?"]
+    assert [r.reason for r in result.report.rejected] == ["duplicate_pair"]

@@ -14,7 +14,7 @@ GOOD = [
 
 
 def test_bare_list() -> None:
-    r = parse_reply(json.dumps(GOOD), 5)
+    r = parse_reply(json.dumps(GOOD))
     assert r.pairs == [("What is BLAS?", "A linear algebra API."), ("Q2?", "A2.")]
     assert r.rejected == [] and r.error is None
 
@@ -31,18 +31,18 @@ def test_bare_list() -> None:
     ],
 )
 def test_fences_and_preambles(wrap: str) -> None:
-    r = parse_reply(wrap.format(json.dumps(GOOD)), 5)
+    r = parse_reply(wrap.format(json.dumps(GOOD)))
     assert [q for q, _ in r.pairs] == ["What is BLAS?", "Q2?"]
     assert r.error is None
 
 
 def test_object_holding_the_list() -> None:
-    assert len(parse_reply(json.dumps({"pairs": GOOD}), 5).pairs) == 2
+    assert len(parse_reply(json.dumps({"pairs": GOOD})).pairs) == 2
 
 
 def test_partly_invalid_keeps_the_good_items() -> None:
     items = [GOOD[0], "text", {"question": 3, "answer": "x"}, {"question": " ", "answer": "x"}, GOOD[1]]
-    r = parse_reply(json.dumps(items), 5)
+    r = parse_reply(json.dumps(items))
     assert r.pairs == [("What is BLAS?", "A linear algebra API."), ("Q2?", "A2.")]
     reasons = [(x.index, x.reason) for x in r.rejected]
     assert reasons == [
@@ -54,17 +54,16 @@ def test_partly_invalid_keeps_the_good_items() -> None:
 
 def test_cut_off_reply_keeps_complete_items() -> None:
     text = json.dumps(GOOD)[:-25]
-    r = parse_reply(text, 5)
+    r = parse_reply(text)
     assert r.pairs == [("What is BLAS?", "A linear algebra API.")]
     assert r.error is None
     assert r.rejected[-1].index is None and "after item 1" in r.rejected[-1].reason
 
 
-def test_over_budget_items_are_reported_not_dropped() -> None:
-    r = parse_reply(json.dumps(GOOD), 1)
-    assert r.pairs == [("What is BLAS?", "A linear algebra API.")]
-    assert r.rejected[0].index == 1 and "beyond the 1" in r.rejected[0].reason
-    assert (r.rejected[0].question, r.rejected[0].answer) == ("Q2?", "A2.")
+def test_every_valid_pair_is_returned_the_budget_is_the_pipelines() -> None:
+    many = GOOD * 3
+    r = parse_reply(json.dumps(many))
+    assert len(r.pairs) == 6 and r.rejected == [] and r.error is None
 
 
 @pytest.mark.parametrize(
@@ -79,7 +78,7 @@ def test_over_budget_items_are_reported_not_dropped() -> None:
     ],
 )
 def test_whole_reply_errors(text: str, error: str) -> None:
-    r = parse_reply(text, 3)
+    r = parse_reply(text)
     if r.pairs:
         assert r.rejected[-1].reason == error
     else:
@@ -87,5 +86,57 @@ def test_whole_reply_errors(text: str, error: str) -> None:
 
 
 def test_extra_keys_ignored_and_newlines_kept() -> None:
-    r = parse_reply('[{"question": "Q?", "answer": "line 1\\nline 2", "difficulty": 3}]', 3)
+    r = parse_reply('[{"question": "Q?", "answer": "line 1\\nline 2", "difficulty": 3}]')
     assert r.pairs == [("Q?", "line 1\nline 2")]
+
+
+FENCED_ANSWER = [
+    {
+        "question": "How do I time a statement?",
+        "answer": "Run:\n```python\nimport timeit\ntimeit.timeit('x=[1]')\n```\nthen read the result.",
+    },
+    {"question": "Is the list balanced?", "answer": "No: ``` opens a block that never closes"},
+]
+
+
+@pytest.mark.parametrize(
+    "wrap",
+    [
+        "{}",
+        "```json\n{}\n```",
+        "Here it is:\n```\n{}\n```",
+    ],
+)
+def test_code_fences_inside_json_strings(wrap: str) -> None:
+    r = parse_reply(wrap.format(json.dumps(FENCED_ANSWER)))
+    assert [q for q, _ in r.pairs] == ["How do I time a statement?", "Is the list balanced?"]
+    assert "```python" in r.pairs[0][1]
+    assert r.error is None and r.rejected == []
+
+
+def test_the_list_in_a_second_fence_after_a_drift() -> None:
+    text = (
+        "Mark the passage with a unique identifier:\n\n```markdown\n# [Passage 1](#p1)\n"
+        "Some [link](http://x) and a list [a, b]\n```\n\nAnd the pairs:\n\n```json\n"
+        + json.dumps(GOOD)
+        + "\n```"
+    )
+    r = parse_reply(text)
+    assert [q for q, _ in r.pairs] == ["What is BLAS?", "Q2?"]
+    assert r.error is None
+
+
+def test_raw_line_breaks_inside_strings_are_read() -> None:
+    # a real line break inside the string: invalid strict JSON, common in model output
+    r = parse_reply('[{"question": "Q?", "answer": "line 1\nline 2"}]')
+    assert r.pairs == [("Q?", "line 1\nline 2")]
+
+
+def test_a_list_of_other_things_before_the_pairs_is_skipped() -> None:
+    r = parse_reply("The flags are [1, 2, 3]. Pairs: " + json.dumps(GOOD))
+    assert len(r.pairs) == 2 and r.error is None
+
+
+def test_a_single_pair_object() -> None:
+    r = parse_reply('Answer: {"question": "Q?", "answer": "A."}')
+    assert r.pairs == [("Q?", "A.")]

@@ -69,7 +69,7 @@ class Pair:
 @dataclass(frozen=True, slots=True)
 class Rejection:
     """`reason` is a stable code: no_prose, invalid_output, invalid_item, unsafe_text,
-    duplicate_pair, ungrounded, judge_disfavored, below_threshold,
+    duplicate_pair, ungrounded, judge_disfavored, below_threshold, beyond_budget,
     max_pairs_reached, teacher_failed, not_run. The source is named for people by its
     title and 1-based line (None for the whole document)."""
 
@@ -217,10 +217,17 @@ class _Run:
         self.report.rejected.append(_rejection(call, reason, detail, pair))
 
     async def _filter(self, call: _Call, pairs: list[tuple[str, str]]) -> int:
-        """Runs one call's valid pairs through the filters; returns how many were accepted."""
+        """Runs one call's valid pairs through the filters, in reply order, until the
+        call's budget is accepted: pairs a teacher returns beyond the number asked
+        for stand in for earlier ones that a filter rejects. Returns how many were
+        accepted."""
         accepted = 0
         options = self.options
         for raw in pairs:
+            if accepted >= call.n:
+                why = f"the {call.n} pair(s) asked for were already accepted"
+                self._reject(call, "beyond_budget", why, raw)
+                continue
             if self.full:
                 self._reject(
                     call, "max_pairs_reached", f"max_pairs={options.max_pairs} already accepted", raw
@@ -287,7 +294,7 @@ class _Run:
 
     async def _consume(self, call: _Call, completion: Completion) -> None:
         self.report.usage.add(completion.usage)
-        parsed = parse_reply(completion.text, call.n)
+        parsed = parse_reply(completion.text)
         if parsed.error is not None:
             self.report.invalid += 1
             self._reject(call, "invalid_output", parsed.error)

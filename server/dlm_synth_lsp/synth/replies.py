@@ -1,17 +1,21 @@
 """Reading a teacher's reply into question/answer pairs, honestly and leniently.
 
 Upstream rejects the whole reply when any item is bad and refuses a preamble before
-the JSON (spec 5.4). Models often add a sentence before the list, wrap it in a code
-fence, or get cut off by the token limit, so here:
+the JSON (spec 5.4). Small models wrap the list in a code fence, open with a sentence
+or a stray markdown block, put the list in a second fence, write raw line breaks or
+```-fenced code inside JSON strings, or get cut off by the token limit, so here:
 
-- the JSON list is taken from the first ```json (or bare ```) fence if there is one,
-  else from the first `[` in the text (text before it is a preamble, text after the
-  matching `]` is ignored); a top-level object holding exactly one list of objects
-  (`{"pairs": [...]}`) is accepted too;
-- items are decoded one at a time, so a reply cut off in the middle keeps every
-  complete item before the cut;
+- the reply is searched for the JSON itself, not for fences: the first list that
+  decodes completely and holds objects is used (or an object holding exactly one such
+  list, `{"pairs": [...]}`, or a single `{"question", "answer"}` object); fences,
+  preambles and trailing text are simply what surrounds it, so backticks inside a
+  string never confuse the search;
+- strings may contain raw control characters (a line break inside an answer);
+- a list that starts but never ends is decoded item by item, so a reply cut off in
+  the middle keeps every complete item before the cut;
 - each bad item is rejected with its own reason and the good ones are kept;
-- only the first `n` valid pairs are used; the rest are reported as over budget.
+- every valid pair is returned, also beyond the number requested: the pipeline uses
+  the extras as candidates when earlier pairs are filtered out.
 
 Nothing is silently dropped: every item ends up in `pairs` or in `rejected`.
 """
@@ -19,7 +23,7 @@ Nothing is silently dropped: every item ends up in `pairs` or in `rejected`.
 from __future__ import annotations
 
 import json
-import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,8 +41,8 @@ REPLY_SCHEMA: dict[str, Any] = {
     },
 }
 
-_FENCE_RE = re.compile(r"```[ \t]*(?:json)?[ \t]*\n?(.*?)(?:```|\Z)", re.DOTALL | re.IGNORECASE)
 _WS = " \t\r\n"
+_DECODER = json.JSONDecoder(strict=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,45 +64,66 @@ class ParsedReply:
     error: str | None = None
 
 
-def _payload(text: str) -> str:
-    match = _FENCE_RE.search(text)
-    return match.group(1) if match else text
+def _starts(text: str) -> Iterator[int]:
+    """Positions where a JSON list or object could start, in order."""
+    for pos, char in enumerate(text):
+        if char in "[{":
+            yield pos
 
 
-def _decode_items(payload: str) -> tuple[list[Any], str | None]:
-    """Items of the first JSON list in `payload`, decoded one by one; the second
-    value says why decoding stopped early (None when the list was complete)."""
-    decoder = json.JSONDecoder()
-    start = payload.find("[")
-    brace = payload.find("{")
-    if brace != -1 and (start == -1 or brace < start):
-        # maybe {"pairs": [...]}: accept an object whose only list value holds the items
-        try:
-            obj, _ = decoder.raw_decode(payload, brace)
-        except json.JSONDecodeError:
-            obj = None
-        if isinstance(obj, dict):
-            lists = [v for v in obj.values() if isinstance(v, list)]
-            if len(lists) == 1:
-                return lists[0], None
-            if {"question", "answer"} <= obj.keys():
-                return [obj], None
-    if start == -1:
-        return [], "the reply contains no JSON list"
+def _items_of(value: Any) -> list[Any] | None:
+    """The pair items `value` holds, if it is shaped like a reply."""
+    if isinstance(value, list):
+        return value if any(isinstance(item, dict) for item in value) else None
+    if isinstance(value, dict):
+        if {"question", "answer"} <= value.keys():
+            return [value]
+        lists = [v for v in value.values() if isinstance(v, list)]
+        if len(lists) == 1 and any(isinstance(item, dict) for item in lists[0]):
+            return lists[0]
+    return None
+
+
+def _partial_list(text: str, start: int) -> tuple[list[Any], str]:
+    """Items of a list at `start` that does not decode as a whole, one by one,
+    with the reason decoding stopped."""
     items: list[Any] = []
     pos = start + 1
     while True:
-        while pos < len(payload) and payload[pos] in _WS + ",":
+        while pos < len(text) and text[pos] in _WS + ",":
             pos += 1
-        if pos >= len(payload):
+        if pos >= len(text):
             return items, "the JSON list is cut off (no closing `]`)"
-        if payload[pos] == "]":
-            return items, None
         try:
-            item, pos = decoder.raw_decode(payload, pos)
+            item, pos = _DECODER.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
             return items, f"the reply is not valid JSON after item {len(items)}: {exc.msg}"
         items.append(item)
+
+
+def _find_items(text: str) -> tuple[list[Any], str | None]:
+    """The reply's items and, when the list was incomplete, why decoding stopped."""
+    empty = False
+    first_failure: str | None = None
+    for pos in _starts(text):
+        try:
+            value, _ = _DECODER.raw_decode(text, pos)
+        except json.JSONDecodeError:
+            if text[pos] == "[":
+                items, stopped = _partial_list(text, pos)
+                if any(isinstance(item, dict) for item in items):
+                    return items, stopped
+                first_failure = first_failure or stopped
+            continue
+        if value == []:
+            empty = True
+            continue
+        items_or_none = _items_of(value)
+        if items_or_none is not None:
+            return items_or_none, None
+    if first_failure is not None and not empty:
+        return [], first_failure
+    return [], "the teacher returned an empty list" if empty else "the reply contains no JSON list"
 
 
 def _check(index: int, item: Any) -> tuple[str, str] | RejectedItem:
@@ -113,29 +138,22 @@ def _check(index: int, item: Any) -> tuple[str, str] | RejectedItem:
     return question, answer
 
 
-def parse_reply(text: str, n: int) -> ParsedReply:
-    """Pairs from reply `text` (at most `n`)."""
+def parse_reply(text: str) -> ParsedReply:
+    """Every pair in reply `text`, in order, and every item that is not one."""
     result = ParsedReply()
     text = text.strip()
     if not text:
         result.error = "the teacher returned an empty reply"
         return result
-    items, stopped = _decode_items(_payload(text))
+    items, stopped = _find_items(text)
     for index, item in enumerate(items):
         checked = _check(index, item)
         if isinstance(checked, RejectedItem):
             result.rejected.append(checked)
-        elif len(result.pairs) >= n:
-            result.rejected.append(
-                RejectedItem(index, f"item {index} is beyond the {n} pair(s) requested", *checked)
-            )
         else:
             result.pairs.append(checked)
-    if stopped is not None:
-        if items:
-            result.rejected.append(RejectedItem(None, stopped))
-        else:
-            result.error = stopped
-    elif not items:
-        result.error = "the teacher returned an empty list"
+    if not items:
+        result.error = stopped
+    elif stopped is not None:
+        result.rejected.append(RejectedItem(None, stopped))
     return result
