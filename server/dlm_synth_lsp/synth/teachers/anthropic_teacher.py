@@ -9,6 +9,7 @@ would make a run depend on files the user did not mention.
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
@@ -18,6 +19,7 @@ from ..cancel import CancelToken
 from ..errors import TeacherInvocationError, TeacherUnavailableError
 from .base import Completion, Prompt, SamplingParams, TeacherOptions
 from .remote import DEFAULT_POLICY, RetryPolicy, SdkErrors, call_usage, call_with_retries, join_text_parts
+from .structured import SchemaSupport, anthropic_tool
 
 ANTHROPIC_ERRORS = SdkErrors(
     status=anthropic.APIStatusError,
@@ -35,6 +37,7 @@ class AnthropicTeacher:
         self._client: anthropic.AsyncAnthropic | None = None
         self._secret = ""
         self._key_hint = "$ANTHROPIC_API_KEY"
+        self._schema = SchemaSupport(self.name, options.notice)
 
     @property
     def name(self) -> str:
@@ -81,14 +84,29 @@ class AnthropicTeacher:
             body["top_p"] = params.top_p
         # seed: the Messages API has none (upstream ignores it too)
 
-        async def call() -> Any:
+        async def create(**more: Any) -> Any:
             return await client.messages.create(
                 model=self._model,
                 system=prompt.system,
                 messages=[{"role": "user", "content": prompt.user}],
                 max_tokens=params.max_new_tokens,
                 extra_body=body,
+                **more,
             )
+
+        schema = prompt.schema
+        support = self._schema
+
+        async def call() -> Any:
+            with_schema = None
+            if schema is not None:
+                # the schema as a tool the model must call: Anthropic's way to constrain output
+                tool = anthropic_tool(schema)
+
+                async def with_schema() -> Any:
+                    return await create(tools=[tool], tool_choice={"type": "tool", "name": tool["name"]})
+
+            return await support.call(with_schema, create, anthropic.APIStatusError)
 
         result = await call_with_retries(
             call,
@@ -118,6 +136,11 @@ def _message_text(response: object) -> str:
     texts: list[str] = []
     for block in blocks:
         kind = block.get("type") if isinstance(block, dict) else getattr(block, "type", None)
+        if kind == "tool_use":
+            # a forced call of the schema tool: its input is the reply, as JSON
+            tool_input = block.get("input") if isinstance(block, dict) else getattr(block, "input", None)
+            if isinstance(tool_input, dict):
+                return json.dumps(tool_input, ensure_ascii=False)
         text = block.get("text") if isinstance(block, dict) else getattr(block, "text", None)
         if kind == "text" and isinstance(text, str):
             texts.append(text)

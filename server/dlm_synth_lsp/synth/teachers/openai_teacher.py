@@ -32,6 +32,7 @@ from .remote import (
     chat_completion_text,
 )
 from .spec import server_base_url
+from .structured import SchemaSupport, openai_response_format
 
 OPENAI_ERRORS = SdkErrors(
     status=openai.APIStatusError,
@@ -68,6 +69,7 @@ class _ChatTeacher:
         self._secret = ""
         # Newer OpenAI models reject `max_tokens`; once seen, send the new name.
         self._use_max_completion_tokens = False
+        self._schema: SchemaSupport | None = None
 
     @property
     def max_in_flight(self) -> int:
@@ -98,19 +100,37 @@ class _ChatTeacher:
         if params.seed is not None:
             extra["seed"] = params.seed
 
-        async def call() -> Any:
+        async def create(**more: Any) -> Any:
             if not self._use_max_completion_tokens:
                 try:
                     return await client.chat.completions.create(
-                        model=self.model, messages=messages, max_tokens=params.max_new_tokens, **extra
+                        model=self.model, messages=messages, max_tokens=params.max_new_tokens, **extra, **more
                     )
                 except openai.BadRequestError as exc:
                     if "max_completion_tokens" not in str(exc):
                         raise
                     self._use_max_completion_tokens = True
             return await client.chat.completions.create(
-                model=self.model, messages=messages, max_completion_tokens=params.max_new_tokens, **extra
+                model=self.model,
+                messages=messages,
+                max_completion_tokens=params.max_new_tokens,
+                **extra,
+                **more,
             )
+
+        schema = prompt.schema
+        if self._schema is None:
+            self._schema = SchemaSupport(self.name, self._options.notice)
+        support = self._schema
+
+        async def call() -> Any:
+            with_schema = None
+            if schema is not None:
+
+                async def with_schema() -> Any:
+                    return await create(response_format=openai_response_format(schema))
+
+            return await support.call(with_schema, create, openai.APIStatusError)
 
         result = await call_with_retries(
             call,
