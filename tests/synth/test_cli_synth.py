@@ -240,18 +240,39 @@ def test_usage_errors_exit_2(
     assert message in capsys.readouterr().err
 
 
-def test_fresh_machine_gets_one_actionable_message(doc_path: Path, env: Path, tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "dlm_synth_lsp", "synth", "instructions", str(doc_path)],
+def _fresh_run(doc_path: Path, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The CLI as on a fresh machine: no key in the environment, nothing trained; the
+    offline model `local` is the test suite's stand-in (see tests/synth/offline)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI", "ANTHROPIC"))}
+    env.update(DLM_SYNTH_LOCAL_MODEL="smollm2-135m", DLM_SYNTH_MODEL_DIR=str(tmp_path / "models"))
+    return subprocess.run(
+        [sys.executable, "-m", "dlm_synth_lsp", "synth", "instructions", str(doc_path), *args],
         capture_output=True,
         text=True,
-        timeout=120,
-        env={k: v for k, v in os.environ.items() if not k.startswith(("OPENAI", "ANTHROPIC"))},
+        timeout=300,
+        env=env,
         check=False,
     )
+
+
+def test_fresh_machine_defaults_to_the_offline_teacher(doc_path: Path, env: Path, tmp_path: Path) -> None:
+    done = _fresh_run(doc_path, tmp_path, "--dry-run", "--json", "--max-new-tokens", "64")
+    assert "Traceback" not in done.stderr
+    assert "using teacher local (the bundled offline model: no trained adapter" in done.stderr
+    assert "filter grounded (sway needs a trained adapter)" in done.stderr
+    result = json.loads(done.stdout)
+    assert result["report"]["teacher"] == "local:smollm2-135m"
+    assert result["report"]["filter"] == "grounded"
+    assert result["report"]["calls_done"] == result["report"]["calls"] == 2
+
+
+def test_an_explicit_self_on_a_fresh_machine_names_the_way_out(
+    doc_path: Path, env: Path, tmp_path: Path
+) -> None:
+    done = _fresh_run(doc_path, tmp_path, "--teacher", "self", "--filter", "grounded")
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr
-    assert "adapter" in done.stderr and "vllm-server:" in done.stderr and "hf:" in done.stderr
+    assert "adapter" in done.stderr and "--teacher local" in done.stderr
 
 
 def test_broken_document_is_refused(tmp_path: Path, env: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -24,6 +24,8 @@ export type ServerCommandId = (typeof ServerCommand)[keyof typeof ServerCommand]
 
 export type StrategyChoice = 'extraction' | 'expansion' | 'both';
 export type FilterKind = 'sway' | 'dedup-only' | 'none' | 'grounded';
+/** A filter as the user chooses it: `auto` is resolved by the server for each document. */
+export type FilterChoice = 'auto' | 'sway' | 'dedup-only' | 'none' | 'grounded';
 export type Severity = 'info' | 'warning' | 'error';
 export type SynthStatus = 'applied' | 'staged' | 'cancelled' | 'nothing-accepted' | 'failed';
 
@@ -38,7 +40,7 @@ export interface SynthesizeDocumentArgs {
   strategy?: StrategyChoice | null;
   teacher?: string | null;
   perSection?: number | null;
-  filter?: FilterKind | null;
+  filter?: FilterChoice | null;
   quiet?: boolean;
 }
 

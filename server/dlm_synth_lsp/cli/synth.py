@@ -24,6 +24,7 @@ from ..document import Document, parse_bytes
 from ..document.edits import EditError, plan_revert, render
 from ..synth.backends import build_judge, build_teacher, for_document
 from ..synth.cancel import CancelToken
+from ..synth.defaults import resolve_defaults
 from ..synth.errors import JudgeInvocationError, SynthError
 from ..synth.files import write_atomic
 from ..synth.options import SynthOptions, check_option
@@ -37,7 +38,8 @@ from .errors import CliError
 from .output import print_error, print_json
 
 OFFLINE_HINT = (
-    "teachers that work without a network or key: --teacher hf:<local model directory or .gguf file>, "
+    "teachers that work without a network or key: --teacher local (the bundled offline model, "
+    "the default for a document with no trained adapter), --teacher local:<file.gguf>, "
     "or --teacher vllm-server:http://127.0.0.1:8000 with a local vLLM / llama.cpp / Ollama server; "
     "see docs/teachers.md"
 )
@@ -165,8 +167,12 @@ async def _run(
         sources = select_sources(doc, args.section or None)
     except ValueError as exc:
         raise CliError(str(exc), 2) from exc
+    resolution = resolve_defaults(options, teacher_options)
+    options = resolution.options
+    if resolution.note is not None:
+        printer.notice(resolution.note)
     teacher = build_teacher(options.teacher, teacher_options)
-    judge = build_judge(options.filter, teacher_options)
+    judge = build_judge(options.filter_kind, teacher_options)
     try:
         return await run_synth(doc, sources, options, teacher, judge=judge, cancel=cancel, progress=printer)
     finally:
@@ -291,13 +297,19 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     )
     ins.add_argument(
         "--teacher",
-        default="self",
-        help="self | hf:<id|dir|file.gguf> | openai:<model> | "
-        "anthropic:<model> | vllm-server:<url> (default: self)",
+        default="auto",
+        help="auto | self | local | local:<file.gguf> | hf:<id|dir|file.gguf> | openai:<model> | "
+        "anthropic:<model> | vllm-server:<url> (default auto: the document's trained adapter, "
+        "else the bundled offline model)",
     )
     ins.add_argument("--per-section", type=int, default=3, help="pairs per section (default 3)")
     ins.add_argument("--strategy", default="extraction", help="extraction | expansion | both")
-    ins.add_argument("--filter", default="sway", help="sway | dedup-only | none | grounded (default sway)")
+    ins.add_argument(
+        "--filter",
+        default="auto",
+        help="auto | sway | grounded | dedup-only | none (default auto: sway with a trained adapter, "
+        "else grounded)",
+    )
     ins.add_argument("--threshold", type=float, default=None)
     ins.add_argument("--max-pairs", type=int, default=None, help="cap on accepted pairs")
     ins.add_argument("--max-new-tokens", type=int, default=512)

@@ -17,8 +17,9 @@ import attrs
 import cattrs
 
 from ..synth.options import (
+    AUTO,
     THRESHOLD_FILTERS,
-    FilterKind,
+    FilterChoice,
     OptionError,
     SynthOptions,
     check_option,
@@ -55,10 +56,10 @@ class Settings:
     """Defaults are the issue's documented defaults; field names are the settings'
     camelCase names in snake_case."""
 
-    teacher: str = attrs.field(default="self", validator=_option("teacher"))
+    teacher: str = attrs.field(default=AUTO, validator=_option("teacher"))
     strategy: StrategyChoice = attrs.field(default="extraction", validator=_option("strategy"))
     per_section: int = attrs.field(default=3, validator=_option("per_section"))
-    filter: FilterKind = attrs.field(default="sway", validator=_option("filter"))
+    filter: FilterChoice = attrs.field(default=AUTO, validator=_option("filter"))
     threshold: float | None = attrs.field(default=None, validator=_option("threshold"))
     max_pairs: int | None = attrs.field(default=None, validator=_option("max_pairs"))
     max_new_tokens: int = attrs.field(default=512, validator=_option("max_new_tokens"))

@@ -27,7 +27,7 @@ from lsprotocol import types as lsp
 from lsprotocol.converters import get_converter
 from pygls.exceptions import JsonRpcInvalidParams
 
-from ..synth.options import RULES, FilterKind, OptionError, check_option
+from ..synth.options import RULES, FilterChoice, OptionError, check_option
 from ..synth.pipeline import Rejection
 from ..synth.prompts import StrategyChoice
 from ..synth.results import AcceptedPair, Report
@@ -88,7 +88,7 @@ class SynthesizeDocumentArgs:
     strategy: StrategyChoice | None = None
     teacher: str | None = None
     per_section: int | None = None
-    filter: FilterKind | None = None
+    filter: FilterChoice | None = None
     quiet: bool = False
 
 

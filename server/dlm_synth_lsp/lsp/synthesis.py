@@ -28,6 +28,7 @@ from pygls.uris import to_fs_path
 from ..document import Document
 from ..document.edits import TextEdit
 from ..synth.backends import build_judge, build_teacher, for_document
+from ..synth.defaults import resolve_defaults
 from ..synth.errors import JudgeUnavailableError, SynthError, TeacherUnavailableError
 from ..synth.options import SynthOptions
 from ..synth.pipeline import Source, SynthResult, run_synth
@@ -176,8 +177,12 @@ class Synthesizer:
             job.settings.teacher_options(), snapshot.doc, Path(path) if path else None
         )
         teacher_options = replace(teacher_options, notice=progress.message)
+        resolution = resolve_defaults(options, teacher_options)
+        options = resolution.options
+        if resolution.note is not None:
+            progress.message(resolution.note)
         teacher = build_teacher(options.teacher, teacher_options)
-        judge = build_judge(options.filter, teacher_options)
+        judge = build_judge(options.filter_kind, teacher_options)
         try:
             return await run_synth(
                 snapshot.doc,
@@ -202,6 +207,9 @@ class Synthesizer:
             choices["Use the grounded filter"] = replace(options, filter="grounded", threshold=None)
             choices["Use dedup-only"] = replace(options, filter="dedup-only", threshold=None)
         else:
+            if options.teacher != "local":
+                # always possible: the bundled offline model needs no key, server or training
+                choices["Use the offline model (local)"] = replace(options, teacher="local")
             for teacher in settings.fallback_teachers:
                 if teacher != options.teacher:
                     choices[f"Use {teacher}"] = replace(options, teacher=teacher)

@@ -18,8 +18,12 @@ from .prompts import STRATEGY_CHOICES, StrategyChoice
 from .teachers.base import SamplingParams
 from .teachers.spec import parse_teacher_spec
 
+#: the teacher and filter a run uses when none is chosen: resolved per document by
+#: `defaults.resolve_defaults` (the trained adapter when there is one, else the offline model)
+AUTO: Literal["auto"] = "auto"
 FilterKind = Literal["sway", "dedup-only", "none", "grounded"]
-FILTER_CHOICES: tuple[FilterKind, ...] = ("sway", "dedup-only", "none", "grounded")
+FilterChoice = Literal["auto", "sway", "dedup-only", "none", "grounded"]
+FILTER_CHOICES: tuple[FilterChoice, ...] = ("auto", "sway", "dedup-only", "none", "grounded")
 #: filters that take a threshold
 THRESHOLD_FILTERS: tuple[FilterKind, ...] = ("sway", "grounded")
 
@@ -59,6 +63,8 @@ def _probability(value: Any) -> str | None:
 
 
 def _teacher(value: Any) -> str | None:
+    if value == AUTO:
+        return None
     try:
         parse_teacher_spec(value)
     except InvalidTeacherSpecError as exc:
@@ -100,10 +106,10 @@ class SynthOptions:
     """What to generate and how to filter it (teacher connection settings are
     `TeacherOptions`)."""
 
-    teacher: str = "self"
+    teacher: str = AUTO
     strategy: StrategyChoice = "extraction"
     per_section: int = 3
-    filter: FilterKind = "sway"
+    filter: FilterChoice = AUTO
     threshold: float | None = None
     max_pairs: int | None = None
     params: SamplingParams = field(default_factory=SamplingParams)
@@ -122,6 +128,13 @@ class SynthOptions:
             check_option(name, value)
         if self.threshold is not None and self.filter not in THRESHOLD_FILTERS:
             raise OptionError("threshold", "only valid with the sway or grounded filter")
+
+    @property
+    def filter_kind(self) -> FilterKind:
+        """The filter a run applies; `auto` must have been resolved by then."""
+        if self.filter == AUTO:
+            raise OptionError("filter", "'auto' is resolved for the document before a run (resolve_defaults)")
+        return self.filter
 
 
 #: the options a run can be given, besides the sampling parameters

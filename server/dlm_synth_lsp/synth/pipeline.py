@@ -375,7 +375,7 @@ async def run_synth(
         raise ValueError("filter 'sway' requires a judge")
     cancel = cancel if cancel is not None else CancelToken()
     started = time.monotonic()
-    report = SynthReport(teacher=teacher.name, filter=options.filter, synth_at=utc_now())
+    report = SynthReport(teacher=teacher.name, filter=options.filter_kind, synth_at=utc_now())
     if not sources:
         report.rejected.append(
             Rejection(

@@ -11,8 +11,7 @@ from dlm_synth_lsp.synth.cancel import CancelToken
 from dlm_synth_lsp.synth.prompts import build_prompt
 from dlm_synth_lsp.synth.replies import REPLY_SCHEMA, parse_reply
 from dlm_synth_lsp.synth.teachers.anthropic_teacher import AnthropicTeacher
-from dlm_synth_lsp.synth.teachers.base import SamplingParams
-from dlm_synth_lsp.synth.teachers.factory import TeacherOptions
+from dlm_synth_lsp.synth.teachers.base import SamplingParams, TeacherOptions
 from dlm_synth_lsp.synth.teachers.openai_teacher import OpenAITeacher, ServerTeacher
 from dlm_synth_lsp.synth.teachers.structured import SCHEMA_REJECTIONS, TOOL_NAME
 

@@ -39,7 +39,7 @@ test('starts dlm-synth-lsp --stdio for dlm documents with the settings as initia
   ]);
   assert.deepEqual(opts.synchronize, { configurationSection: 'dlmSynth' });
   assert.equal(opts.initializationOptions.strategy, 'both');
-  assert.equal(opts.initializationOptions.teacher, 'self');
+  assert.equal(opts.initializationOptions.teacher, 'auto');
   assert.equal(opts.initializationOptions['server.path'], undefined);
 });
 
@@ -55,7 +55,7 @@ test('workspace/configuration for dlmSynth is answered with trust-filtered setti
     undefined,
     next,
   );
-  assert.equal(answer[0].teacher, 'self');
+  assert.equal(answer[0].teacher, 'auto');
   assert.equal(answer[0].perSection, 7);
   assert.deepEqual(answer[1], { raw: 'editor' });
 });

@@ -92,6 +92,13 @@ SMOLLM2_135M = BundledModel(
 CATALOGUE: dict[str, BundledModel] = {m.key: m for m in (QWEN_CODER_1_5B, SMOLLM2_135M)}
 #: the model `local` means; chosen with bench/bench_quality.py (see bench/README.md)
 DEFAULT_MODEL = QWEN_CODER_1_5B.key
+#: names another model (a catalogue key or a .gguf path) for a bare `local`, e.g. a
+#: smaller one on a slow machine, or the test suite's stand-in
+LOCAL_MODEL_ENV = "DLM_SYNTH_LOCAL_MODEL"
+
+
+def default_local_target() -> str:
+    return os.environ.get(LOCAL_MODEL_ENV, "").strip() or DEFAULT_MODEL
 
 
 def models_dir() -> Path:

@@ -16,7 +16,7 @@ from ..cancel import CancelToken
 from ..errors import TeacherUnavailableError
 from ..teachers.base import Completion, Prompt, SamplingParams, TeacherOptions, default_threads
 from . import llamacpp
-from .bundled import CATALOGUE, DEFAULT_MODEL, BundledModel, ensure_model
+from .bundled import CATALOGUE, BundledModel, default_local_target, ensure_model
 from .resolve import LocalModelError
 
 
@@ -25,8 +25,8 @@ class GgufTeacher:
 
     def __init__(self, target: str, options: TeacherOptions) -> None:
         self._options = options
-        self._target = target.strip()
-        self._bundled: BundledModel | None = CATALOGUE.get(self._target or DEFAULT_MODEL)
+        self._target = target.strip() or default_local_target()
+        self._bundled: BundledModel | None = CATALOGUE.get(self._target)
         self._path: Path | None = None
         self._loaded: llamacpp.LoadedGguf | None = None
         self._lock = asyncio.Lock()

@@ -1,0 +1,94 @@
+"""Synthesis in the editor with default settings: no key, no server, nothing trained.
+
+The defaults resolve to the bundled offline model and the `grounded` filter, so the
+first "Synthesize instructions for this section" produces pairs without asking the
+user anything. The ordinary test runs SmolLM2-135M as a stand-in for the default model
+(`DLM_SYNTH_LOCAL_MODEL`); one test runs the real default model end to end."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dlm_synth_lsp.document import SectionType, parse_text
+from dlm_synth_lsp.synth.local.bundled import CATALOGUE, DEFAULT_MODEL
+from lsprotocol import types as lsp
+
+from .conftest import PROFILES, file_uri, launch, make_editor, wait_until
+
+ROOT = Path(__file__).resolve().parents[3]
+EXAMPLE = (ROOT / "examples" / "blas-notes.dlm").read_text(encoding="utf-8")
+
+if os.environ.get("CI") != "true":
+    pytest.importorskip("llama_cpp")
+
+
+def _code_action_command(actions: list[Any]) -> lsp.Command:
+    (action,) = [a for a in actions if a.title == "Synthesize instructions for this section"]
+    assert isinstance(action, lsp.CodeAction) and action.command is not None
+    return action.command
+
+
+async def _synthesize_first_section(
+    profile: str, tmp_path: Path, env: dict[str, str]
+) -> tuple[dict[str, Any], str, Any]:
+    """Open the example with no settings at all, run the section's code action."""
+    path = tmp_path / "blas-notes.dlm"
+    path.write_text(EXAMPLE, encoding="utf-8")
+    uri = file_uri(path)
+    async with launch(profile, env={"DLM_HOME": str(tmp_path / "home"), **env}) as client:
+        editor = make_editor(client)
+        editor.open(uri, EXAMPLE)
+        await wait_until(lambda: uri in client.diagnostics)
+        first = next(s for s in parse_text(EXAMPLE).sections if s.type is SectionType.PROSE)
+        line = first.start_line  # 1-based start of the content = 0-based line of its heading
+        cursor = lsp.Position(line=line, character=3)
+        actions = await client.text_document_code_action_async(
+            lsp.CodeActionParams(
+                text_document=lsp.TextDocumentIdentifier(uri=uri),
+                range=lsp.Range(start=cursor, end=cursor),
+                context=lsp.CodeActionContext(diagnostics=[]),
+            )
+        )
+        command = _code_action_command(list(actions or []))
+        result = await client.workspace_execute_command_async(
+            lsp.ExecuteCommandParams(command=command.command, arguments=command.arguments)
+        )
+        assert editor.message_requests == [], "the defaults must not ask anything"
+        return result, editor.texts[uri], first
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+async def test_default_settings_synthesize_with_the_offline_teacher(profile: str, tmp_path: Path) -> None:
+    env = {"DLM_SYNTH_LOCAL_MODEL": "smollm2-135m", "DLM_SYNTH_MODEL_DIR": str(tmp_path / "models")}
+    result, text, _ = await _synthesize_first_section(profile, tmp_path, env)
+    report = result["report"]
+    assert report["teacher"] == "local:smollm2-135m"
+    assert report["filter"] == "grounded"
+    assert report["callsDone"] == report["calls"] == 1
+    assert result["status"] in ("applied", "nothing-accepted"), result
+    if result["status"] == "applied":
+        assert parse_text(text).sections[2].auto_synth
+
+
+async def test_the_real_default_model_inserts_pairs_right_after_their_source(tmp_path: Path) -> None:
+    """The bundled Qwen2.5-Coder-1.5B, assembled and verified on first use, through the
+    language server with default settings (about a minute on two cores)."""
+    result, text, first = await _synthesize_first_section("visual-studio-code", tmp_path, {})
+    assert result["status"] == "applied", result
+    assert result["report"]["teacher"] == f"local:{DEFAULT_MODEL}" == "local:" + CATALOGUE[DEFAULT_MODEL].key
+    assert result["applied"] >= 1
+    sections = parse_text(text).sections
+    at = next(i for i, s in enumerate(sections) if s.section_id == first.section_id)
+    inserted = sections[at + 1 : at + 1 + result["applied"]]
+    assert all(s.type is SectionType.INSTRUCTION and s.auto_synth for s in inserted)
+    assert all(s.source_section_id == first.section_id for s in inserted)
+    assert all(s.synth_teacher == f"local:{DEFAULT_MODEL}" for s in inserted)
+    # a pure insertion right after the source: every other line is the example's own
+    old, new = EXAMPLE.splitlines(keepends=True), text.splitlines(keepends=True)
+    cut = inserted[0].start_line - 1
+    added = len(new) - len(old)
+    assert new[:cut] == old[:cut] and new[cut + added :] == old[cut:]
+    assert cut == sections[at].end_line
