@@ -83,6 +83,8 @@ def test_sway_judges_every_candidate(
         f"vllm-server:{server.url}",
         "--per-section",
         "3",
+        "--filter",
+        "sway",
         "--threshold",
         "0",
     )
@@ -108,6 +110,8 @@ def test_sway_without_adapter_fails_before_any_teacher_call(
             str(tmp_path / "empty"),
             "--teacher",
             f"vllm-server:{server.url}",
+            "--filter",
+            "sway",
             "-q",
         ]
     )
