@@ -11,6 +11,7 @@ Rich output eats them, spec 8.9).
 from __future__ import annotations
 
 import dataclasses
+import textwrap
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -128,6 +129,16 @@ def rejection_summary(rejections: Iterable[Rejection]) -> str:
     return ", ".join(f"{reason} ×{n}" for reason, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
+def _wrapped(head: str, text: str, width: int = 100) -> str:
+    indent = " " * len(head)
+    paragraphs = [" ".join(line.split()) for line in text.splitlines() if line.strip()] or [""]
+    out = [
+        textwrap.fill(p, width, initial_indent=head if i == 0 else indent, subsequent_indent=indent)
+        for i, p in enumerate(paragraphs)
+    ]
+    return "\n".join(out)
+
+
 def render_result(result: SynthResult) -> str:
     """A summary for people: counts, usage, accepted pairs, then every rejection."""
     r = result.report
@@ -145,8 +156,9 @@ def render_result(result: SynthResult) -> str:
         lines += ["", "accepted:"]
         for pair in result.accepted:
             lines.append(f"+ [{pair.strategy}] from {where(pair.source.title, pair.source.start_line)}")
-            lines.append(f"  q: {headline(pair.question, QUOTE_CHARS)}")
-            lines.append(f"  a: {headline(pair.answer, QUOTE_CHARS)}")
+            # whole, not shortened: reading the pairs is the point of a dry run
+            lines.append(_wrapped("  q: ", pair.question))
+            lines.append(_wrapped("  a: ", pair.answer))
     if r.rejected:
         lines += ["", "rejected:"]
         lines += [f"- {rejection_line(rej)}" for rej in r.rejected]
