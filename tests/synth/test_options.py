@@ -14,7 +14,7 @@ CASES = [
     # option, bad value, setting key, CLI flag, the problem as synth/options.py words it
     ("per_section", 0, "perSection", "--per-section", "must be >= 1, got 0"),
     ("strategy", "all", "strategy", "--strategy", "must be one of extraction, expansion, both, got 'all'"),
-    ("filter", "judge", "filter", "--filter", "must be one of auto, sway, dedup-only, none, grounded, got 'judge'"),
+    ("filter", "judge", "filter", "--filter", "must be one of auto, sway, dedup-only, none, grounded, got 'judge'"),  # noqa: E501
     ("top_p", 1.5, "topP", "--top-p", "must be in (0, 1], got 1.5"),
     ("max_new_tokens", 0, "maxNewTokens", "--max-new-tokens", "must be >= 1, got 0"),
 ]
