@@ -34,8 +34,8 @@ from .cache import ReplyCache, cache_key, cacheable
 from .cancel import CancelToken
 from .dedup import DedupIndex
 from .errors import SynthCancelled, TeacherInvocationError, TeacherUnavailableError
-from .grounding import check_grounding
-from .judges import Judge
+from .grounding import SUPPORT_MARGIN, check_grounding
+from .judges import ChecksSupport, Judge, SupportCheck
 from .options import FilterKind, SynthOptions
 from .prompts import Strategy, budget, build_prompt
 from .replies import parse_reply
@@ -175,6 +175,7 @@ class _Run:
         options: SynthOptions,
         teacher: Teacher,
         judge: Judge | None,
+        checker: SupportCheck | None,
         cancel: CancelToken,
         progress: ProgressFn | None,
         cache: ReplyCache | None,
@@ -183,6 +184,7 @@ class _Run:
         self.options = options
         self.teacher = teacher
         self.judge = judge
+        self.checker = checker
         self.cancel = cancel
         self.progress = progress
         self.cache = cache if options.use_cache and cacheable(options.params) else None
@@ -269,6 +271,19 @@ class _Run:
             if not verdict.ok:
                 self._reject(call, "ungrounded", verdict.reason or "not supported by the source", pair)
                 return False
+            if self.checker is not None:
+                margin = await self.checker.margin(
+                    call.source.text, pair[0], pair[1], call.strategy, self.cancel
+                )
+                if margin < SUPPORT_MARGIN[call.strategy]:
+                    self._reject(
+                        call,
+                        "ungrounded",
+                        f"{self.checker.name} does not find the answer supported by the passage "
+                        f"(yes−no margin {margin:+.2f} < {SUPPORT_MARGIN[call.strategy]:+.2f})",
+                        pair,
+                    )
+                    return False
         elif options.filter == "sway" and self.judge is not None:
             self.report.judged += 1
             verdict_j = await self.judge.score(pair[0], pair[1], self.cancel)
@@ -406,7 +421,10 @@ async def run_synth(
         return SynthResult("cancelled", [], report)
     report.teacher = teacher.name
     report.calls = len(calls)
-    run = _Run(doc, options, teacher, judge, cancel, progress, cache, report)
+    checker = None
+    if options.filter == "grounded" and isinstance(teacher, ChecksSupport):
+        checker = teacher.support_check()
+    run = _Run(doc, options, teacher, judge, checker, cancel, progress, cache, report)
     run._tell(f"asking {teacher.name} about {len(sources)} section(s)")
     status, error = await run.execute(calls)
     report.wall_s = time.monotonic() - started
