@@ -1,0 +1,50 @@
+"""The blinded labelling queue.
+
+Labellers must not know which system, model, strategy or prompt produced a pair (or they
+would grade the tool, not the pair), so the queue holds only what the rubric needs: the
+passage, the question and the answer, under the pair's content id. Items are de-duplicated
+by id (one label serves every run that produced the pair) and shuffled with a fixed seed,
+so pairs from one call or one system do not sit together and the file is reproducible.
+
+A labeller writes one line per item to `bench/quality/labels.jsonl`:
+`{"id": "...", "label": "good|trivial|unsupported|malformed", "labeller": "...", "note": "..."}`
+(`note` optional; see RUBRIC.md).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from .records import load_labels, load_runs, write_jsonl
+
+
+def unlabelled_items(records: Iterable[dict[str, Any]], labelled: set[str]) -> list[dict[str, Any]]:
+    """One blinded item per distinct unlabelled pair id, in first-seen order."""
+    items: dict[str, dict[str, Any]] = {}
+    for record in records:
+        if record.get("kind") != "pair" or record["id"] in labelled or record["id"] in items:
+            continue
+        items[record["id"]] = {
+            "id": record["id"],
+            "passage": record["source_text"],
+            "question": record["question"],
+            "answer": record["answer"],
+        }
+    return list(items.values())
+
+
+def blinded(items: list[dict[str, Any]], seed: int) -> list[dict[str, Any]]:
+    """Sorted by id first so the order depends only on the set of items and the seed."""
+    ordered = sorted(items, key=lambda item: item["id"])
+    random.Random(seed).shuffle(ordered)
+    return [{**item, "n": number} for number, item in enumerate(ordered, 1)]
+
+
+def write_queue(runs: list[Path], labels: Path, out: Path, *, seed: int) -> int:
+    labelled = set(load_labels(labels))
+    items = blinded(unlabelled_items(load_runs(runs), labelled), seed)
+    write_jsonl(out, items)
+    return len(items)

@@ -1,0 +1,206 @@
+"""Metrics over run records joined with labels (pure: records and labels in, numbers out).
+
+Definitions (what `report` prints and `bench/README.md` quotes):
+
+- a *group* is one system × model × strategy; its calls and pairs come from every run
+  file given (a pair produced twice counts twice: both were generated);
+- *calls*: teacher calls the tool made (or should have made: a call the tool never sent
+  because it had stopped counts as a failed call);
+- *parsed*: calls whose reply gave at least one valid pair to **that system's** parser
+  (ours: lenient `parse_reply`; upstream: its strict `json_list` parser);
+- *generated*: valid pairs within the call's budget (the first n); *extras*: valid pairs a
+  reply held beyond its budget (the pipeline drops them today);
+- *accepted[F]*: generated pairs filter F (`none`, `dedup-only`, `grounded`, and for
+  upstream `own`: what upstream itself staged) accepts;
+- label shares are over **labelled** pairs only (the unlabelled count is reported);
+  a pair's label is the majority of its labels, ties broken towards the worse class
+  (malformed, unsupported, trivial, good);
+- for filter F: *good kept* = good accepted / good generated (recall of good pairs),
+  *unsupported rejected* = unsupported not accepted / unsupported generated,
+  *precision* = good accepted / labelled accepted, and *rejection precision* =
+  (unsupported + malformed) rejected / labelled rejected;
+- *good accepted per call* = good pairs accepted by F / calls;
+- *tokens/s* = completion tokens / wall seconds summed over calls that got a reply
+  (prompt evaluation included, as a user waits for it).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .records import LABEL_CLASSES
+
+FILTERS = ("none", "dedup-only", "grounded")
+WORST_FIRST = ("malformed", "unsupported", "trivial", "good")
+BAD_FOR_REJECTION = ("unsupported", "malformed")
+
+
+def resolve_label(labels: Sequence[Mapping[str, Any]]) -> str | None:
+    """Majority label; ties go to the worse class (a pair two labellers disagree on is
+    not counted as good)."""
+    if not labels:
+        return None
+    counts = Counter(str(label["label"]) for label in labels)
+    top = max(counts.values())
+    return next(cls for cls in WORST_FIRST if counts.get(cls) == top)
+
+
+def agreement(labels: Mapping[str, Sequence[Mapping[str, Any]]]) -> tuple[int, int]:
+    """(pairs with 2+ labels, of which all labels agree)."""
+    multi = [ls for ls in labels.values() if len(ls) >= 2]
+    agree = sum(1 for ls in multi if len({str(x["label"]) for x in ls}) == 1)
+    return len(multi), agree
+
+
+@dataclass
+class FilterStats:
+    accepted: int = 0
+    labels_accepted: Counter[str] = field(default_factory=Counter)
+    labels_rejected: Counter[str] = field(default_factory=Counter)
+
+    def _share(self, num: int, den: int) -> float | None:
+        return None if den == 0 else num / den
+
+    def good_kept(self, generated: Counter[str]) -> float | None:
+        return self._share(self.labels_accepted["good"], generated["good"])
+
+    def unsupported_rejected(self, generated: Counter[str]) -> float | None:
+        return self._share(self.labels_rejected["unsupported"], generated["unsupported"])
+
+    @property
+    def precision(self) -> float | None:
+        return self._share(self.labels_accepted["good"], sum(self.labels_accepted.values()))
+
+    @property
+    def rejection_precision(self) -> float | None:
+        bad = sum(self.labels_rejected[c] for c in BAD_FOR_REJECTION)
+        return self._share(bad, sum(self.labels_rejected.values()))
+
+
+@dataclass
+class GroupMetrics:
+    system: str
+    model: str
+    strategy: str
+    calls: int = 0
+    calls_failed: int = 0
+    parsed: int = 0
+    requested: int = 0
+    generated: int = 0
+    extras: int = 0
+    unlabelled: int = 0
+    labels_generated: Counter[str] = field(default_factory=Counter)
+    labels_extras: Counter[str] = field(default_factory=Counter)
+    filters: dict[str, FilterStats] = field(default_factory=dict)
+    wall_s: list[float] = field(default_factory=list)
+    completion_tokens: int = 0
+    calls_over_30s: int = 0
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return self.system, self.model, self.strategy
+
+    @property
+    def parse_rate(self) -> float | None:
+        return None if self.calls == 0 else self.parsed / self.calls
+
+    @property
+    def pairs_per_call(self) -> float | None:
+        return None if self.calls == 0 else self.generated / self.calls
+
+    @property
+    def labelled(self) -> int:
+        return sum(self.labels_generated.values())
+
+    def share(self, label: str, counts: Counter[str] | None = None) -> float | None:
+        counts = self.labels_generated if counts is None else counts
+        total = sum(counts.values())
+        return None if total == 0 else counts[label] / total
+
+    def good_per_call(self, filter_name: str) -> float | None:
+        stats = self.filters.get(filter_name)
+        if stats is None or self.calls == 0:
+            return None
+        return stats.labels_accepted["good"] / self.calls
+
+    @property
+    def tokens_per_s(self) -> float | None:
+        total = sum(self.wall_s)
+        return None if total == 0 else self.completion_tokens / total
+
+    @property
+    def median_wall_s(self) -> float | None:
+        return statistics.median(self.wall_s) if self.wall_s else None
+
+
+def _call_parsed(call: Mapping[str, Any]) -> bool:
+    """Did the system's own parser get at least one valid pair out of the reply?"""
+    if call.get("raw_reply") is None or call.get("client_gone"):
+        return False
+    if call["system"] == "upstream":
+        view = call.get("upstream_parse") or {}
+        return bool(view.get("ok")) and int(view.get("valid", 0)) > 0
+    view = call.get("ours_parse") or {}
+    return int(view.get("valid", 0)) > 0
+
+
+def compute(
+    records: Iterable[Mapping[str, Any]], labels: Mapping[str, Sequence[Mapping[str, Any]]]
+) -> list[GroupMetrics]:
+    """One GroupMetrics per system × model × strategy, in first-seen order."""
+    groups: dict[tuple[str, str, str], GroupMetrics] = {}
+    resolved = {pid: resolve_label(ls) for pid, ls in labels.items()}
+
+    def group(record: Mapping[str, Any]) -> GroupMetrics:
+        key = (str(record["system"]), str(record["model"]), str(record["strategy"]))
+        if key not in groups:
+            groups[key] = GroupMetrics(*key)
+            names = [*FILTERS, "own"] if key[0] == "upstream" else list(FILTERS)
+            groups[key].filters = {name: FilterStats() for name in names}
+        return groups[key]
+
+    for record in records:
+        kind = record.get("kind")
+        if kind == "call":
+            g = group(record)
+            g.calls += 1
+            g.requested += int(record["n"])
+            got_reply = record.get("raw_reply") is not None and not record.get("client_gone")
+            if not got_reply:
+                g.calls_failed += 1
+            if _call_parsed(record):
+                g.parsed += 1
+            if record.get("wall_s") is not None and record.get("raw_reply") is not None:
+                g.wall_s.append(float(record["wall_s"]))
+                g.completion_tokens += int(record.get("completion_tokens") or 0)
+                if float(record["wall_s"]) > 30.0:
+                    g.calls_over_30s += 1
+        elif kind == "pair":
+            g = group(record)
+            label = resolved.get(str(record["id"]))
+            if not record["within_budget"]:
+                g.extras += 1
+                if label is not None:
+                    g.labels_extras[label] += 1
+                continue
+            g.generated += 1
+            if label is None:
+                g.unlabelled += 1
+            else:
+                g.labels_generated[label] += 1
+            decisions = dict(record["filters"])
+            if g.system == "upstream":
+                decisions["own"] = bool(record.get("upstream_staged"))
+            for name, stats in g.filters.items():
+                ok = bool(decisions.get(name))
+                stats.accepted += ok
+                if label is not None:
+                    (stats.labels_accepted if ok else stats.labels_rejected)[label] += 1
+    for g in groups.values():
+        for cls in LABEL_CLASSES:  # make every class present so tables show 0, not gaps
+            g.labels_generated[cls] += 0
+    return list(groups.values())
