@@ -1,0 +1,148 @@
+"""Turning recorded teacher exchanges into the benchmark's call and pair records."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from dlm_synth_lsp.document import parse_text
+from dlm_synth_lsp.synth.pipeline import select_sources
+from dlm_synth_lsp.synth.prompts import build_prompt
+
+from bench.quality import generate
+from bench.quality.generate import Settings, build_records, expected_calls, match_exchanges
+from bench.quality.proxy import Exchange
+from bench.quality.records import pair_id
+from tests.compat.oracle import require_oracle
+
+DOC = """---
+dlm_id: 01KQ9C0RP5000000000000000Z
+dlm_version: 15
+base_model: smollm2-135m
+---
+
+bzip2 compresses files in blocks, usually 900 kbytes long. Each block is handled
+independently, and each block carries its own 32-bit CRC.
+
+::prose::
+
+The flags -1 through -9 specify the block size to be 100,000 bytes through 900,000 bytes.
+"""
+
+
+def exchange(system: str, user: str, reply: str, *, gone: bool = False) -> Exchange:
+    return Exchange(
+        tag={},
+        request={"messages": [{"role": "system", "content": system}, {"role": "user", "content": user}]},
+        status=200,
+        response={
+            "choices": [{"message": {"content": reply}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 50, "completion_tokens": 20},
+        },
+        wall_s=2.0,
+        started=0.0,
+        client_gone=gone,
+    )
+
+
+def reply(*pairs: tuple[str, str]) -> str:
+    return json.dumps([{"question": q, "answer": a} for q, a in pairs])
+
+
+@pytest.fixture
+def doc(tmp_path: Path) -> Path:
+    path = tmp_path / "blocks.dlm"
+    path.write_text(DOC, encoding="utf-8")
+    return path
+
+
+def settings(doc: Path, strategy: str, per_section: int = 2) -> Settings:
+    return Settings(
+        Path("/models/m.gguf"), doc.parent / "run.jsonl", ["ours"], [strategy], per_section, [doc]
+    )
+
+
+def test_ours_exchanges_match_their_calls_by_exact_prompt(doc: Path) -> None:
+    sources = select_sources(parse_text(doc.read_text()))
+    calls = expected_calls(sources, "both", 3)
+    assert [(c.source.section_id, c.strategy, c.n) for c in calls] == [
+        (sources[0].section_id, "extraction", 2),
+        (sources[0].section_id, "expansion", 1),
+        (sources[1].section_id, "extraction", 2),
+        (sources[1].section_id, "expansion", 1),
+    ]
+    prompts = [build_prompt(c.strategy, c.n, c.source.text) for c in calls]  # type: ignore[arg-type]
+    # a retry of call 1 and the calls in order
+    exchanges = [exchange(p.system, p.user, "[]") for p in (prompts[0], prompts[1], prompts[1], prompts[2])]
+    matched = match_exchanges("ours", calls, exchanges)
+    assert {i: len(v) for i, v in matched.items()} == {0: 1, 1: 2, 2: 1}
+
+
+def test_build_records_marks_budget_filters_and_cli_agreement(doc: Path) -> None:
+    require_oracle()
+    sources = select_sources(parse_text(doc.read_text()))
+    first, second = (build_prompt("extraction", 2, s.text) for s in sources)
+    replies = [
+        # three pairs for a budget of two: the third is an extra; the second answer invents a figure
+        "Sure! Here they are:\n"
+        + reply(
+            ("How long are bzip2 blocks usually?", "Usually 900 kbytes long."),
+            ("What checksum does each bzip2 block carry?", "A 64-bit CRC."),
+            ("Are bzip2 blocks handled independently?", "Yes, each block is handled independently."),
+        ),
+        # the same first pair again (a near-duplicate within the document run)
+        reply(("How long are bzip2 blocks usually?", "Usually 900 kbytes long.")),
+    ]
+    exchanges = [
+        exchange(first.system, first.user, replies[0]),
+        exchange(second.system, second.user, replies[1]),
+    ]
+    cli = {
+        "status": "completed",
+        "accepted": [
+            {"question": "How long are bzip2 blocks usually?", "answer": "Usually 900 kbytes long."},
+            {"question": "What checksum does each bzip2 block carry?", "answer": "A 64-bit CRC."},
+            {"question": "How long are bzip2 blocks usually?", "answer": "Usually 900 kbytes long."},
+        ],
+    }
+    replies_pairs = [(p["question"], p["answer"]) for p in cli["accepted"]]
+    records = build_records(
+        settings(doc, "extraction"), "ours", "extraction", doc, exchanges, (0, json.dumps(cli), ""), 5.0, None
+    )
+    calls = [r for r in records if r["kind"] == "call"]
+    pairs = [r for r in records if r["kind"] == "pair"]
+    (done,) = [r for r in records if r["kind"] == "doc"]
+    assert [c["ours_parse"]["valid"] for c in calls] == [3, 1]
+    assert calls[0]["upstream_parse"]["ok"] is False  # the preamble: upstream rejects the reply
+    assert calls[1]["upstream_parse"]["ok"] is True
+    assert [c["completion_tokens"] for c in calls] == [20, 20]
+    assert [p["within_budget"] for p in pairs] == [True, True, False, True]
+    assert [p["filters"] for p in pairs] == [
+        {"none": True, "dedup-only": True, "grounded": True},
+        {"none": True, "dedup-only": True, "grounded": False},  # 64 is not in the passage
+        {"none": False, "dedup-only": False, "grounded": False},  # beyond the budget
+        {"none": True, "dedup-only": False, "grounded": False},  # duplicate of the first
+    ]
+    # a label belongs to a pair *and* its passage: the same pair from another section is another item
+    assert pairs[0]["id"] == pair_id(sources[0].text, *replies_pairs[0]) != pairs[3]["id"]
+    assert done["cli_matches_records"] is True and done["calls_recorded"] == 2
+
+
+def test_build_records_keeps_no_pairs_from_a_reply_the_tool_gave_up_on(
+    doc: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        generate,
+        "upstream_parse",
+        lambda texts: [{"ok": True, "pairs": [["q", "a"]], "error": None}] * len(texts),
+    )
+    sources = select_sources(parse_text(doc.read_text()))
+    user = f"... {sources[0].text} ..."
+    exchanges = [exchange("upstream system", user, reply(("q", "a")), gone=True)]
+    s = Settings(Path("/m.gguf"), doc.parent / "run.jsonl", ["upstream"], ["extraction"], 3, [doc])
+    records = build_records(s, "upstream", "extraction", doc, exchanges, (1, "", "timed out"), 9.0, [])
+    calls = [r for r in records if r["kind"] == "call"]
+    assert [c["client_gone"] for c in calls] == [True, False]
+    assert calls[1]["error"].startswith("not run")
+    assert not [r for r in records if r["kind"] == "pair"]
