@@ -123,7 +123,7 @@ class GroupMetrics:
 
     def good_per_call(self, filter_name: str) -> float | None:
         stats = self.filters.get(filter_name)
-        if stats is None or self.calls == 0:
+        if stats is None or self.calls == 0 or self.labelled == 0:
             return None
         return stats.labels_accepted["good"] / self.calls
 

@@ -44,8 +44,9 @@ CALL_MODES = (
     "object wrapper instead of a list",
 )
 PAIR_MODES = (
-    "answer copies the passage",
-    "answer restates the question",
+    "answer copies most of the passage",
+    "answer is a long verbatim stretch of the passage",
+    "answer adds no word beyond the question",
     "question refers to 'the passage/text'",
     "'what does the text say about' question",
     "question without a question mark",
@@ -139,14 +140,14 @@ def pair_modes(pair: Mapping[str, Any]) -> list[str]:
     question, answer, source = str(pair["question"]), str(pair["answer"]), str(pair["source_text"])
     modes: list[str] = []
     answer_words = len(answer.split())
-    # a copy: most of the passage's text reappears in the answer, or the answer is a
-    # long stretch lifted from it
-    if answer_words >= 25 and (
-        fuzz.partial_ratio(answer, source) >= 90 or fuzz.token_set_ratio(answer, source) >= 90
-    ):
-        modes.append("answer copies the passage")
-    if fuzz.ratio(question.lower().rstrip("?"), answer.lower().rstrip(".")) >= 80:
-        modes.append("answer restates the question")
+    lifted = fuzz.partial_ratio(answer, source)
+    if answer_words >= 0.5 * len(source.split()) and lifted >= 85:
+        modes.append("answer copies most of the passage")
+    elif answer_words >= 25 and lifted >= 95:
+        modes.append("answer is a long verbatim stretch of the passage")
+    # every content word of the answer is already in the question: it adds nothing
+    if answer.strip() and check_grounding("", answer, question, "extraction", threshold=1.0).ok:
+        modes.append("answer adds no word beyond the question")
     if _TEXT_REF.search(question):
         modes.append("question refers to 'the passage/text'")
     if _SAYS_ABOUT.search(question):
