@@ -108,6 +108,32 @@ def cmd_modes(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_timings(args: argparse.Namespace) -> int:
+    """For a run made before timings were recorded: attach llama.cpp's per-call timings
+    from the server's log, in order, checking each call's token count."""
+    from bench.quality.generate import llama_timings
+    from bench.quality.records import read_jsonl, write_jsonl
+
+    path = RUNS / f"{args.name}.jsonl"
+    records = list(read_jsonl(path))
+    calls = [r for r in records if r.get("kind") == "call" and r.get("raw_reply") is not None]
+    timings = llama_timings(Path(args.log).read_text(encoding="utf-8", errors="replace"))
+    if len(timings) != len(calls):
+        print(f"{len(timings)} timing lines for {len(calls)} calls: not attached", file=sys.stderr)
+        return 1
+    for call, timing in zip(calls, timings, strict=True):
+        if call.get("completion_tokens") not in (timing["eval_tokens"], None):
+            print(
+                f"token counts differ at {call['document']}#{call['call_index']}: not attached",
+                file=sys.stderr,
+            )
+            return 1
+        call["llama_timings"] = timing
+    write_jsonl(path, records)
+    print(f"attached timings to {len(calls)} call(s) in {path}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -146,6 +172,11 @@ def main(argv: list[str] | None = None) -> int:
     modes.add_argument("--runs", nargs="*")
     modes.add_argument("--examples", action="store_true", help="list up to 3 document#call per mode")
     modes.set_defaults(func=cmd_modes)
+
+    timings = sub.add_parser("timings", help="attach llama.cpp timings from a server log to an older run")
+    timings.add_argument("--name", required=True)
+    timings.add_argument("--log", required=True)
+    timings.set_defaults(func=cmd_timings)
 
     args = parser.parse_args(argv)
     return int(args.func(args))

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -102,8 +103,29 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+_PROMPT_EVAL = re.compile(r"prompt eval time =\s*([\d.]+) ms /\s*(\d+) tokens")
+_EVAL = re.compile(r"^\S+:\s+eval time =\s*([\d.]+) ms /\s*(\d+) runs", re.MULTILINE)
+
+
+def llama_timings(log_text: str) -> list[dict[str, float]]:
+    """llama.cpp's per-call performance lines, in order: prompt evaluation and generation
+    time, so generation speed can be told apart from prompt processing (the proxy's wall
+    time holds both)."""
+    prompts = _PROMPT_EVAL.findall(log_text)
+    evals = _EVAL.findall(log_text)
+    return [
+        {
+            "prompt_eval_ms": float(pm),
+            "prompt_eval_tokens": int(pt),
+            "eval_ms": float(em),
+            "eval_tokens": int(et),
+        }
+        for (pm, pt), (em, et) in zip(prompts, evals, strict=False)
+    ]
+
+
 @contextmanager
-def llama_server(settings: Settings) -> Iterator[str]:
+def llama_server(settings: Settings) -> Iterator[tuple[str, Path]]:
     """llama-cpp-python's OpenAI-compatible server for the model, on a free loopback
     port, in its own process group (stopped, with its children, on exit)."""
     port = free_port()
@@ -132,7 +154,7 @@ def llama_server(settings: Settings) -> Iterator[str]:
                 raise SystemExit(f"llama.cpp server did not start in 300 s; see {logfile}")
             time.sleep(0.5)
         log(f"llama.cpp server for {settings.model.name} on {url} (pid {proc.pid}, log {logfile})")
-        yield url
+        yield url, logfile
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -266,6 +288,7 @@ def _call_record(
         "prompt_tokens": usage.get("prompt_tokens"),
         "completion_tokens": usage.get("completion_tokens"),
         "wall_s": round(last.wall_s, 3) if last else None,
+        "llama_timings": last.timings if last else None,
         "started": last.started if last else None,
         "ours_parse": parsed_ours,
         "upstream_parse": parsed_up,
@@ -407,7 +430,8 @@ def generate(settings: Settings) -> None:
     log(f"{len(todo)} document run(s) to do, {len(done)} already in {settings.run_file}")
     if not todo:
         return
-    with llama_server(settings) as server_url, RecordingProxy(server_url).running() as proxy:
+    with llama_server(settings) as (server_url, server_log), RecordingProxy(server_url).running() as proxy:
+        log_offset = server_log.stat().st_size
         for number, (doc, system, strategy) in enumerate(todo, 1):
             proxy.tag = {"system": system, "strategy": strategy, "document": doc.stem}
             proxy.take()
@@ -420,6 +444,15 @@ def generate(settings: Settings) -> None:
                 staged = upstream_staged(home) if system == "upstream" else None
             finally:
                 exchanges = proxy.take()
+                with server_log.open(encoding="utf-8", errors="replace") as fh:
+                    fh.seek(log_offset)
+                    timings = llama_timings(fh.read())
+                    log_offset = fh.tell()
+                if len(timings) == len(exchanges):
+                    for exchange, timing in zip(exchanges, timings, strict=True):
+                        exchange.timings = timing
+                else:
+                    log(f"  {len(timings)} timing lines for {len(exchanges)} calls: timings not recorded")
                 _backup(settings, exchanges)
             try:
                 records = build_records(settings, system, strategy, doc, exchanges, result, wall, staged)

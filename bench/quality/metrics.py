@@ -21,7 +21,8 @@ Definitions (what `report` prints and `bench/README.md` quotes):
   (unsupported + malformed) rejected / labelled rejected;
 - *good accepted per call* = good pairs accepted by F / calls;
 - *tokens/s* = completion tokens / wall seconds summed over calls that got a reply
-  (prompt evaluation included, as a user waits for it).
+  (prompt evaluation included, as a user waits for it); *generation tokens/s* and
+  *prompt tokens/s* come from llama.cpp's own per-call timings where recorded.
 """
 
 from __future__ import annotations
@@ -99,6 +100,11 @@ class GroupMetrics:
     wall_s: list[float] = field(default_factory=list)
     completion_tokens: int = 0
     calls_over_30s: int = 0
+    #: llama.cpp's own timings, summed over calls that have them
+    eval_tokens: int = 0
+    eval_ms: float = 0.0
+    prompt_eval_tokens: int = 0
+    prompt_eval_ms: float = 0.0
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -131,6 +137,14 @@ class GroupMetrics:
     def tokens_per_s(self) -> float | None:
         total = sum(self.wall_s)
         return None if total == 0 else self.completion_tokens / total
+
+    @property
+    def generation_tokens_per_s(self) -> float | None:
+        return None if self.eval_ms == 0 else 1000 * self.eval_tokens / self.eval_ms
+
+    @property
+    def prompt_tokens_per_s(self) -> float | None:
+        return None if self.prompt_eval_ms == 0 else 1000 * self.prompt_eval_tokens / self.prompt_eval_ms
 
     @property
     def median_wall_s(self) -> float | None:
@@ -179,6 +193,14 @@ def compute(
                 g.completion_tokens += int(record.get("completion_tokens") or 0)
                 if float(record["wall_s"]) > 30.0:
                     g.calls_over_30s += 1
+                timing = record.get("llama_timings")
+                if timing:
+                    g.eval_tokens += int(timing["eval_tokens"])
+                    g.eval_ms += float(timing["eval_ms"])
+                    # the first call after a load reports ~0 ms for its prompt: not a speed
+                    if float(timing["prompt_eval_ms"]) > 1.0:
+                        g.prompt_eval_tokens += int(timing["prompt_eval_tokens"])
+                        g.prompt_eval_ms += float(timing["prompt_eval_ms"])
         elif kind == "pair":
             g = group(record)
             label = resolved.get(str(record["id"]))

@@ -36,6 +36,8 @@ class Exchange:
     started: float
     client_gone: bool = False
     error: str | None = None
+    #: llama.cpp's own timing of the call (see generate.llama_timings), when known
+    timings: dict[str, float] | None = None
 
     @property
     def reply_text(self) -> str | None:

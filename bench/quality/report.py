@@ -39,7 +39,8 @@ def text_report(groups: Sequence[GroupMetrics], labels_total: int, multi: tuple[
             f"(requested {g.requested}, generated {g.generated}, extras beyond budget {g.extras})",
             f"wall: {sum(g.wall_s):.0f} s total, median {num(g.median_wall_s, 1)} s per call, "
             f"{g.calls_over_30s} call(s) over 30 s; {g.completion_tokens} output tokens, "
-            f"{num(g.tokens_per_s, 1)} tokens/s",
+            f"{num(g.tokens_per_s, 1)} tokens/s over wall time (llama.cpp: generation "
+            f"{num(g.generation_tokens_per_s, 1)} tokens/s, prompt {num(g.prompt_tokens_per_s, 1)} tokens/s)",
             f"labelled {g.labelled} of {g.generated} generated (unlabelled {g.unlabelled}); "
             + ", ".join(f"{c} {pct(g.share(c))}" for c in LABEL_CLASSES),
         ]
@@ -65,7 +66,7 @@ def markdown_report(groups: Sequence[GroupMetrics]) -> str:
     head = (
         "| system | model | strategy | calls | parse | pairs/call | extras | good | trivial | unsupp. "
         "| malf. | filter | accepted | good among accepted | good kept | unsupp. rejected "
-        "| good accepted/call | s/call | tok/s |"
+        "| good accepted/call | s/call | tok/s (wall) | gen. tok/s |"
     )
     rows = [head, "|" + "---|" * (head.count("|") - 1)]
     for g in groups:
@@ -92,6 +93,7 @@ def markdown_report(groups: Sequence[GroupMetrics]) -> str:
                         num(g.good_per_call(name)),
                         num(g.median_wall_s, 1) if first else "",
                         num(g.tokens_per_s, 1) if first else "",
+                        num(g.generation_tokens_per_s, 1) if first else "",
                     ]
                 )
                 + " |"

@@ -146,3 +146,19 @@ def test_build_records_keeps_no_pairs_from_a_reply_the_tool_gave_up_on(
     assert [c["client_gone"] for c in calls] == [True, False]
     assert calls[1]["error"].startswith("not run")
     assert not [r for r in records if r["kind"] == "pair"]
+
+
+def test_llama_timings_reads_the_per_call_performance_lines_in_order() -> None:
+    log = """Llama.generate: 131 prefix-match hit, remaining 281 prompt tokens to eval
+llama_perf_context_print:        load time =       1.08 ms
+llama_perf_context_print: prompt eval time =   17265.06 ms /   281 tokens (…)
+llama_perf_context_print:        eval time =   26321.22 ms /   228 runs (…)
+llama_perf_context_print:       total time =   44293.53 ms /   509 tokens
+INFO:     127.0.0.1:60680 - "POST /v1/chat/completions HTTP/1.1" 200 OK
+llama_perf_context_print: prompt eval time =     900.00 ms /    30 tokens (…)
+llama_perf_context_print:        eval time =    1000.00 ms /    10 runs (…)
+"""
+    assert generate.llama_timings(log) == [
+        {"prompt_eval_ms": 17265.06, "prompt_eval_tokens": 281, "eval_ms": 26321.22, "eval_tokens": 228},
+        {"prompt_eval_ms": 900.0, "prompt_eval_tokens": 30, "eval_ms": 1000.0, "eval_tokens": 10},
+    ]

@@ -116,6 +116,27 @@ def test_group_metrics_parse_rate_pairs_per_call_and_label_shares() -> None:
     assert g.tokens_per_s == pytest.approx(400 / 40)
     assert g.median_wall_s == pytest.approx(20.0)
     assert g.calls_over_30s == 0  # 30.0 is not over 30
+    assert g.generation_tokens_per_s is None  # no llama.cpp timings recorded
+
+
+def test_generation_and_prompt_speed_from_llama_timings() -> None:
+    first = call("ours", 0)
+    first["llama_timings"] = {
+        "prompt_eval_ms": 0.5,
+        "prompt_eval_tokens": 400,
+        "eval_ms": 2000.0,
+        "eval_tokens": 20,
+    }
+    second = call("ours", 1)
+    second["llama_timings"] = {
+        "prompt_eval_ms": 3000.0,
+        "prompt_eval_tokens": 60,
+        "eval_ms": 4000.0,
+        "eval_tokens": 40,
+    }
+    (g,) = compute([first, second], {})
+    assert g.generation_tokens_per_s == pytest.approx(60 / 6)
+    assert g.prompt_tokens_per_s == pytest.approx(60 / 3)  # the ~0 ms prompt of a first call is left out
 
 
 def test_filter_precision_recall_and_good_per_call() -> None:
