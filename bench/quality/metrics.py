@@ -100,6 +100,10 @@ class GroupMetrics:
     wall_s: list[float] = field(default_factory=list)
     completion_tokens: int = 0
     calls_over_30s: int = 0
+    documents: set[str] = field(default_factory=set)
+    #: documents with a call over 30 s: upstream's stock client (30 s timeout, and any
+    #: teacher error aborts the run) would have produced nothing for them
+    documents_over_30s: set[str] = field(default_factory=set)
     #: llama.cpp's own timings, summed over calls that have them
     eval_tokens: int = 0
     eval_ms: float = 0.0
@@ -182,6 +186,7 @@ def compute(
         if kind == "call":
             g = group(record)
             g.calls += 1
+            g.documents.add(str(record.get("document")))
             g.requested += int(record["n"])
             got_reply = record.get("raw_reply") is not None and not record.get("client_gone")
             if not got_reply:
@@ -193,6 +198,7 @@ def compute(
                 g.completion_tokens += int(record.get("completion_tokens") or 0)
                 if float(record["wall_s"]) > 30.0:
                     g.calls_over_30s += 1
+                    g.documents_over_30s.add(str(record.get("document")))
                 timing = record.get("llama_timings")
                 if timing:
                     g.eval_tokens += int(timing["eval_tokens"])

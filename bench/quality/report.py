@@ -38,7 +38,8 @@ def text_report(groups: Sequence[GroupMetrics], labels_total: int, multi: tuple[
             f"({pct(g.parse_rate)}); pairs per call {num(g.pairs_per_call)} "
             f"(requested {g.requested}, generated {g.generated}, extras beyond budget {g.extras})",
             f"wall: {sum(g.wall_s):.0f} s total, median {num(g.median_wall_s, 1)} s per call, "
-            f"{g.calls_over_30s} call(s) over 30 s; {g.completion_tokens} output tokens, "
+            f"{g.calls_over_30s} call(s) over 30 s (in {len(g.documents_over_30s)} of "
+            f"{len(g.documents)} documents); {g.completion_tokens} output tokens, "
             f"{num(g.tokens_per_s, 1)} tokens/s over wall time (llama.cpp: generation "
             f"{num(g.generation_tokens_per_s, 1)} tokens/s, prompt {num(g.prompt_tokens_per_s, 1)} tokens/s)",
             f"labelled {g.labelled} of {g.generated} generated (unlabelled {g.unlabelled}); "

@@ -29,9 +29,11 @@ def call(
     up_valid: int = 3,
     strategy: str = "extraction",
     gone: bool = False,
+    document: str = "d1",
 ) -> dict[str, Any]:
     return {
-        "kind": "call", "system": system, "model": "m", "strategy": strategy, "call_index": index,
+        "kind": "call",
+        "document": document, "system": system, "model": "m", "strategy": strategy, "call_index": index,
         "n": n, "raw_reply": reply, "wall_s": wall, "completion_tokens": tokens, "client_gone": gone,
         "ours_parse": {"error": None, "valid": ours_valid, "rejected": []},
         "upstream_parse": {"ok": up_ok, "error": None, "valid": up_valid},
@@ -117,6 +119,17 @@ def test_group_metrics_parse_rate_pairs_per_call_and_label_shares() -> None:
     assert g.median_wall_s == pytest.approx(20.0)
     assert g.calls_over_30s == 0  # 30.0 is not over 30
     assert g.generation_tokens_per_s is None  # no llama.cpp timings recorded
+
+
+def test_documents_with_a_call_over_30_s_are_the_ones_stock_upstream_loses() -> None:
+    records = [
+        call("upstream", 0, wall=12.0, document="a"),
+        call("upstream", 1, wall=30.5, document="a"),
+        call("upstream", 0, wall=29.0, document="b"),
+        call("upstream", 0, wall=31.0, document="c", reply=None),  # no reply: not a timing
+    ]
+    (g,) = compute(records, {})
+    assert (g.calls_over_30s, g.documents_over_30s, len(g.documents)) == (1, {"a"}, 3)
 
 
 def test_generation_and_prompt_speed_from_llama_timings() -> None:
