@@ -37,6 +37,8 @@ CALL_MODES = (
     "more than one code fence",
     "list in a second ```json fence",
     "no JSON list at all",
+    "reply echoes the passage or the prompt's <<< >>> delimiters",
+    "JSON breaks after a valid item (e.g. an unescaped quote)",
     "strict JSON parse fails (upstream's parser)",
     "cut off at the token limit",
     "fewer pairs than asked",
@@ -117,6 +119,16 @@ def call_modes(call: Mapping[str, Any]) -> list[str]:
         outside = text[: span[0]] + "\n" + text[span[1] :]
         if _MARKDOWN.search(outside):
             modes.append("markdown outside the JSON")
+    outside_list = text if span is None else text[: span[0]] + "\n" + text[span[1] :]
+    prompt = str(call.get("user_prompt") or "")
+    if (
+        "<<<" in outside_list
+        or ">>>" in outside_list
+        or (len(outside_list) >= 200 and prompt and fuzz.partial_ratio(outside_list[:300], prompt) >= 85)
+    ):
+        modes.append("reply echoes the passage or the prompt's <<< >>> delimiters")
+    if any("not valid JSON after item" in r for r in (call.get("ours_parse") or {}).get("rejected", [])):
+        modes.append("JSON breaks after a valid item (e.g. an unescaped quote)")
     fences = len(_FENCE.findall(text))
     if fences > 2:
         modes.append("more than one code fence")

@@ -49,6 +49,14 @@ def test_drift_into_markdown_and_a_second_fence() -> None:
     assert "strict JSON parse fails (upstream's parser)" in modes
 
 
+def test_echo_of_the_passage_and_a_list_broken_after_an_item() -> None:
+    echo = call("Mark the passage with numbers:\n1. <<<\n2. bzip2 compresses files\n3. >>>", valid=0)
+    assert "reply echoes the passage or the prompt's <<< >>> delimiters" in call_modes(echo)
+    broken = call(GOOD[:-1] + ', {"question": "q", "answer": "say "hi""}]')
+    broken["ours_parse"]["rejected"] = ["the reply is not valid JSON after item 1: Expecting ',' delimiter"]
+    assert "JSON breaks after a valid item (e.g. an unescaped quote)" in call_modes(broken)
+
+
 def test_counts_cut_off_object_wrapper_and_list_lengths() -> None:
     assert "cut off at the token limit" in call_modes(call('[{"question": "q', valid=0, finish="length"))
     assert "object wrapper instead of a list" in call_modes(call('{"pairs": ' + GOOD + "}"))
