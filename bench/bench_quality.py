@@ -10,6 +10,7 @@ Run from the repository root with the project's virtual environment:
     .venv/bin/python bench/bench_quality.py report [--runs bench/quality/runs/*.jsonl]
         [--labels bench/quality/labels.jsonl] [--markdown]
     .venv/bin/python bench/bench_quality.py modes [--runs ...] [--examples]
+    .venv/bin/python bench/bench_quality.py refilter [NAME...]   # after a filter changed
 
 `generate` needs `llama-cpp-python[server]` in `.venv` and upstream in `.venv-oracle`
 (`scripts/setup --oracle`); it serves the GGUF with llama.cpp on a free loopback port,
@@ -134,6 +135,20 @@ def cmd_timings(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_refilter(args: argparse.Namespace) -> int:
+    from bench.quality.generate import refilter
+
+    runs = [RUNS / f"{name}.jsonl" for name in args.names] if args.names else sorted(RUNS.glob("*.jsonl"))
+    bad = 0
+    for run in runs:
+        problems = refilter(run)
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        bad += len(problems)
+        print(f"{run}: filters recomputed" + (f", {len(problems)} disagreement(s)" if problems else ""))
+    return 1 if bad else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -172,6 +187,10 @@ def main(argv: list[str] | None = None) -> int:
     modes.add_argument("--runs", nargs="*")
     modes.add_argument("--examples", action="store_true", help="list up to 3 document#call per mode")
     modes.set_defaults(func=cmd_modes)
+
+    refilt = sub.add_parser("refilter", help="recompute filter decisions in run files (no model needed)")
+    refilt.add_argument("names", nargs="*", help="run names (default: every run)")
+    refilt.set_defaults(func=cmd_refilter)
 
     timings = sub.add_parser("timings", help="attach llama.cpp timings from a server log to an older run")
     timings.add_argument("--name", required=True)

@@ -34,6 +34,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -50,7 +51,7 @@ from dlm_synth_lsp.synth.prompts import budget, build_prompt
 from dlm_synth_lsp.synth.replies import parse_reply
 
 from .proxy import Exchange, RecordingProxy
-from .records import append_jsonl, pair_id, read_jsonl
+from .records import append_jsonl, pair_id, read_jsonl, write_jsonl
 
 ROOT = Path(__file__).resolve().parents[2]
 OURS = ROOT / ".venv" / "bin" / "dlm-synth-lsp"
@@ -255,6 +256,103 @@ def upstream_staged(home: Path) -> list[tuple[str, str, str]]:
     return staged
 
 
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def upstream_dedupe(pairs: Sequence[tuple[str, str]]) -> list[bool]:
+    """Which pairs survive upstream's own dedup (`dlm.synth.filter._dedupe`, run in
+    `.venv-oracle`), in order."""
+    if not pairs:
+        return []
+    proc = subprocess.run(
+        [str(UPSTREAM_PY), str(UPSTREAM_PARSE), "dedupe"],
+        input=json.dumps([list(p) for p in pairs]), capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    kept = set(json.loads(proc.stdout))
+    return [i in kept for i in range(len(pairs))]
+
+
+def mark_filters(pairs: list[dict[str, Any]]) -> None:
+    """Sets each pair record's `filters` (what none / dedup-only / grounded would accept),
+    `dedup`, `grounding` and `sanitized_changed`, and for upstream's pairs
+    `upstream_staged` (what upstream itself keeps: its first n per call, then its own
+    dedup). `pairs` are one document run's pairs in generation order, as the pipeline
+    sees them; pairs beyond a call's budget are never accepted (the pipeline drops them)
+    but still get a grounding verdict. Re-run by `refilter` when a filter changes."""
+    dedup = DedupIndex()
+    for pair in pairs:
+        question, answer, within = pair["question"], pair["answer"], bool(pair["within_budget"])
+        clean = sanitize_pair(question, answer)
+        verdict = check_grounding(question, answer, pair["source_text"], pair["call_strategy"])
+        dup = None
+        if within and clean is not None:
+            hit = dedup.check(*clean)
+            dup = None if hit is None else f"{hit.kind} {hit.index}: {hit.reason}"
+        ok = within and clean is not None
+        pair["sanitized_changed"] = clean is not None and clean != (question, answer)
+        pair["filters"] = {
+            "none": ok,
+            "dedup-only": ok and dup is None,
+            "grounded": ok and dup is None and verdict.ok,
+        }
+        pair["dedup"] = dup
+        pair["grounding"] = {"ok": verdict.ok, "score": round(verdict.score, 3), "reason": verdict.reason}
+        pair["upstream_staged"] = None
+    upstream = [p for p in pairs if p["system"] == "upstream" and p["within_budget"]]
+    for pair, kept in zip(
+        upstream, upstream_dedupe([(p["question"], p["answer"]) for p in upstream]), strict=True
+    ):
+        pair["upstream_staged"] = kept
+    for pair in pairs:
+        if pair["system"] == "upstream" and not pair["within_budget"]:
+            pair["upstream_staged"] = False
+
+
+def check_staged(pairs: list[dict[str, Any]], doc: dict[str, Any]) -> None:
+    """Cross-checks the pairs marked as staged with what upstream really staged (read
+    back from its pending.json, compared with whitespace collapsed, as a multiset)."""
+    staged = Counter((sid, _norm(q), _norm(a)) for sid, q, a in doc.get("upstream_staged_pairs", []))
+    marked = Counter(
+        (p["section_id"], _norm(p["question"]), _norm(p["answer"])) for p in pairs if p.get("upstream_staged")
+    )
+    doc["upstream_staged_matched"] = sum((staged & marked).values())
+    doc["upstream_staged_agrees"] = staged == marked
+
+
+def refilter(run_file: Path) -> list[str]:
+    """Recomputes every pair's filter decisions in a run file (after a filter changed,
+    or for a run made by an older version of this script) without asking the model
+    again; returns the problems found when comparing with what upstream staged."""
+    records = list(read_jsonl(run_file))
+    groups: dict[tuple[str, str, str, str], list[dict[str, Any]]] = {}
+    docs: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+    for record in records:
+        key = (record.get("system"), record.get("model"), record.get("strategy"), record.get("document"))
+        if record.get("kind") == "pair":
+            groups.setdefault(key, []).append(record)  # type: ignore[arg-type]
+        elif record.get("kind") == "doc":
+            docs[key] = record  # type: ignore[index]
+    problems: list[str] = []
+    for key, pairs in groups.items():
+        mark_filters(pairs)
+        doc = docs.get(key)
+        if doc is None or key[0] != "upstream":
+            continue
+        if "upstream_staged_pairs" in doc:
+            check_staged(pairs, doc)
+            agrees = doc["upstream_staged_agrees"]
+        else:  # older runs kept only the count
+            agrees = doc["upstream_staged"] == sum(1 for p in pairs if p["upstream_staged"])
+            doc["upstream_staged_matched"] = None
+            doc["upstream_staged_agrees"] = agrees
+        if not agrees:
+            problems.append(f"{'/'.join(key)}: upstream staged {doc['upstream_staged']}, its dedup keeps "
+                            f"{sum(1 for p in pairs if p['upstream_staged'])}")  # fmt: skip
+    write_jsonl(run_file, records)
+    return problems
+
+
 def done_documents(run_file: Path) -> set[tuple[str, str, str, str]]:
     return {
         (r["system"], r["model"], r["strategy"], r["document"])
@@ -343,18 +441,8 @@ def build_records(
         records.append(_call_record(base, call, attempts, ours_view, up_view))
         for item, (question, answer) in enumerate(pairs):
             generated.append((call, item, question, answer, item < call.n, reply or ""))
-    # what each filter would accept, in generation order, as the pipeline decides it
-    dedup = DedupIndex()
-    staged_set = set(staged or [])
-    for call, item, question, answer, within, reply in generated:
-        clean = sanitize_pair(question, answer)
-        verdict = check_grounding(question, answer, call.source.text, call.strategy)  # type: ignore[arg-type]
-        dup = None
-        if within and clean is not None:
-            hit = dedup.check(*clean)
-            dup = None if hit is None else f"{hit.kind} {hit.index}: {hit.reason}"
-        ok = within and clean is not None
-        records.append({
+    pair_records = [
+        {
             **base,
             "kind": "pair",
             "id": pair_id(call.source.text, question, answer),
@@ -366,18 +454,12 @@ def build_records(
             "question": question,
             "answer": answer,
             "within_budget": within,
-            "sanitized_changed": clean is not None and clean != (question, answer),
-            "filters": {
-                "none": ok,
-                "dedup-only": ok and dup is None,
-                "grounded": ok and dup is None and verdict.ok,
-            },
-            "dedup": dup,
-            "grounding": {"ok": verdict.ok, "score": round(verdict.score, 3), "reason": verdict.reason},
-            "upstream_staged": (call.source.section_id, question, answer) in staged_set
-            if system == "upstream" else None,
             "raw_reply": reply,
-        })  # fmt: skip
+        }
+        for call, item, question, answer, within, reply in generated
+    ]
+    mark_filters(pair_records)
+    records.extend(pair_records)
     code, stdout, stderr = result
     doc_record: dict[str, Any] = {
         **base,
@@ -404,9 +486,8 @@ def build_records(
             doc_record["cli_status"] = "no JSON on stdout"
     else:
         doc_record["upstream_staged"] = len(staged or [])
-        doc_record["upstream_staged_matched"] = sum(
-            1 for r in records if r.get("kind") == "pair" and r.get("upstream_staged")
-        )
+        doc_record["upstream_staged_pairs"] = staged or []
+        check_staged(pair_records, doc_record)
     records.append(doc_record)
     return records
 

@@ -1,4 +1,5 @@
-"""Runs in `.venv-oracle`: upstream's own reply parser over recorded raw replies.
+"""Runs in `.venv-oracle`: upstream's own reply parser over recorded raw replies, and
+(with the argument `dedupe`) upstream's own dedup over a document run's pairs.
 
 stdin: a JSON list of reply texts; stdout: a JSON list of {"ok", "pairs", "error"}, one per
 reply, where `pairs` is every item upstream's `json_list` parser returns (before its cut to
@@ -14,7 +15,31 @@ import sys
 from dlm.synth.run import _parse_generated_pairs
 
 
+def dedupe() -> None:
+    """stdin: a JSON list of [question, answer]; stdout: the indices upstream's dedup keeps."""
+    from dlm.doc.sections import Section, SectionType
+    from dlm.synth.filter import _dedupe
+    from dlm.synth.run import PlannedSynthInstruction, SynthPair, SynthSourceSection
+
+    source = SynthSourceSection(section_id="0" * 16, content="prose")
+    additions = tuple(
+        PlannedSynthInstruction(
+            source=source,
+            strategy="extraction",
+            pair=SynthPair(question=q, answer=a),
+            section=Section(type=SectionType.INSTRUCTION, content=f"### Q\n{q}\n### A\n{a}"),
+        )
+        for q, a in json.load(sys.stdin)
+    )
+    index = {id(addition): i for i, addition in enumerate(additions)}
+    survivors, _ = _dedupe(additions)
+    json.dump(sorted(index[id(s)] for s in survivors), sys.stdout)
+
+
 def main() -> None:
+    if sys.argv[1:] == ["dedupe"]:
+        dedupe()
+        return
     out = []
     for text in json.load(sys.stdin):
         try:
