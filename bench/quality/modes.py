@@ -29,6 +29,7 @@ _SAYS_ABOUT = re.compile(
     re.IGNORECASE,
 )
 _NUMBER_REASON = re.compile(r"^numbers? ")
+_TRAILING_COMMA = re.compile(r"\}\s*,\s*\]")
 
 CALL_MODES = (
     "preamble before the list",
@@ -39,6 +40,7 @@ CALL_MODES = (
     "no JSON list at all",
     "reply echoes the passage or the prompt's <<< >>> delimiters",
     "JSON breaks after a valid item (e.g. an unescaped quote)",
+    "trailing comma before the closing ]",
     "strict JSON parse fails (upstream's parser)",
     "cut off at the token limit",
     "fewer pairs than asked",
@@ -129,6 +131,8 @@ def call_modes(call: Mapping[str, Any]) -> list[str]:
         modes.append("reply echoes the passage or the prompt's <<< >>> delimiters")
     if any("not valid JSON after item" in r for r in (call.get("ours_parse") or {}).get("rejected", [])):
         modes.append("JSON breaks after a valid item (e.g. an unescaped quote)")
+    if _TRAILING_COMMA.search(text):
+        modes.append("trailing comma before the closing ]")
     fences = len(_FENCE.findall(text))
     if fences > 2:
         modes.append("more than one code fence")

@@ -60,6 +60,7 @@ def test_echo_of_the_passage_and_a_list_broken_after_an_item() -> None:
 def test_counts_cut_off_object_wrapper_and_list_lengths() -> None:
     assert "cut off at the token limit" in call_modes(call('[{"question": "q', valid=0, finish="length"))
     assert "object wrapper instead of a list" in call_modes(call('{"pairs": ' + GOOD + "}"))
+    assert "trailing comma before the closing ]" in call_modes(call(GOOD[:-1] + ",\n]", strict=False))
     assert "no JSON list at all" in call_modes(call("I cannot help with that.", valid=0))
     assert "more pairs than asked" in call_modes(call(GOOD, n=1, valid=4))
     assert "fewer pairs than asked" in call_modes(call(GOOD, n=3, valid=1))
