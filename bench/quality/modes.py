@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dlm_synth_lsp.synth.grounding import check_grounding
+from dlm_synth_lsp.synth.replies import parse_reply
 from rapidfuzz import fuzz
 
 _FENCE = re.compile(r"```")
@@ -41,6 +42,7 @@ CALL_MODES = (
     "reply echoes the passage or the prompt's <<< >>> delimiters",
     "JSON breaks after a valid item (e.g. an unescaped quote)",
     "trailing comma before the closing ]",
+    "the same question twice in one reply",
     "strict JSON parse fails (upstream's parser)",
     "cut off at the token limit",
     "fewer pairs than asked",
@@ -131,6 +133,9 @@ def call_modes(call: Mapping[str, Any]) -> list[str]:
         modes.append("reply echoes the passage or the prompt's <<< >>> delimiters")
     if any("not valid JSON after item" in r for r in (call.get("ours_parse") or {}).get("rejected", [])):
         modes.append("JSON breaks after a valid item (e.g. an unescaped quote)")
+    questions = [" ".join(q.casefold().split()) for q, _ in parse_reply(text, 10**6).pairs]
+    if len(set(questions)) < len(questions):
+        modes.append("the same question twice in one reply")
     if _TRAILING_COMMA.search(text):
         modes.append("trailing comma before the closing ]")
     fences = len(_FENCE.findall(text))

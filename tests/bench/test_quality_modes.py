@@ -57,6 +57,12 @@ def test_echo_of_the_passage_and_a_list_broken_after_an_item() -> None:
     assert "JSON breaks after a valid item (e.g. an unescaped quote)" in call_modes(broken)
 
 
+def test_a_question_repeated_in_one_reply() -> None:
+    twice = GOOD[:-1] + ", " + GOOD[1:-1] + "]"
+    assert "the same question twice in one reply" in call_modes(call(twice, valid=2))
+    assert "the same question twice in one reply" not in call_modes(call(GOOD))
+
+
 def test_counts_cut_off_object_wrapper_and_list_lengths() -> None:
     assert "cut off at the token limit" in call_modes(call('[{"question": "q', valid=0, finish="length"))
     assert "object wrapper instead of a list" in call_modes(call('{"pairs": ' + GOOD + "}"))
