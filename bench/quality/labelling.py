@@ -40,11 +40,11 @@ def blinded(items: list[dict[str, Any]], seed: int) -> list[dict[str, Any]]:
     """Sorted by id first so the order depends only on the set of items and the seed."""
     ordered = sorted(items, key=lambda item: item["id"])
     random.Random(seed).shuffle(ordered)
-    return [{**item, "n": number} for number, item in enumerate(ordered, 1)]
+    return [{"n": number, **item} for number, item in enumerate(ordered, 1)]
 
 
 def write_queue(runs: list[Path], labels: Path, out: Path, *, seed: int) -> int:
     labelled = set(load_labels(labels))
     items = blinded(unlabelled_items(load_runs(runs), labelled), seed)
-    write_jsonl(out, items)
+    write_jsonl(out, items, sort_keys=False)  # n, id, passage, question, answer: reading order
     return len(items)

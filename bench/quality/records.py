@@ -49,11 +49,11 @@ def append_jsonl(path: Path, records: Iterable[dict[str, Any]]) -> None:
         fh.flush()
 
 
-def write_jsonl(path: Path, records: Iterable[dict[str, Any]]) -> None:
+def write_jsonl(path: Path, records: Iterable[dict[str, Any]], *, sort_keys: bool = True) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as fh:
         for record in records:
-            fh.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+            fh.write(json.dumps(record, ensure_ascii=False, sort_keys=sort_keys) + "\n")
 
 
 def load_runs(paths: Iterable[Path]) -> list[dict[str, Any]]:
