@@ -104,7 +104,12 @@ def markdown_report(groups: Sequence[GroupMetrics]) -> str:
 
 def print_report(runs: list[Path], labels_path: Path, *, markdown: bool) -> None:
     labels = load_labels(labels_path)
-    groups = compute(load_runs(runs), labels)
+    records = load_runs(runs)
+    groups = compute(records, labels)
+    known = {r["id"] for r in records if r.get("kind") == "pair"}
+    stray = sorted(set(labels) - known)
+    if stray:
+        print(f"warning: {len(stray)} label id(s) match no pair in these runs, e.g. {', '.join(stray[:3])}")
     print(text_report(groups, len(labels), agreement(labels)))
     if markdown:
         print()
