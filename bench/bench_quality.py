@@ -7,6 +7,7 @@ Run from the repository root with the project's virtual environment:
         [--systems ours,upstream] [--strategies extraction,expansion] [--per-section 3]
         [--docs a,b] [--threads 1] [--upstream-timeout 120]
     .venv/bin/python bench/bench_quality.py queue [--out bench/quality/queue-1.jsonl] [--seed 15]
+    .venv/bin/python bench/bench_quality.py label --labeller NAME [--queue bench/quality/queue-1.jsonl]
     .venv/bin/python bench/bench_quality.py report [--runs bench/quality/runs/*.jsonl]
         [--labels bench/quality/labels.jsonl] [--markdown]
     .venv/bin/python bench/bench_quality.py modes [--runs ...] [--examples]
@@ -83,6 +84,14 @@ def cmd_queue(args: argparse.Namespace) -> int:
     runs = [Path(p) for p in args.runs] if args.runs else sorted(RUNS.glob("*.jsonl"))
     count = write_queue(runs, Path(args.labels), Path(args.out), seed=args.seed)
     print(f"{count} unlabelled pair(s) written to {args.out}")
+    return 0
+
+
+def cmd_label(args: argparse.Namespace) -> int:
+    from bench.quality.labelling import label_interactively
+
+    written = label_interactively(Path(args.queue), Path(args.labels), args.labeller)
+    print(f"\n{written} label(s) appended to {args.labels}")
     return 0
 
 
@@ -176,6 +185,12 @@ def main(argv: list[str] | None = None) -> int:
     queue.add_argument("--out", default=str(ROOT / "bench" / "quality" / "queue-1.jsonl"))
     queue.add_argument("--seed", type=int, default=15)
     queue.set_defaults(func=cmd_queue)
+
+    lab = sub.add_parser("label", help="label queued pairs in the terminal (appends to labels.jsonl)")
+    lab.add_argument("--queue", default=str(ROOT / "bench" / "quality" / "queue-1.jsonl"))
+    lab.add_argument("--labels", default=str(LABELS))
+    lab.add_argument("--labeller", required=True, help="your name, stored with each label")
+    lab.set_defaults(func=cmd_label)
 
     report = sub.add_parser("report", help="metrics per system x model x strategy")
     report.add_argument("--runs", nargs="*")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bench.quality.labelling import blinded, unlabelled_items, write_queue
+from bench.quality.labelling import blinded, label_interactively, unlabelled_items, write_queue
 from bench.quality.metrics import agreement, compute, resolve_label
 from bench.quality.records import pair_id, write_jsonl
 from bench.quality.report import markdown_report, text_report
@@ -243,3 +243,28 @@ def test_blinded_order_depends_on_seed_not_on_input_order() -> None:
     assert [x["id"] for x in a] == [x["id"] for x in b]
     assert [x["id"] for x in a] != [x["id"] for x in c]
     assert [x["n"] for x in a] == list(range(1, 21))
+
+
+def test_label_interactively_appends_labels_skips_and_resumes(tmp_path: Path) -> None:
+    queue = tmp_path / "queue.jsonl"
+    items = [{"n": i, "id": f"id{i}", "passage": "P", "question": f"q{i}", "answer": "a"} for i in (1, 2, 3)]
+    write_jsonl(queue, items)
+    labels = tmp_path / "labels.jsonl"
+    answers = iter(["x", "g", "", "s", "u", "adds a default", "q"])
+    shown: list[str] = []
+    assert label_interactively(queue, labels, "ann", ask=lambda _: next(answers), say=shown.append) == 2
+    written = [json.loads(line) for line in labels.read_text().splitlines()]
+    assert written == [
+        {"id": "id1", "label": "good", "labeller": "ann"},
+        {"id": "id3", "label": "unsupported", "labeller": "ann", "note": "adds a default"},
+    ]
+    assert not any("system" in line or "model" in line for line in shown)
+    # a second session shows only what this labeller has not labelled; another labeller sees all
+    again = iter(["q"])
+    seen: list[str] = []
+    label_interactively(queue, labels, "ann", ask=lambda _: next(again), say=seen.append)
+    assert "[1/1] id2" in seen[0]
+    other = iter(["q"])
+    seen = []
+    label_interactively(queue, labels, "bob", ask=lambda _: next(other), say=seen.append)
+    assert "[1/3] id1" in seen[0]
