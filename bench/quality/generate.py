@@ -12,11 +12,13 @@ Each (system, model, strategy, document) is one command-line run of the real too
 Both reach the model through `proxy.RecordingProxy`, which keeps each call's raw reply.
 The pairs of a call are what that system's own parser makes of the reply (ours:
 `synth.replies.parse_reply`; upstream: its `json_list` parser, run in `.venv-oracle`), and
-each pair is marked with what each of our filters would do with it: `none` (accept what
-parses and survives sanitising), `dedup-only` (also not a near-duplicate of an earlier pair
-of the same document run) and `grounded` (also passes `synth.grounding.check_grounding`),
-computed in generation order exactly as the pipeline does. Pairs beyond a call's budget are
-kept as well (`within_budget: false`; the pipeline discards them today).
+each pair is marked with what each of our filters would do with it (`mark_filters`): `none`
+(accept what parses and survives sanitising), `dedup-only` (also not a near-duplicate of an
+earlier pair of the same document run) and `grounded` (also passes
+`synth.grounding.check_grounding`), both as the pipeline decides (a call's pairs in reply
+order until its budget is accepted, extras standing in for rejected ones) and as the
+filter's own verdict on each pair. Every valid pair is kept, beyond the budget too
+(`within_budget: false`).
 
 A document is written to the run file when all its calls are done, so an interrupted run
 resumes at the first document without a `doc` record.
@@ -48,7 +50,7 @@ from dlm_synth_lsp.synth.dedup import DedupIndex
 from dlm_synth_lsp.synth.grounding import check_grounding
 from dlm_synth_lsp.synth.pipeline import Source, select_sources
 from dlm_synth_lsp.synth.prompts import budget, build_prompt
-from dlm_synth_lsp.synth.replies import parse_reply
+from dlm_synth_lsp.synth.replies import ParsedReply, parse_reply
 
 from .proxy import Exchange, RecordingProxy
 from .records import append_jsonl, pair_id, read_jsonl, write_jsonl
@@ -273,31 +275,66 @@ def upstream_dedupe(pairs: Sequence[tuple[str, str]]) -> list[bool]:
     return [i in kept for i in range(len(pairs))]
 
 
-def mark_filters(pairs: list[dict[str, Any]]) -> None:
-    """Sets each pair record's `filters` (what none / dedup-only / grounded would accept),
-    `dedup`, `grounding` and `sanitized_changed`, and for upstream's pairs
-    `upstream_staged` (what upstream itself keeps: its first n per call, then its own
-    dedup). `pairs` are one document run's pairs in generation order, as the pipeline
-    sees them; pairs beyond a call's budget are never accepted (the pipeline drops them)
-    but still get a grounding verdict. Re-run by `refilter` when a filter changes."""
+FILTER_NAMES = ("none", "dedup-only", "grounded")
+
+
+def _accept_walk(pairs: list[dict[str, Any]], filter_name: str) -> list[bool]:
+    """What the pipeline with `filter_name` accepts, pair by pair: each call's valid pairs
+    in reply order until its budget `n` is accepted, so a pair beyond the budget stands in
+    for an earlier one the filter rejected (`pipeline._Run._filter`); dedup compares with
+    the pairs of the same document run checked so far."""
     dedup = DedupIndex()
+    accepted_in_call: Counter[int] = Counter()
+    decisions: list[bool] = []
     for pair in pairs:
-        question, answer, within = pair["question"], pair["answer"], bool(pair["within_budget"])
+        call = int(pair["call_index"])
+        if accepted_in_call[call] >= int(pair["n"]):
+            decisions.append(False)
+            continue
+        clean = sanitize_pair(pair["question"], pair["answer"])
+        ok = clean is not None
+        if ok and filter_name != "none":
+            ok = dedup.check(*clean) is None  # type: ignore[misc]
+        if ok and filter_name == "grounded":
+            ok = check_grounding(
+                pair["question"], pair["answer"], pair["source_text"], pair["call_strategy"]
+            ).ok
+        accepted_in_call[call] += ok
+        decisions.append(ok)
+    return decisions
+
+
+def mark_filters(pairs: list[dict[str, Any]]) -> None:
+    """Sets, on one document run's pair records (in generation order):
+
+    - `accepted`: for each filter (none, dedup-only, grounded), whether the pipeline
+      would accept the pair (budget-aware, extras standing in; see `_accept_walk`);
+    - `verdicts`: for each filter, whether the pair passes that filter's checks on its
+      own (sanitising, dedup against every earlier pair of the run, grounding), budget
+      aside: what a filter's precision and recall are computed from;
+    - `dedup`, `grounding` (the verdict's score and reason), `sanitized_changed`;
+    - for upstream's pairs, `upstream_staged`: what upstream itself keeps (the first n of
+      each reply, then its own dedup, run in `.venv-oracle`).
+
+    Re-run by `refilter` when a filter changes."""
+    walks = {name: _accept_walk(pairs, name) for name in FILTER_NAMES}
+    dedup = DedupIndex()
+    for i, pair in enumerate(pairs):
+        question, answer = pair["question"], pair["answer"]
         clean = sanitize_pair(question, answer)
         verdict = check_grounding(question, answer, pair["source_text"], pair["call_strategy"])
-        dup = None
-        if within and clean is not None:
-            hit = dedup.check(*clean)
-            dup = None if hit is None else f"{hit.kind} {hit.index}: {hit.reason}"
-        ok = within and clean is not None
+        hit = dedup.check(*clean) if clean is not None else None
         pair["sanitized_changed"] = clean is not None and clean != (question, answer)
-        pair["filters"] = {
-            "none": ok,
-            "dedup-only": ok and dup is None,
-            "grounded": ok and dup is None and verdict.ok,
-        }
-        pair["dedup"] = dup
+        pair["dedup"] = None if hit is None else f"{hit.kind} {hit.index}: {hit.reason}"
         pair["grounding"] = {"ok": verdict.ok, "score": round(verdict.score, 3), "reason": verdict.reason}
+        unique = clean is not None and hit is None
+        pair["verdicts"] = {
+            "none": clean is not None,
+            "dedup-only": unique,
+            "grounded": unique and verdict.ok,
+        }
+        pair["accepted"] = {name: walks[name][i] for name in FILTER_NAMES}
+        pair.pop("filters", None)  # the name used before extras could stand in
         pair["upstream_staged"] = None
     upstream = [p for p in pairs if p["system"] == "upstream" and p["within_budget"]]
     for pair, kept in zip(
@@ -320,22 +357,54 @@ def check_staged(pairs: list[dict[str, Any]], doc: dict[str, Any]) -> None:
     doc["upstream_staged_agrees"] = staged == marked
 
 
+def _ours_view(parsed: ParsedReply) -> dict[str, Any]:
+    return {
+        "error": parsed.error,
+        "valid": len(parsed.pairs),
+        "rejected": [r.reason for r in parsed.rejected],
+    }
+
+
 def refilter(run_file: Path) -> list[str]:
     """Recomputes every pair's filter decisions in a run file (after a filter changed,
     or for a run made by an older version of this script) without asking the model
-    again; returns the problems found when comparing with what upstream staged."""
+    again; returns the problems found when comparing with what upstream staged. Each
+    call also gets `ours_parse_now`: how today's reply parser reads the stored reply
+    (the pairs themselves stay those the tool produced at the time)."""
     records = list(read_jsonl(run_file))
     groups: dict[tuple[str, str, str, str], list[dict[str, Any]]] = {}
     docs: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+    budgets: dict[tuple[Any, ...], int] = {}
     for record in records:
         key = (record.get("system"), record.get("model"), record.get("strategy"), record.get("document"))
         if record.get("kind") == "pair":
             groups.setdefault(key, []).append(record)  # type: ignore[arg-type]
         elif record.get("kind") == "doc":
             docs[key] = record  # type: ignore[index]
+        elif record.get("kind") == "call":
+            budgets[(*key, record["call_index"])] = int(record["n"])
     problems: list[str] = []
     for key, pairs in groups.items():
+        for pair in pairs:
+            pair["n"] = budgets[(*key, pair["call_index"])]
         mark_filters(pairs)
+    stored: dict[tuple[Any, ...], list[tuple[str, str]]] = {}
+    for key, pairs in groups.items():
+        for pair in pairs:
+            stored.setdefault((*key, pair["call_index"]), []).append((pair["question"], pair["answer"]))
+    for record in records:
+        if record.get("kind") == "call" and record.get("raw_reply") is not None:
+            key = (
+                record["system"],
+                record["model"],
+                record["strategy"],
+                record["document"],
+                record["call_index"],
+            )
+            now = parse_reply(record["raw_reply"])
+            record["ours_parse_now"] = _ours_view(now)
+            if record["system"] == "ours" and not record.get("client_gone"):
+                record["ours_parse_now"]["same_pairs"] = now.pairs == stored.get(key, [])
         doc = docs.get(key)
         if doc is None or key[0] != "upstream":
             continue
@@ -427,12 +496,8 @@ def build_records(
         up_view: dict[str, Any] | None = None
         pairs: list[tuple[str, str]] = []
         if reply is not None:
-            ours = parse_reply(reply, 10**6)
-            ours_view = {
-                "error": ours.error,
-                "valid": len(ours.pairs),
-                "rejected": [r.reason for r in ours.rejected],
-            }
+            ours = parse_reply(reply)
+            ours_view = _ours_view(ours)
             up = up_parsed[call.index]
             up_view = {"ok": up["ok"], "error": up["error"], "valid": len(up["pairs"])}
             gave_up = attempts[-1].client_gone  # the tool timed out before the reply came
@@ -451,6 +516,7 @@ def build_records(
             "section_id": call.source.section_id,
             "source_text": call.source.text,
             "item_index": item,
+            "n": call.n,
             "question": question,
             "answer": answer,
             "within_budget": within,
@@ -475,9 +541,7 @@ def build_records(
             cli = json.loads(stdout)
             accepted = [(p["question"], p["answer"]) for p in cli.get("accepted", [])]
             expected = [
-                clean
-                for call, _i, q, a, within, _r in generated
-                if within and (clean := sanitize_pair(q, a)) is not None
+                sanitize_pair(p["question"], p["answer"]) for p in pair_records if p["accepted"]["none"]
             ]
             doc_record["cli_status"] = cli.get("status")
             doc_record["cli_accepted"] = len(accepted)
@@ -529,11 +593,14 @@ def generate(settings: Settings) -> None:
                     fh.seek(log_offset)
                     timings = llama_timings(fh.read())
                     log_offset = fh.tell()
-                if len(timings) == len(exchanges):
-                    for exchange, timing in zip(exchanges, timings, strict=True):
+                # a refused request (e.g. HTTP 500 for an unsupported response_format)
+                # generates nothing and logs no timing line
+                generated = [ex for ex in exchanges if ex.status == 200 and ex.reply_text is not None]
+                if len(timings) == len(generated):
+                    for exchange, timing in zip(generated, timings, strict=True):
                         exchange.timings = timing
                 else:
-                    log(f"  {len(timings)} timing lines for {len(exchanges)} calls: timings not recorded")
+                    log(f"  {len(timings)} timing lines for {len(generated)} replies: timings not recorded")
                 _backup(settings, exchanges)
             try:
                 records = build_records(settings, system, strategy, doc, exchanges, result, wall, staged)

@@ -10,15 +10,18 @@ Definitions (what `report` prints and `bench/README.md` quotes):
   (ours: lenient `parse_reply`; upstream: its strict `json_list` parser);
 - *generated*: valid pairs within the call's budget (the first n); *extras*: valid pairs a
   reply held beyond its budget (the pipeline drops them today);
-- *accepted[F]*: generated pairs filter F (`none`, `dedup-only`, `grounded`, and for
-  upstream `own`: what upstream itself staged) accepts;
+- *accepted[F]*: pairs the pipeline with filter F (`none`, `dedup-only`, `grounded`)
+  accepts: each call's pairs in reply order until its budget is met, so an extra can
+  stand in for a rejected pair; for upstream also `own`, what upstream itself staged (its
+  first n per reply, then its own dedup);
 - label shares are over **labelled** pairs only (the unlabelled count is reported);
   a pair's label is the majority of its labels, ties broken towards the worse class
   (malformed, unsupported, trivial, good);
-- for filter F: *good kept* = good accepted / good generated (recall of good pairs),
-  *unsupported rejected* = unsupported not accepted / unsupported generated,
-  *precision* = good accepted / labelled accepted, and *rejection precision* =
-  (unsupported + malformed) rejected / labelled rejected;
+- for filter F, as a classifier (its own verdict on every labelled valid pair, extras
+  included, budget aside): *good kept* = good passing / good, *unsupported rejected* =
+  unsupported failing / unsupported, *rejection precision* = (unsupported + malformed)
+  failing / labelled failing; and *precision* = good / labelled among the pairs the
+  pipeline accepts with F;
 - *good accepted per call* = good pairs accepted by F / calls;
 - *tokens/s* = completion tokens / wall seconds summed over calls that got a reply
   (prompt evaluation included, as a user waits for it); *generation tokens/s* and
@@ -59,27 +62,38 @@ def agreement(labels: Mapping[str, Sequence[Mapping[str, Any]]]) -> tuple[int, i
 
 @dataclass
 class FilterStats:
+    """`accepted` / `labels_accepted`: what the pipeline with this filter accepts (a call's
+    pairs until its budget is met, extras standing in). `labels_pass` / `labels_fail`: the
+    filter's own verdict on every valid labelled pair of the group, budget aside: what it
+    keeps and rejects as a classifier."""
+
     accepted: int = 0
     labels_accepted: Counter[str] = field(default_factory=Counter)
-    labels_rejected: Counter[str] = field(default_factory=Counter)
+    labels_pass: Counter[str] = field(default_factory=Counter)
+    labels_fail: Counter[str] = field(default_factory=Counter)
 
-    def _share(self, num: int, den: int) -> float | None:
+    @staticmethod
+    def _share(num: int, den: int) -> float | None:
         return None if den == 0 else num / den
 
-    def good_kept(self, generated: Counter[str]) -> float | None:
-        return self._share(self.labels_accepted["good"], generated["good"])
+    @property
+    def good_kept(self) -> float | None:
+        return self._share(self.labels_pass["good"], self.labels_pass["good"] + self.labels_fail["good"])
 
-    def unsupported_rejected(self, generated: Counter[str]) -> float | None:
-        return self._share(self.labels_rejected["unsupported"], generated["unsupported"])
+    @property
+    def unsupported_rejected(self) -> float | None:
+        total = self.labels_pass["unsupported"] + self.labels_fail["unsupported"]
+        return self._share(self.labels_fail["unsupported"], total)
 
     @property
     def precision(self) -> float | None:
+        """Good pairs among the labelled pairs the pipeline accepts."""
         return self._share(self.labels_accepted["good"], sum(self.labels_accepted.values()))
 
     @property
     def rejection_precision(self) -> float | None:
-        bad = sum(self.labels_rejected[c] for c in BAD_FOR_REJECTION)
-        return self._share(bad, sum(self.labels_rejected.values()))
+        bad = sum(self.labels_fail[c] for c in BAD_FOR_REJECTION)
+        return self._share(bad, sum(self.labels_fail.values()))
 
 
 @dataclass
@@ -210,24 +224,27 @@ def compute(
         elif kind == "pair":
             g = group(record)
             label = resolved.get(str(record["id"]))
-            if not record["within_budget"]:
+            if record["within_budget"]:
+                g.generated += 1
+                if label is None:
+                    g.unlabelled += 1
+                else:
+                    g.labels_generated[label] += 1
+            else:
                 g.extras += 1
                 if label is not None:
                     g.labels_extras[label] += 1
-                continue
-            g.generated += 1
-            if label is None:
-                g.unlabelled += 1
-            else:
-                g.labels_generated[label] += 1
-            decisions = dict(record["filters"])
+            accepted = dict(record["accepted"])
+            verdicts = dict(record["verdicts"])
             if g.system == "upstream":
-                decisions["own"] = bool(record.get("upstream_staged"))
+                accepted["own"] = verdicts["own"] = bool(record.get("upstream_staged"))
             for name, stats in g.filters.items():
-                ok = bool(decisions.get(name))
+                ok = bool(accepted.get(name))
                 stats.accepted += ok
                 if label is not None:
-                    (stats.labels_accepted if ok else stats.labels_rejected)[label] += 1
+                    if ok:
+                        stats.labels_accepted[label] += 1
+                    (stats.labels_pass if verdicts.get(name) else stats.labels_fail)[label] += 1
     for g in groups.values():
         for cls in LABEL_CLASSES:  # make every class present so tables show 0, not gaps
             g.labels_generated[cls] += 0

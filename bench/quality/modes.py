@@ -133,7 +133,7 @@ def call_modes(call: Mapping[str, Any]) -> list[str]:
         modes.append("reply echoes the passage or the prompt's <<< >>> delimiters")
     if any("not valid JSON after item" in r for r in (call.get("ours_parse") or {}).get("rejected", [])):
         modes.append("JSON breaks after a valid item (e.g. an unescaped quote)")
-    questions = [" ".join(q.casefold().split()) for q, _ in parse_reply(text, 10**6).pairs]
+    questions = [" ".join(q.casefold().split()) for q, _ in parse_reply(text).pairs]
     if len(set(questions)) < len(questions):
         modes.append("the same question twice in one reply")
     if _TRAILING_COMMA.search(text):

@@ -55,8 +55,8 @@ def text_report(groups: Sequence[GroupMetrics], labels_total: int, multi: tuple[
             lines.append(
                 f"  filter {name:<10} accepted {s.accepted:>4}  "
                 + " ".join(f"{c} {pct(g.share(c, s.labels_accepted)):>4}" for c in LABEL_CLASSES)
-                + f" | good kept {pct(s.good_kept(g.labels_generated))}, unsupported rejected "
-                f"{pct(s.unsupported_rejected(g.labels_generated))}, precision {pct(s.precision)}, "
+                + f" | good kept {pct(s.good_kept)}, unsupported rejected "
+                f"{pct(s.unsupported_rejected)}, precision {pct(s.precision)}, "
                 f"rejection precision {pct(s.rejection_precision)}, good accepted per call "
                 f"{num(g.good_per_call(name))}"
             )
@@ -89,8 +89,8 @@ def markdown_report(groups: Sequence[GroupMetrics]) -> str:
                         name,
                         str(s.accepted),
                         pct(s.precision),
-                        pct(s.good_kept(g.labels_generated)),
-                        pct(s.unsupported_rejected(g.labels_generated)),
+                        pct(s.good_kept),
+                        pct(s.unsupported_rejected),
                         num(g.good_per_call(name)),
                         num(g.median_wall_s, 1) if first else "",
                         num(g.tokens_per_s, 1) if first else "",

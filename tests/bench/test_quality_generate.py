@@ -13,7 +13,7 @@ from dlm_synth_lsp.synth.prompts import build_prompt
 from bench.quality import generate
 from bench.quality.generate import Settings, build_records, expected_calls, match_exchanges
 from bench.quality.proxy import Exchange
-from bench.quality.records import pair_id
+from bench.quality.records import pair_id, read_jsonl, write_jsonl
 from tests.compat.oracle import require_oracle
 
 DOC = """---
@@ -118,12 +118,21 @@ def test_build_records_marks_budget_filters_and_cli_agreement(doc: Path) -> None
     assert calls[1]["upstream_parse"]["ok"] is True
     assert [c["completion_tokens"] for c in calls] == [20, 20]
     assert [p["within_budget"] for p in pairs] == [True, True, False, True]
-    assert [p["filters"] for p in pairs] == [
+    # what the pipeline accepts: the extra stands in where grounded rejected the invented figure
+    assert [p["accepted"] for p in pairs] == [
         {"none": True, "dedup-only": True, "grounded": True},
         {"none": True, "dedup-only": True, "grounded": False},  # 64 is not in the passage
-        {"none": False, "dedup-only": False, "grounded": False},  # beyond the budget
+        {"none": False, "dedup-only": False, "grounded": True},  # beyond the budget, stands in
         {"none": True, "dedup-only": False, "grounded": False},  # duplicate of the first
     ]
+    # each filter's own verdict, budget aside
+    assert [p["verdicts"] for p in pairs] == [
+        {"none": True, "dedup-only": True, "grounded": True},
+        {"none": True, "dedup-only": True, "grounded": False},
+        {"none": True, "dedup-only": True, "grounded": True},
+        {"none": True, "dedup-only": False, "grounded": False},
+    ]
+    assert [p["n"] for p in pairs] == [2, 2, 2, 2]
     # a label belongs to a pair *and* its passage: the same pair from another section is another item
     assert pairs[0]["id"] == pair_id(sources[0].text, *replies_pairs[0]) != pairs[3]["id"]
     assert done["cli_matches_records"] is True and done["calls_recorded"] == 2
@@ -162,3 +171,30 @@ llama_perf_context_print:        eval time =    1000.00 ms /    10 runs (…)
         {"prompt_eval_ms": 17265.06, "prompt_eval_tokens": 281, "eval_ms": 26321.22, "eval_tokens": 228},
         {"prompt_eval_ms": 900.0, "prompt_eval_tokens": 30, "eval_ms": 1000.0, "eval_tokens": 10},
     ]
+
+
+def test_refilter_recomputes_decisions_of_a_stored_run(tmp_path: Path) -> None:
+    passage = "bzip2 compresses files in blocks, usually 900 kbytes long."
+    raw = reply(
+        ("How long are bzip2 blocks?", "900 kbytes."), ("How long are bzip2 blocks?", "About 64 kbytes.")
+    )
+    base = {"system": "ours", "model": "m", "strategy": "extraction", "document": "d"}
+    call = {**base, "kind": "call", "call_index": 0, "n": 1, "raw_reply": raw}
+    pairs = [
+        {**base, "kind": "pair", "call_index": 0, "item_index": i, "within_budget": i < 1, "question": q,
+         "answer": a, "call_strategy": "extraction", "source_text": passage,
+         "filters": {"none": True, "dedup-only": True, "grounded": True}}  # an older run's field
+        for i, (q, a) in enumerate([("How long are bzip2 blocks?", "900 kbytes."),
+                                     ("How long are bzip2 blocks?", "About 64 kbytes.")])
+    ]  # fmt: skip
+    run = tmp_path / "run.jsonl"
+    write_jsonl(run, [call, *pairs, {**base, "kind": "doc"}])
+    assert generate.refilter(run) == []
+    stored = list(read_jsonl(run))
+    new_pairs = [r for r in stored if r["kind"] == "pair"]
+    assert all("filters" not in p and p["n"] == 1 for p in new_pairs)
+    assert [p["accepted"]["none"] for p in new_pairs] == [True, False]
+    assert [p["verdicts"]["dedup-only"] for p in new_pairs] == [True, False]  # same question twice
+    assert new_pairs[1]["grounding"]["ok"] is False
+    (new_call,) = [r for r in stored if r["kind"] == "call"]
+    assert new_call["ours_parse_now"] == {"error": None, "valid": 2, "rejected": [], "same_pairs": True}

@@ -50,12 +50,17 @@ def pair(
     grounded: bool = True,
     staged: bool | None = None,
     strategy: str = "extraction",
+    accepted: dict[str, bool] | None = None,
 ) -> dict[str, Any]:
+    """`none`/`dedup`/`grounded` are the filters' verdicts; the pipeline accepts the same
+    unless `accepted` says otherwise (an extra is not accepted by default)."""
+    verdicts = {"none": none, "dedup-only": dedup, "grounded": grounded}
+    if accepted is None:
+        accepted = {k: v and within for k, v in verdicts.items()}
     return {
         "kind": "pair", "system": system, "model": "m", "strategy": strategy,
         "id": pair_id(PASSAGE, question, "a"), "source_text": PASSAGE, "question": question,
-        "answer": "a", "within_budget": within,
-        "filters": {"none": none, "dedup-only": dedup, "grounded": grounded},
+        "answer": "a", "within_budget": within, "verdicts": verdicts, "accepted": accepted,
         "upstream_staged": staged,
     }  # fmt: skip
 
@@ -172,16 +177,33 @@ def test_filter_precision_recall_and_good_per_call() -> None:
     none, grounded = g.filters["none"], g.filters["grounded"]
     assert none.accepted == 8 and grounded.accepted == 5
     assert none.precision == pytest.approx(4 / 8)
-    assert none.good_kept(g.labels_generated) == 1.0
-    assert none.unsupported_rejected(g.labels_generated) == 0.0
+    assert none.good_kept == 1.0
+    assert none.unsupported_rejected == 0.0
     assert none.rejection_precision is None  # nothing rejected
     assert grounded.precision == pytest.approx(3 / 5)
-    assert grounded.good_kept(g.labels_generated) == pytest.approx(3 / 4)
-    assert grounded.unsupported_rejected(g.labels_generated) == pytest.approx(1 / 2)
+    assert grounded.good_kept == pytest.approx(3 / 4)
+    assert grounded.unsupported_rejected == pytest.approx(1 / 2)
     assert grounded.rejection_precision == pytest.approx(2 / 3)  # u2 and m1 of g4, u2, m1
     assert g.good_per_call("none") == pytest.approx(4 / 2)
     assert g.good_per_call("grounded") == pytest.approx(3 / 2)
     assert g.filters["dedup-only"].accepted == 7
+
+
+def test_an_extra_can_stand_in_and_verdicts_cover_pairs_the_budget_skipped() -> None:
+    records = [
+        call("ours", 0, n=1),
+        pair("ours", "u1", grounded=False),  # rejected by grounded: the extra stands in
+        pair("ours", "g1", within=False, accepted={"none": False, "dedup-only": False, "grounded": True}),
+        pair("ours", "g2", within=False),  # passes every check but the budget is met
+    ]
+    (g,) = compute(records, labels_for(u1="unsupported", g1="good", g2="good"))
+    grounded = g.filters["grounded"]
+    assert (g.generated, g.extras) == (1, 2)
+    assert grounded.accepted == 1 and grounded.precision == 1.0
+    assert grounded.good_kept == 1.0  # both good pairs pass its checks
+    assert grounded.unsupported_rejected == 1.0
+    assert g.good_per_call("grounded") == 1.0
+    assert g.filters["none"].precision == 0.0  # the pipeline without a filter keeps u1
 
 
 def test_upstream_groups_count_its_strict_parse_and_own_staging() -> None:
@@ -200,7 +222,7 @@ def test_upstream_groups_count_its_strict_parse_and_own_staging() -> None:
     assert (up.calls, up.parsed, up.calls_failed) == (3, 1, 1)
     assert set(up.filters) == {"none", "dedup-only", "grounded", "own"}
     assert up.filters["own"].accepted == 1
-    assert up.filters["own"].unsupported_rejected(up.labels_generated) == 1.0
+    assert up.filters["own"].unsupported_rejected == 1.0
     ours = groups[("ours", "m", "expansion")]
     assert "own" not in ours.filters and ours.share("good") == 1.0
 
