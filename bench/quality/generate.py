@@ -58,7 +58,7 @@ from .records import append_jsonl, pair_id, read_jsonl, write_jsonl
 ROOT = Path(__file__).resolve().parents[2]
 OURS = ROOT / ".venv" / "bin" / "dlm-synth-lsp"
 UPSTREAM_PY = ROOT / ".venv-oracle" / "bin" / "python"
-UPSTREAM_PARSE = Path(__file__).resolve().parent / "upstream_parse.py"
+UPSTREAM_PARSE = ROOT / "bench" / "upstream_oracle.py"
 SYSTEMS = ("ours", "upstream")
 UPSTREAM_STOCK_TIMEOUT_S = 30.0
 
