@@ -19,7 +19,14 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
-TARGET = Path(__file__).resolve().parents[1] / "server" / "dlm_synth_lsp" / "document" / "data" / "base_models.json"
+TARGET = (
+    Path(__file__).resolve().parents[1]
+    / "server"
+    / "dlm_synth_lsp"
+    / "document"
+    / "data"
+    / "base_models.json"
+)
 PACKAGE = "document-language-model"
 #: BaseModelSpec attributes recorded, in this order
 FIELDS = (
@@ -55,7 +62,9 @@ def render(data: dict[str, object]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--stdout", action="store_true", help="print the JSON instead of writing the file")
     args = parser.parse_args()
     text = render(collect())

@@ -152,7 +152,9 @@ def check(value: str) -> Verdict | None:
         return None
     suggestion = _closest(value, reg)
     hf = HF_PREFIX + value if _looks_like_hf_id(value) else None
-    message = f"unknown base model {value!r}: not in the registry of {reg.source}, so `dlm train` will refuse it"
+    message = (
+        f"unknown base model {value!r}: not in the registry of {reg.source}, so `dlm train` will refuse it"
+    )
     if suggestion is not None:
         message += f" (did you mean '{suggestion}'?)"
     if hf is not None:

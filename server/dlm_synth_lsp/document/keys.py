@@ -110,10 +110,10 @@ def spec_at(path: Sequence[str | int]) -> schema.Spec | None:
             if found is None:
                 return None
             spec = found
-        elif isinstance(spec, schema.ModelMap) and isinstance(part, str):
-            spec = spec.inner
-        elif isinstance(spec, schema.ModelList) and isinstance(part, int):
-            spec = spec.inner
+        elif isinstance(spec, schema.ModelMap | schema.ModelList) and isinstance(part, int) == isinstance(
+            spec, schema.ModelList
+        ):
+            spec = spec.inner  # an adapter name, or a list entry
         else:
             return None
     return spec
@@ -135,7 +135,9 @@ def keys_at(path: Sequence[str | int]) -> dict[str, KeyDoc] | None:
     spec = _unwrap(spec) if spec is not None else None
     if not isinstance(spec, schema.Model):
         return None
-    return {name: _doc(name, (*path, name), field, name in spec.required) for name, field in spec.fields.items()}
+    return {
+        name: _doc(name, (*path, name), field, name in spec.required) for name, field in spec.fields.items()
+    }
 
 
 def key_doc(path: Sequence[str | int]) -> KeyDoc | None:
@@ -162,7 +164,9 @@ def _doc(name: str, path: Sequence[str | int], spec: schema.Spec, required: bool
         type_text=spec.expected(),
         description=DESCRIPTIONS.get(dotted, ""),
         # dlm_version's schema default is the migrated value; absent means version 1
-        default=None if required or shape in ("mapping", "named") or dotted == "dlm_version" else yaml_text(spec.default),
+        default=None
+        if required or shape in ("mapping", "named") or dotted == "dlm_version"
+        else yaml_text(spec.default),
         values=_values(path, inner),
         required=required,
     )

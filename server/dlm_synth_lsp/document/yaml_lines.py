@@ -155,9 +155,10 @@ class FrontmatterLines:
         """Keys of the mapping at `path`, first occurrence of each."""
         found: dict[str, KeyLine] = {}
         for line in self.scanned:
-            if line is not None and line.key is not None and line.key not in found:
-                if self.path_of(line) == path:
-                    found[line.key] = line
+            if line is None or line.key is None or line.key in found:
+                continue
+            if self.path_of(line) == path:
+                found[line.key] = line
         return found
 
     def entry_stop(self, row: int) -> int:
