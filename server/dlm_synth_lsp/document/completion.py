@@ -192,11 +192,11 @@ def _fences(doc: Document, row: int, prefix: str, line: str) -> list[Completion]
             plain, snippet = _ATTRIBUTE_FENCES[kind]
             label = plain.replace('=""', '="…"')
             items.append(
-                Completion(label, ItemKind.FENCE, detail, text, f"0{order}", span, plain, snippet, plain)
+                Completion(label, ItemKind.FENCE, detail, text, f"1{order}", span, plain, snippet, plain)
             )
         else:
             fence = f"::{kind.value}::"
-            items.append(Completion(fence, ItemKind.FENCE, detail, text, f"0{order}", span, fence))
+            items.append(Completion(fence, ItemKind.FENCE, detail, text, f"1{order}", span, fence))
     items += [_fence(kind, adapter, span, n) for kind in _ROUTABLE for n, adapter in enumerate(adapters)]
     return items
 
@@ -206,7 +206,7 @@ def _fence(kind: SectionType, adapter: str, span: Span, order: int) -> Completio
     detail = f"{_FENCE_DOCS[kind][0]} for adapter {adapter}"
     text = f"{_FENCE_DOCS[kind][1]}\n\nTrains the adapter `{adapter}` declared under `training.adapters`."
     return Completion(
-        fence, ItemKind.FENCE, detail, text, f"1{_ROUTABLE.index(kind)}{order:03d}", span, fence
+        fence, ItemKind.FENCE, detail, text, f"2{_ROUTABLE.index(kind)}{order:03d}", span, fence
     )
 
 
@@ -269,7 +269,7 @@ def _headings(doc: Document, row: int, kind: SectionType, column: int, line: str
                 ItemKind.HEADING,
                 _HEADING_DOCS[heading],
                 text,
-                f"0{0 if first else 1}{headers.index(heading)}",
+                f"0{0 if first else 2}{headers.index(heading)}",
                 span,
                 heading,
             )
@@ -278,7 +278,7 @@ def _headings(doc: Document, row: int, kind: SectionType, column: int, line: str
         label, plain, snippet = _SKELETONS[kind]
         text = "A complete item. A blank line inside a field ends it: keep each field on consecutive lines."
         items.append(
-            Completion(label, ItemKind.SKELETON, "skeleton", text, "02", span, plain, snippet, headers[0])
+            Completion(label, ItemKind.SKELETON, "skeleton", text, "01", span, plain, snippet, headers[0])
         )
     return items
 

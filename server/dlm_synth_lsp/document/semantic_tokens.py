@@ -356,11 +356,7 @@ class Tokens:
 
     @cached_property
     def data(self) -> list[int]:
-        out: list[int] = []
-        for (_, chunk), head in zip(self.entries, self._firsts, strict=True):
-            out.append(head)
-            out += chunk.data[1:]
-        return out
+        return _flat(self.entries, self._firsts)
 
     def delta(self, previous: Tokens) -> list[Edit]:
         """Edits turning `previous.data` into `self.data`: the chunks both share at the
@@ -379,14 +375,26 @@ class Tokens:
         ):
             tail += 1
         start = sum(len(chunk.data) for _, chunk in old[:head])
-        old_mid = sum(len(chunk.data) for _, chunk in old[head : len(old) - tail])
-        if old_mid == 0 and head == len(old) - tail and head == len(new) - tail:
+        removed = _flat(old[head : len(old) - tail], old_heads[head : len(old) - tail])
+        added = _flat(new[head : len(new) - tail], new_heads[head : len(new) - tail])
+        # within the changed chunks, keep what still matches at both ends
+        same = 0
+        while same < min(len(removed), len(added)) and removed[same] == added[same]:
+            same += 1
+        end = 0
+        while end < min(len(removed), len(added)) - same and removed[-1 - end] == added[-1 - end]:
+            end += 1
+        if same == len(removed) == len(added):
             return []
-        data: list[int] = []
-        for index in range(head, len(new) - tail):
-            data.append(new_heads[index])
-            data += new[index][1].data[1:]
-        return [Edit(start, old_mid, data)]
+        return [Edit(start + same, len(removed) - same - end, added[same : len(added) - end])]
+
+
+def _flat(entries: Sequence[tuple[int, Chunk]], heads: Sequence[int]) -> list[int]:
+    out: list[int] = []
+    for (_, chunk), head in zip(entries, heads, strict=True):
+        out.append(head)
+        out += chunk.data[1:]
+    return out
 
 
 def _same(a: Chunk, b: Chunk) -> bool:
