@@ -32,11 +32,10 @@ from enum import StrEnum
 from . import base_models, grammar
 from .document import Document
 from .fences import CODE_FENCE_PREFIX
-from .frontmatter import DELIMITER
-from .keys import KeyDoc, key_doc, keys_at
+from .keys import KeyDoc, describe, key_doc, keys_at
 from .model import SectionType
 from .text import Position, Span
-from .yaml_lines import FrontmatterLines, scan_line
+from .yaml_lines import FrontmatterLines, frontmatter_lines, in_frontmatter, scan_line
 
 #: characters that ask for completion as they are typed; each is answered only in
 #: its own context (`:` at a fence start, `#` in a fence or a Q/A section, `"` and a
@@ -86,7 +85,7 @@ def complete(doc: Document, pos: Position) -> list[Completion]:
         return []
     line = lines[pos.line]
     column = min(pos.column, len(line))
-    if _in_frontmatter(doc, pos.line):
+    if in_frontmatter(doc, pos.line):
         return _frontmatter(doc, pos.line, column)
     # the body: only a line starting with ':' or '#', or a blank one, can get items
     if line.strip() and line[:1] not in (":", "#"):
@@ -108,18 +107,6 @@ def complete(doc: Document, pos: Position) -> list[Completion]:
 
 
 # -- where the cursor is ------------------------------------------------------------
-
-
-def _in_frontmatter(doc: Document, row: int) -> bool:
-    if not doc.lines or doc.lines[0] != DELIMITER or row == 0:
-        return False
-    closer = doc.frontmatter.closer
-    return closer is None or row < closer
-
-
-def _frontmatter_stop(doc: Document) -> int:
-    closer = doc.frontmatter.closer
-    return closer if closer is not None else len(doc.lines)
 
 
 def _block_kind(doc: Document, row: int) -> SectionType | None:
@@ -291,7 +278,7 @@ def _frontmatter(doc: Document, row: int, column: int) -> list[Completion]:
     prefix = line[:column]
     if "#" in prefix and (prefix.lstrip().startswith("#") or " #" in prefix or "\t#" in prefix):
         return []  # a comment
-    structure = FrontmatterLines(doc.lines, 1, _frontmatter_stop(doc))
+    structure = frontmatter_lines(doc)
     key = _KEY_PREFIX.fullmatch(prefix)
     if key is not None:
         return _keys(structure, row, line, column, key)
@@ -324,20 +311,12 @@ def _keys(
         plain, snippet = _key_insert(info, col, has_colon)
         kind = ItemKind.GROUP if info.shape != "scalar" else ItemKind.KEY
         sort = f"{0 if info.required else 1}{order:02d}"
-        items.append(Completion(name, kind, _key_detail(info), _key_docs(info), sort, span, plain, snippet))
+        items.append(Completion(name, kind, _key_detail(info), describe(info), sort, span, plain, snippet))
     return items
 
 
 def _key_detail(info: KeyDoc) -> str:
     return ("required · " if info.required else "") + info.type_text
-
-
-def _key_docs(info: KeyDoc) -> str:
-    rows = [f"`{info.path}` — {info.description}" if info.description else f"`{info.path}`", ""]
-    rows.append(f"Expects {info.type_text}.")
-    if info.default is not None:
-        rows.append(f"Default: `{info.default}`.")
-    return "\n".join(rows)
 
 
 def _key_insert(info: KeyDoc, col: int, has_colon: bool) -> tuple[str, str | None]:

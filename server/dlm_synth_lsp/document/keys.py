@@ -195,3 +195,12 @@ def yaml_text(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "[" + ", ".join(f'"{item}"' for item in value) + "]"
     return str(value)
+
+
+def describe(info: KeyDoc) -> str:
+    """Markdown for a key: its path, what it is for, what it takes, its default."""
+    rows = [f"`{info.path}` — {info.description}" if info.description else f"`{info.path}`", ""]
+    rows.append(("Required; expects " if info.required else "Expects ") + f"{info.type_text}.")
+    if info.default is not None:
+        rows.append(f"Default: `{info.default}`.")
+    return "\n".join(rows)

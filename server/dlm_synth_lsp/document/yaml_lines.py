@@ -17,6 +17,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .frontmatter import DELIMITER
+
+if TYPE_CHECKING:
+    from .document import Document
 
 PathPart = str | int
 
@@ -179,3 +185,17 @@ class FrontmatterLines:
                 break
             end = below + 1
         return end
+
+
+def in_frontmatter(doc: Document, row: int) -> bool:
+    """Row `row` lies between the `---` lines (or after an opening `---` that is never
+    closed, which is what a new document looks like while it is typed)."""
+    if not doc.lines or doc.lines[0] != DELIMITER or row <= 0:
+        return False
+    closer = doc.frontmatter.closer
+    return row < (closer if closer is not None else len(doc.lines))
+
+
+def frontmatter_lines(doc: Document) -> FrontmatterLines:
+    closer = doc.frontmatter.closer
+    return FrontmatterLines(doc.lines, 1, closer if closer is not None else len(doc.lines))
