@@ -49,7 +49,7 @@ local function main()
     table.insert(tags, vim.split(line, '\t')[1])
   end
   result.tags = tags
-  for _, tag in ipairs({ 'dlm-synth', 'dlm-synth.txt', ':DlmSynth', ':DlmSynthDocument', ':DlmSynthRevert', ':DlmSynthList', ':DlmSynthCancel', ':DlmSynthApplyStaged', 'dlm_synth.setup()', 'dlm-synth-settings', 'dlm-synth-api-keys', 'dlm-synth-lazy' }) do
+  for _, tag in ipairs({ 'dlm-synth', 'dlm-synth.txt', ':DlmSynth', ':DlmSynthDocument', ':DlmSynthRevert', ':DlmSynthList', ':DlmSynthCancel', ':DlmSynthApplyStaged', 'dlm_synth.setup()', 'dlm-synth-settings', 'dlm-synth-api-keys', 'dlm-synth-lazy', 'dlm-synth-highlighting' }) do
     check(vim.list_contains(tags, tag), 'missing help tag ' .. tag)
   end
   vim.opt.runtimepath:append(env.DLM_NVIM_TMP .. '/help')
