@@ -29,7 +29,7 @@ def test_tokens_follow_edits(text: str, encoding: PositionEncoding, steps: int, 
     for _ in range(steps):
         change, change_encoding, reference = data.draw(edit(doc.source_text))
         doc = doc.apply(change, change_encoding)
-        current = document_tokens(doc, encoding)
+        current = document_tokens(doc, encoding, previous)
         assert current.data == document_tokens(parse_text(reference), encoding).data
         assert apply_edits(previous.data, current.delta(previous)) == current.data
         # well formed: in order, never overlapping, never empty

@@ -338,10 +338,18 @@ class Edit:
 class Tokens:
     """A document's tokens: `(first line, chunk)` per non-empty block, in order, and the
     flat LSP data built from them on demand. `result_id` names this result for delta
-    requests."""
+    requests; `blocks` (block id → (block, chunk)) lets the next result reuse the chunk
+    of every block object the edit did not replace without looking at its text."""
 
-    def __init__(self, entries: list[tuple[int, Chunk]]) -> None:
+    def __init__(
+        self,
+        entries: list[tuple[int, Chunk]],
+        encoding: PositionEncoding,
+        blocks: dict[int, tuple[Block, Chunk]],
+    ) -> None:
         self.entries = entries
+        self.encoding = encoding
+        self.blocks = blocks
         self.result_id = str(next(_ids))
 
     @cached_property
@@ -403,16 +411,26 @@ def _same(a: Chunk, b: Chunk) -> bool:
     return a is b or a.data == b.data
 
 
-def document_tokens(doc: Document, encoding: PositionEncoding) -> Tokens:
+def document_tokens(doc: Document, encoding: PositionEncoding, previous: Tokens | None = None) -> Tokens:
+    """The tokens of `doc`. With `previous` (the result for an earlier version of the
+    same document), blocks the incremental parser kept as the same objects reuse their
+    chunk directly; the others are looked up by their text."""
+    reuse = previous.blocks if previous is not None and previous.encoding is encoding else {}
     entries: list[tuple[int, Chunk]] = []
+    blocks: dict[int, tuple[Block, Chunk]] = {}
     front = _frontmatter_chunk(doc, encoding)
     if front.data:
         entries.append((0, front))
     for index, block in enumerate(doc.blocks):
-        chunk = _block_chunk(doc, block, index > 0, encoding)
+        held = reuse.get(id(block))
+        if held is not None and held[0] is block and (block.first > 0 or not doc.bom):
+            chunk = held[1]
+        else:
+            chunk = _block_chunk(doc, block, index > 0, encoding)
+        blocks[id(block)] = (block, chunk)
         if chunk.data:
             entries.append((block.first, chunk))
-    return Tokens(entries)
+    return Tokens(entries, encoding, blocks)
 
 
 def range_data(doc: Document, encoding: PositionEncoding, first: int, last: int) -> list[int]:

@@ -138,6 +138,23 @@ async def test_completion_in_frontmatter(client: LanguageClient, editor: Editor,
     assert edit_of(found[0]).range == rng(line, 11, line, 11)
 
 
+async def test_completion_in_export_and_list_entries(
+    client: LanguageClient, editor: Editor, uri: str
+) -> None:
+    found, _, _ = await complete_at(client, editor, uri, "---\n" + ID + "export:\n  $0\n---\n")
+    assert [i.label for i in found] == ["default_quant", "default_temperature", "default_top_p"]
+    found, line, _ = await complete_at(
+        client, editor, uri, "---\n" + ID + "export:\n  default_quant: $0\n---\n", trigger=" "
+    )
+    assert [i.label for i in found] == ["Q4_K_M", "Q5_K_M", "Q6_K", "Q8_0"]
+    # the second key of a `training.sources` entry: the entry's keys, not training's
+    text = "---\n" + ID + "training:\n  sources:\n    - path: docs\n      $0\n---\n"
+    found, line, _ = await complete_at(client, editor, uri, text)
+    assert [i.label for i in found] == ["include", "exclude", "max_bytes_per_file", "max_files"]
+    assert edit_of(found[0]).range == rng(line, 6, line, 6)
+    assert edit_of(found[0]).new_text == "include:\n        - $0"
+
+
 async def test_base_model_completion_and_the_hf_form(
     client: LanguageClient, editor: Editor, uri: str
 ) -> None:

@@ -24,7 +24,7 @@ class SemanticTokensStore:
         self._last: dict[str, Tokens] = {}
 
     def full(self, uri: str, doc: Document, enc: PositionEncoding) -> lsp.SemanticTokens:
-        tokens = document_tokens(doc, enc)
+        tokens = document_tokens(doc, enc, self._last.get(uri))
         self._last[uri] = tokens
         return lsp.SemanticTokens(data=tokens.data, result_id=tokens.result_id)
 
@@ -34,7 +34,7 @@ class SemanticTokensStore:
         previous = self._last.get(uri)
         if previous is None or previous.result_id != previous_id:
             return self.full(uri, doc, enc)
-        tokens = document_tokens(doc, enc)
+        tokens = document_tokens(doc, enc, previous)
         self._last[uri] = tokens
         edits = [
             lsp.SemanticTokensEdit(start=e.start, delete_count=e.delete, data=e.data)
