@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 from importlib.resources import files
+from typing import Any
 
 import pytest
 from dlm_synth_lsp.document.base_models import registry
@@ -17,17 +18,18 @@ from tests.compat.oracle import ORACLE_PYTHON, ROOT, require_oracle
 pytestmark = pytest.mark.oracle
 
 
-def test_registry_data_matches_upstream() -> None:
+def oracle_json(*args: str) -> Any:
+    """Run the oracle environment's Python with `args`; its stdout as JSON."""
     require_oracle()
     proc = subprocess.run(
-        [str(ORACLE_PYTHON), str(ROOT / "scripts" / "gen_base_models.py"), "--stdout"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+        [str(ORACLE_PYTHON), *args], capture_output=True, text=True, timeout=120, check=False
     )
     assert proc.returncode == 0, proc.stderr
-    upstream = json.loads(proc.stdout)
+    return json.loads(proc.stdout)
+
+
+def test_registry_data_matches_upstream() -> None:
+    upstream = oracle_json(str(ROOT / "scripts" / "gen_base_models.py"), "--stdout")
     shipped = json.loads(files("dlm_synth_lsp.document").joinpath("data/base_models.json").read_text("utf-8"))
     assert shipped == upstream
     # and the loader reads every entry and field of it
@@ -41,7 +43,6 @@ def test_registry_data_matches_upstream() -> None:
 def test_upstream_resolves_exactly_the_keys_we_accept() -> None:
     """Upstream's registry lookup and ours agree on keys, near misses (case, a cut
     suffix) and a Hugging Face id written without `hf:`."""
-    require_oracle()
     script = (
         "import json, sys\n"
         "from dlm.base_models.registry import BASE_MODELS\n"

@@ -65,6 +65,19 @@ def nvim_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
+def script_env(tmp_path: Path, doc: Path, result_file: Path, **extra: str) -> dict[str, str]:
+    """The inputs of a script that loads the plugin, opens `doc` and writes `result_file`."""
+    env = nvim_env(tmp_path)
+    env.update(
+        DLM_NVIM_PLUGIN=str(PLUGIN),
+        DLM_NVIM_SERVER_CMD=json.dumps([sys.executable, "-m", "dlm_synth_lsp", "--stdio"]),
+        DLM_NVIM_DOC=str(doc),
+        DLM_NVIM_RESULT=str(result_file),
+        **extra,
+    )
+    return env
+
+
 def run_script(nvim: Path, script: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(nvim), "--headless", "--clean", "-u", "NONE", "-l", str(SCRIPTS / script)],
@@ -192,14 +205,7 @@ def test_neovim_help_legacy_start_and_ranges(tmp_path: Path) -> None:
     doc = tmp_path / "notes.dlm"
     doc.write_text(DOC, encoding="utf-8")
     result_file = tmp_path / "result.json"
-    env = nvim_env(tmp_path)
-    env.update(
-        DLM_NVIM_PLUGIN=str(PLUGIN),
-        DLM_NVIM_SERVER_CMD=json.dumps([sys.executable, "-m", "dlm_synth_lsp", "--stdio"]),
-        DLM_NVIM_TMP=str(tmp_path),
-        DLM_NVIM_DOC=str(doc),
-        DLM_NVIM_RESULT=str(result_file),
-    )
+    env = script_env(tmp_path, doc, result_file, DLM_NVIM_TMP=str(tmp_path))
     result = read_result(result_file, run_script(nvim, "smoke.lua", tmp_path, env))
     assert ":DlmSynth" in result["tags"]
 
@@ -230,13 +236,7 @@ def test_semantic_highlights_are_applied_by_default(tmp_path: Path) -> None:
     )
     doc.write_text(DOC.replace("::instruction::\n", f"::instruction::\n{marker}\n", 1), encoding="utf-8")
     result_file = tmp_path / "result.json"
-    env = nvim_env(tmp_path)
-    env.update(
-        DLM_NVIM_PLUGIN=str(PLUGIN),
-        DLM_NVIM_SERVER_CMD=json.dumps([sys.executable, "-m", "dlm_synth_lsp", "--stdio"]),
-        DLM_NVIM_DOC=str(doc),
-        DLM_NVIM_RESULT=str(result_file),
-    )
+    env = script_env(tmp_path, doc, result_file)
     result = read_result(result_file, run_script(nvim, "semantic.lua", tmp_path, env))
     assert result["advertised"]
     assert result["namespace"].startswith("nvim.lsp.semantic_tokens:")

@@ -14,6 +14,7 @@ from dlm_synth_lsp.document.semantic_tokens import (
     range_data,
 )
 from dlm_synth_lsp.document.text import PositionEncoding
+from lsprotocol.types import SemanticTokenTypes
 
 U8, U16, U32 = PositionEncoding.UTF8, PositionEncoding.UTF16, PositionEncoding.UTF32
 SYN = ("synthesized",)
@@ -65,18 +66,7 @@ def on(found: list[tuple[int, int, int, str, tuple[str, ...]]], line: int) -> li
 
 
 def test_legend_uses_standard_types() -> None:
-    assert set(TOKEN_TYPES) <= {
-        "namespace",
-        "type",
-        "keyword",
-        "property",
-        "string",
-        "number",
-        "comment",
-        "operator",
-        "decorator",
-        "macro",
-    }
+    assert set(TOKEN_TYPES) <= {t.value for t in SemanticTokenTypes}
     assert TOKEN_MODIFIERS == ("synthesized",)
 
 

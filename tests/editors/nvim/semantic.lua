@@ -12,35 +12,9 @@
 -- Inputs: DLM_NVIM_PLUGIN, DLM_NVIM_SERVER_CMD, DLM_NVIM_DOC, DLM_NVIM_RESULT.
 
 local env = vim.env
-local result = { ok = false }
-local current = 'start'
-
-local function finish(ok, err)
-  result.ok, result.error, result.failed_step = ok, err, (not ok) and current or nil
-  local file = assert(io.open(env.DLM_NVIM_RESULT, 'w'))
-  file:write(vim.json.encode(result))
-  file:close()
-  if not ok then
-    io.stderr:write(string.format('semantic.lua FAILED in %q: %s\n', current, tostring(err)))
-  end
-  os.exit(ok and 0 or 1)
-end
-
-local function check(cond, message)
-  if not cond then
-    error(message, 2)
-  end
-end
-
-local function wait(ms, cond, what)
-  if not vim.wait(ms, cond, 20) then
-    error('timed out after ' .. ms .. ' ms waiting for ' .. what, 2)
-  end
-end
-
-vim.defer_fn(function()
-  finish(false, 'watchdog: longer than 50 s')
-end, 50000)
+local h = dofile(vim.fs.dirname(debug.getinfo(1, 'S').source:sub(2)) .. '/harness.lua')
+  .new('semantic.lua', env.DLM_NVIM_RESULT, 50000)
+local result, check, wait = h.result, h.check, h.wait
 
 -- Neovim's namespace for a client's semantic tokens ('nvim.lsp.semantic_tokens:<id>'
 -- on 0.11, 'vim_lsp_semantic_tokens:<id>' before)
@@ -80,14 +54,14 @@ local function tokens_at(buf, row, col)
 end
 
 local function main()
-  current = 'load plugin'
+  h.current = 'load plugin'
   vim.opt.runtimepath:prepend(env.DLM_NVIM_PLUGIN)
   vim.cmd('runtime! ftdetect/dlm.lua')
   vim.cmd('runtime! plugin/dlm_synth.lua')
   local dlm_synth = require('dlm_synth')
   dlm_synth.setup({ cmd = vim.json.decode(env.DLM_NVIM_SERVER_CMD), settings = { useCache = false } })
 
-  current = 'open document'
+  h.current = 'open document'
   vim.cmd.edit(vim.fn.fnameescape(env.DLM_NVIM_DOC))
   local buf = vim.api.nvim_get_current_buf()
   local client
@@ -97,7 +71,7 @@ local function main()
   end, 'the dlm_synth client')
   result.advertised = client.server_capabilities.semanticTokensProvider ~= nil
 
-  current = 'tokens arrive'
+  h.current = 'tokens arrive'
   wait(10000, function()
     return #tokens_at(buf, 1, 0) > 0
   end, 'semantic tokens for the frontmatter')
@@ -135,7 +109,7 @@ local function main()
   local hl = vim.api.nvim_get_hl(0, { name = '@lsp.mod.synthesized', link = false })
   result.synthesized_italic = hl.italic == true
 
-  current = 'type a fence'
+  h.current = 'type a fence'
   local row = row_of('^Tiled loops') + 1
   vim.api.nvim_buf_set_lines(buf, row, row, false, { '', '::preference#tone::' })
   wait(10000, function()
@@ -146,5 +120,4 @@ local function main()
   result.at.typed_adapter = tokens_at(buf, row + 1, 14)
 end
 
-local ok, err = xpcall(main, debug.traceback)
-finish(ok, not ok and err or nil)
+h.run(main)

@@ -4,12 +4,13 @@ profiles, plus a client without snippet support (Neovim 0.10)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 from dlm_synth_lsp.document import parse_text
 from dlm_synth_lsp.document.base_models import registry
-from dlm_synth_lsp.document.semantic_tokens import TOKEN_MODIFIERS, TOKEN_TYPES
+from dlm_synth_lsp.document.semantic_tokens import TOKEN_MODIFIERS, TOKEN_TYPES, named
 from lsprotocol import types as lsp
 from pytest_lsp import LanguageClient
 
@@ -57,24 +58,24 @@ async def complete_at(
         del editor.texts[uri]
     editor.open(uri, plain)
     row = plain.split("\n")[line]
-    context = (
-        lsp.CompletionContext(
-            trigger_kind=lsp.CompletionTriggerKind.TriggerCharacter, trigger_character=trigger
-        )
-        if trigger
-        else lsp.CompletionContext(trigger_kind=lsp.CompletionTriggerKind.Invoked)
-    )
+    return await ask(client, uri, line, units(row[:column], editor), trigger), line, row
+
+
+async def ask(
+    client: LanguageClient, uri: str, line: int, character: int, trigger: str | None
+) -> list[lsp.CompletionItem]:
+    """A completion request as an editor sends it after typing `trigger` (or on demand)."""
+    kind = lsp.CompletionTriggerKind.TriggerCharacter if trigger else lsp.CompletionTriggerKind.Invoked
     result = await client.text_document_completion_async(
         lsp.CompletionParams(
             text_document=lsp.TextDocumentIdentifier(uri=uri),
-            position=lsp.Position(line=line, character=units(row[:column], editor)),
-            context=context,
+            position=lsp.Position(line=line, character=character),
+            context=lsp.CompletionContext(trigger_kind=kind, trigger_character=trigger),
         )
     )
     if result is None:
-        return [], line, row
-    found = result.items if isinstance(result, lsp.CompletionList) else result
-    return list(found), line, row
+        return []
+    return list(result.items if isinstance(result, lsp.CompletionList) else result)
 
 
 def edit_of(item: lsp.CompletionItem) -> lsp.TextEdit:
@@ -223,23 +224,8 @@ async def test_typing_prose_never_pops_a_list(client: LanguageClient, editor: Ed
     sentence = 'Note: A # is not a heading here, and "quotes" or ::colons:: stay prose.'
     for column, ch in enumerate(sentence):
         editor.change(uri, (line, column), (line, column), ch)
-        trigger = ch if ch in ':#" ' else None
-        context = (
-            lsp.CompletionContext(
-                trigger_kind=lsp.CompletionTriggerKind.TriggerCharacter, trigger_character=trigger
-            )
-            if trigger
-            else lsp.CompletionContext(trigger_kind=lsp.CompletionTriggerKind.Invoked)
-        )
-        result = await client.text_document_completion_async(
-            lsp.CompletionParams(
-                text_document=lsp.TextDocumentIdentifier(uri=uri),
-                position=lsp.Position(line=line, character=column + 1),
-                context=context,
-            )
-        )
-        found = result.items if isinstance(result, lsp.CompletionList) else (result or [])
-        assert list(found) == [], sentence[: column + 1]
+        found = await ask(client, uri, line, column + 1, ch if ch in ':#" ' else None)
+        assert found == [], sentence[: column + 1]
 
 
 async def test_plain_text_for_a_client_without_snippets(tmp_path: Path) -> None:
@@ -377,16 +363,10 @@ async def test_rename_fix_never_creates_a_duplicate(client: LanguageClient, edit
 # -- semantic tokens ----------------------------------------------------------------------------
 
 
-def decode(data: list[int]) -> list[tuple[int, int, int, str, tuple[str, ...]]]:
-    out = []
-    line = start = 0
-    for i in range(0, len(data), 5):
-        delta, offset, length, kind, mods = data[i : i + 5]
-        line += delta
-        start = start + offset if delta == 0 else offset
-        names = tuple(m for bit, m in enumerate(TOKEN_MODIFIERS) if mods >> bit & 1)
-        out.append((line, start, length, TOKEN_TYPES[kind], names))
-    return out
+def decode(data: Sequence[int]) -> list[tuple[int, int, int, str, tuple[str, ...]]]:
+    """The wire data as (line, start, length, type, modifiers), with the core's decoder
+    (whose results the unit tests pin to hand-counted columns)."""
+    return [(t.line, t.start, t.length, t.type, t.modifiers) for t in named(data)]
 
 
 def apply(data: list[int], edits: list[lsp.SemanticTokensEdit]) -> list[int]:
