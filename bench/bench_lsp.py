@@ -462,9 +462,11 @@ def decode_cost(client: LanguageClient, symbols: Any) -> tuple[float, int]:
 def server_side_costs(text: str) -> dict[str, float]:
     """In this process, the server's own functions on the same document: building the
     outline (memoised per Document, so also after a keystroke), pygls' serialisation
-    of the answer, a full GC pass with the document alive, and the dedup check the
-    pipeline runs on the event loop for every generated pair (dedup-only filter)."""
+    of the answer, the semantic tokens and their delta after a keystroke, a full GC
+    pass with the document alive, and the dedup check the pipeline runs on the event
+    loop for every generated pair (dedup-only filter)."""
     from dlm_synth_lsp.document.document import Document, TextChange
+    from dlm_synth_lsp.document.semantic_tokens import document_tokens
     from dlm_synth_lsp.document.text import PositionEncoding
     from dlm_synth_lsp.lsp import features
     from dlm_synth_lsp.lsp.server import server
@@ -494,6 +496,17 @@ def server_side_costs(text: str) -> dict[str, float]:
         state["typed"] = not state["typed"]
         features.document_symbols(state["doc"], enc)
 
+    tokens_state: dict[str, Any] = {"doc": doc, "typed": False, "tokens": document_tokens(doc, enc)}
+
+    def keystroke_then_tokens() -> None:
+        typed = tokens_state["typed"]
+        change = TextChange("", (row, 1, row, 2)) if typed else TextChange("x", (row, 1, row, 1))
+        tokens_state["doc"] = tokens_state["doc"].apply(change, enc)
+        tokens_state["typed"] = not typed
+        previous = tokens_state["tokens"]
+        tokens_state["tokens"] = document_tokens(tokens_state["doc"], enc, previous)
+        tokens_state["tokens"].delta(previous)
+
     symbols = features.document_symbols(doc, enc)
     proto = server.protocol
     message = JsonRPCResponseMessage(id=1, result=symbols, jsonrpc="2.0")
@@ -504,6 +517,7 @@ def server_side_costs(text: str) -> dict[str, float]:
     gc.collect()
     return {
         "symbols_after_edit": best(keystroke_then_outline, 8),
+        "tokens_after_edit": best(keystroke_then_tokens, 8),
         "symbols_serialise": best(lambda: json.dumps(message, default=proto._serialize_message)),
         "gc_full": best(gc.collect, 3),
         # the pairs are kept on the Document; this times computing them
@@ -666,6 +680,8 @@ async def run(args: argparse.Namespace) -> None:
     print(
         "server-side pieces, in this process, best of several: "
         f"outline after a keystroke (edit + document_symbols) {fmt_ms(costs['symbols_after_edit'])} ms, "
+        "semantic tokens after a keystroke (edit + document_tokens + delta) "
+        f"{fmt_ms(costs['tokens_after_edit'])} ms, "
         f"pygls serialisation of the outline {fmt_ms(costs['symbols_serialise'])} ms, "
         f"full gc.collect() with the document alive {fmt_ms(costs['gc_full'])} ms, "
         f"existing_pairs() {fmt_ms(costs['existing_pairs'])} ms, "
