@@ -196,7 +196,7 @@ def test_dlm_id_offers_a_fresh_ulid() -> None:
 
 # -- body: fences ---------------------------------------------------------------------------------
 
-FENCES = ["::prose::", "::instruction::", "::preference::", '::image path="…" alt="…"::']
+FENCES = ["::prose::", "::instruction::", "::preference::", '::image path="…"::']
 FENCES.append('::audio path="…" transcript="…"::')
 
 
@@ -205,9 +205,9 @@ def test_fences_at_a_line_start_typed_with_a_colon() -> None:
     found = items(HEAD + "---\nprose\n::instr$0\n")
     assert list(found) == FENCES
     assert found["::instruction::"].span == Span.of(5, 0, 5, 7)
-    image = found['::image path="…" alt="…"::']
-    assert image.text == '::image path="" alt=""::'
-    assert image.snippet == '::image path="${1:images/figure.png}" alt="${2:alt text}"::'
+    image = found['::image path="…"::']
+    assert image.text == '::image path=""::'
+    assert image.snippet == '::image path="${1:images/figure.png}"::'
     # a partly typed fence with text after the cursor is replaced whole
     partly = items(HEAD + "---\nprose\n::inst$0rution::\n")["::instruction::"]
     assert partly.span == Span.of(5, 0, 5, len("::instrution::"))
@@ -266,3 +266,15 @@ def test_fence_and_heading_items_document_themselves() -> None:
     for item in complete(*at_cursor(HEAD + "---\nprose\n::instruction::\n$0\n")):
         assert item.documentation and item.detail and item.sort_text
         assert re.fullmatch(r"[0-9]+", item.sort_text)
+
+
+def test_attribute_fence_snippets_fill_in_to_valid_fences() -> None:
+    from dlm_synth_lsp.document.fences import classify
+
+    found = [i for i in complete(*at_cursor(HEAD + "---\nprose\n::$0\n")) if "path=" in i.text]
+    assert len(found) == 2
+    for item in found:
+        assert item.snippet is not None
+        filled = re.sub(r"\$\{\d+:([^}]*)\}", r"\1", item.snippet)
+        fence = classify(filled)
+        assert fence is not None and fence.type is not None and fence.problem is None, filled

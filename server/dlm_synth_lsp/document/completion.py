@@ -141,15 +141,15 @@ _FENCE_DOCS: dict[SectionType, tuple[str, str]] = {
         "### Prompt / ### Chosen / ### Rejected",
         "Preference-tuning triples: a prompt, the answer to prefer and the answer to avoid.",
     ),
-    SectionType.IMAGE: ("image file", "An image (with optional alt text) for vision-language base models."),
+    SectionType.IMAGE: (
+        "image file",
+        'An image for vision-language base models; `alt="…"` may follow the path.',
+    ),
     SectionType.AUDIO: ("audio clip", "An audio clip and its transcript for audio-language base models."),
 }
 # (plain text, snippet) of the attribute fences, with their required attributes
 _ATTRIBUTE_FENCES: dict[SectionType, tuple[str, str]] = {
-    SectionType.IMAGE: (
-        '::image path="" alt=""::',
-        '::image path="${1:images/figure.png}" alt="${2:alt text}"::',
-    ),
+    SectionType.IMAGE: ('::image path=""::', '::image path="${1:images/figure.png}"::'),
     SectionType.AUDIO: (
         '::audio path="" transcript=""::',
         '::audio path="${1:audio/clip.wav}" transcript="${2:what is said}"::',

@@ -197,8 +197,8 @@ async def test_fence_completion(client: LanguageClient, editor: Editor, uri: str
     instruction = by_label(found)["::instruction::"]
     assert edit_of(instruction).range == rng(line, 0, line, len("::instr"))
     assert instruction.kind == lsp.CompletionItemKind.Keyword
-    image = by_label(found)['::image path="…" alt="…"::']
-    assert edit_of(image).new_text == '::image path="${1:images/figure.png}" alt="${2:alt text}"::'
+    image = by_label(found)['::image path="…"::']
+    assert edit_of(image).new_text == '::image path="${1:images/figure.png}"::'
     # after `#` in a fence: the declared adapters only
     found, line, _ = await complete_at(client, editor, uri, FRONT + "prose\n::instruction#$0\n", trigger="#")
     assert [i.label for i in found] == ["::instruction#facts::", "::instruction#tone::"]
