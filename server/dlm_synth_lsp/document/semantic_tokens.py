@@ -336,53 +336,63 @@ class Edit:
 
 
 class Tokens:
-    """A document's tokens: `(first line, chunk)` per non-empty block, in order, and the
-    flat LSP data built from them on demand. `result_id` names this result for delta
-    requests; `blocks` (block id → (block, chunk)) lets the next result reuse the chunk
-    of every block object the edit did not replace without looking at its text."""
+    """A document's tokens: the non-empty chunks in order (`chunks`) with the first line
+    of the block each belongs to (`starts`), and the flat LSP data built from them on
+    demand. `result_id` names this result for delta requests. `blocks` and
+    `block_chunks` (the document's blocks and one chunk per block) let the next result
+    reuse the chunk of every block object an edit kept, without looking at its text.
+
+    Plain lists of shared objects, no per-block containers: a result is rebuilt after
+    every keystroke and held until the next, and thousands of small long-lived objects
+    per request would soon make the collector walk the whole heap."""
 
     def __init__(
         self,
-        entries: list[tuple[int, Chunk]],
+        starts: list[int],
+        chunks: list[Chunk],
         encoding: PositionEncoding,
-        blocks: dict[int, tuple[Block, Chunk]],
+        blocks: Sequence[Block],
+        block_chunks: list[Chunk],
     ) -> None:
-        self.entries = entries
+        self.starts = starts
+        self.chunks = chunks
         self.encoding = encoding
         self.blocks = blocks
+        self.block_chunks = block_chunks
         self.result_id = str(next(_ids))
 
     @cached_property
-    def _firsts(self) -> list[int]:
-        """Each entry's patched first integer (its line delta from the previous chunk)."""
+    def heads(self) -> list[int]:
+        """Each chunk's first integer in the flat data: its line delta from the last
+        token of the chunk before."""
         out: list[int] = []
         prev = 0
-        for first, chunk in self.entries:
+        for first, chunk in zip(self.starts, self.chunks, strict=True):
             out.append(first + chunk.data[0] - prev)
             prev = first + chunk.last
         return out
 
     @cached_property
     def data(self) -> list[int]:
-        return _flat(self.entries, self._firsts)
+        return _flat(self.chunks, self.heads)
 
     def delta(self, previous: Tokens) -> list[Edit]:
         """Edits turning `previous.data` into `self.data`: the chunks both share at the
         start and at the end (same tokens, same line delta) are skipped whole."""
-        old, new = previous.entries, self.entries
-        old_heads, new_heads = previous._firsts, self._firsts
+        old, new = previous.chunks, self.chunks
+        old_heads, new_heads = previous.heads, self.heads
         limit = min(len(old), len(new))
         head = 0
-        while head < limit and _same(old[head][1], new[head][1]) and old_heads[head] == new_heads[head]:
+        while head < limit and _same(old[head], new[head]) and old_heads[head] == new_heads[head]:
             head += 1
         tail = 0
         while (
             tail < limit - head
-            and _same(old[-1 - tail][1], new[-1 - tail][1])
+            and _same(old[-1 - tail], new[-1 - tail])
             and old_heads[-1 - tail] == new_heads[-1 - tail]
         ):
             tail += 1
-        start = sum(len(chunk.data) for _, chunk in old[:head])
+        start = sum(len(chunk.data) for chunk in old[:head])
         removed = _flat(old[head : len(old) - tail], old_heads[head : len(old) - tail])
         added = _flat(new[head : len(new) - tail], new_heads[head : len(new) - tail])
         # within the changed chunks, keep what still matches at both ends
@@ -397,9 +407,9 @@ class Tokens:
         return [Edit(start + same, len(removed) - same - end, added[same : len(added) - end])]
 
 
-def _flat(entries: Sequence[tuple[int, Chunk]], heads: Sequence[int]) -> list[int]:
+def _flat(chunks: Sequence[Chunk], heads: Sequence[int]) -> list[int]:
     out: list[int] = []
-    for (_, chunk), head in zip(entries, heads, strict=True):
+    for chunk, head in zip(chunks, heads, strict=True):
         out.append(head)
         out += chunk.data[1:]
     return out
@@ -413,24 +423,36 @@ def _same(a: Chunk, b: Chunk) -> bool:
 
 def document_tokens(doc: Document, encoding: PositionEncoding, previous: Tokens | None = None) -> Tokens:
     """The tokens of `doc`. With `previous` (the result for an earlier version of the
-    same document), blocks the incremental parser kept as the same objects reuse their
-    chunk directly; the others are looked up by their text."""
-    reuse = previous.blocks if previous is not None and previous.encoding is encoding else {}
-    entries: list[tuple[int, Chunk]] = []
-    blocks: dict[int, tuple[Block, Chunk]] = {}
+    same document), the blocks the incremental parser kept as the same objects — all
+    before the edit, and all after it when no line moved — reuse their chunks; the
+    others are looked up by their text."""
+    blocks = doc.blocks
+    count = len(blocks)
+    head = tail = 0
+    if previous is not None and previous.encoding is encoding:
+        old = previous.blocks
+        limit = min(len(old), count)
+        while head < limit and old[head] is blocks[head]:
+            head += 1
+        while tail < limit - head and old[-1 - tail] is blocks[-1 - tail]:
+            tail += 1
+    block_chunks: list[Chunk] = previous.block_chunks[:head] if previous is not None and head else []
+    for index in range(head, count - tail):
+        block_chunks.append(_block_chunk(doc, blocks[index], index > 0, encoding))
+    if tail:
+        assert previous is not None
+        block_chunks += previous.block_chunks[len(previous.blocks) - tail :]
+    starts: list[int] = []
+    chunks: list[Chunk] = []
     front = _frontmatter_chunk(doc, encoding)
     if front.data:
-        entries.append((0, front))
-    for index, block in enumerate(doc.blocks):
-        held = reuse.get(id(block))
-        if held is not None and held[0] is block and (block.first > 0 or not doc.bom):
-            chunk = held[1]
-        else:
-            chunk = _block_chunk(doc, block, index > 0, encoding)
-        blocks[id(block)] = (block, chunk)
+        starts.append(0)
+        chunks.append(front)
+    for block, chunk in zip(blocks, block_chunks, strict=True):
         if chunk.data:
-            entries.append((block.first, chunk))
-    return Tokens(entries, encoding, blocks)
+            starts.append(block.first)
+            chunks.append(chunk)
+    return Tokens(starts, chunks, encoding, blocks, block_chunks)
 
 
 def range_data(doc: Document, encoding: PositionEncoding, first: int, last: int) -> list[int]:
