@@ -7,7 +7,8 @@ from dlm_synth_lsp.document import parse_text
 from dlm_synth_lsp.document.base_models import check, registry
 from dlm_synth_lsp.document.keys import DESCRIPTIONS, doc_path, keys_at
 from dlm_synth_lsp.document.problems import Code, Problem, Severity
-from dlm_synth_lsp.document.schema import FRONTMATTER, Model, ModelList, ModelMap, Optional, Spec
+from dlm_synth_lsp.document.schema import FRONTMATTER
+from dlm_synth_lsp.document.specs import Model, ModelList, ModelMap, Nullable, Spec
 
 ID = "dlm_id: 01KPQ9X1000000000000000003\n"
 
@@ -86,7 +87,7 @@ def test_every_schema_key_has_a_description() -> None:
     missing: list[str] = []
 
     def walk(spec: Spec, path: tuple[str | int, ...]) -> None:
-        inner = spec.inner if isinstance(spec, Optional) else spec
+        inner = spec.inner if isinstance(spec, Nullable) else spec
         if isinstance(inner, ModelMap):
             walk(inner.inner, (*path, "name"))
         elif isinstance(inner, ModelList):

@@ -28,14 +28,18 @@ import secrets
 import time
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from . import base_models, grammar
+from .base_models import HF_PREFIX, card, hf_card, registry, summary
 from .document import Document
 from .fences import CODE_FENCE_PREFIX
-from .keys import KeyDoc, describe, key_doc, keys_at
+from .grammar import CHOSEN, PROMPT, REJECTED, A, Q
 from .model import SectionType
 from .text import Position, Span
 from .yaml_lines import FrontmatterLines, frontmatter_lines, in_frontmatter, scan_line
+
+if TYPE_CHECKING:
+    from .keys import KeyDoc
 
 #: characters that ask for completion as they are typed; each is answered only in
 #: its own context (`:` at a fence start, `#` in a fence or a Q/A section, `"` and a
@@ -205,27 +209,26 @@ def _adapters(doc: Document) -> list[str]:
 
 
 _HEADINGS: dict[SectionType, tuple[str, ...]] = {
-    SectionType.INSTRUCTION: (grammar.Q, grammar.A),
-    SectionType.PREFERENCE: (grammar.PROMPT, grammar.CHOSEN, grammar.REJECTED),
+    SectionType.INSTRUCTION: (Q, A),
+    SectionType.PREFERENCE: (PROMPT, CHOSEN, REJECTED),
 }
 _HEADING_DOCS = {
-    grammar.Q: "question",
-    grammar.A: "answer",
-    grammar.PROMPT: "prompt",
-    grammar.CHOSEN: "the answer to prefer",
-    grammar.REJECTED: "the answer to avoid",
+    Q: "question",
+    A: "answer",
+    PROMPT: "prompt",
+    CHOSEN: "the answer to prefer",
+    REJECTED: "the answer to avoid",
 }
 _SKELETONS: dict[SectionType, tuple[str, str, str]] = {
     SectionType.INSTRUCTION: (
         "Q/A pair",
-        f"{grammar.Q}\n\n{grammar.A}\n",
-        f"{grammar.Q}\n${{1:question}}\n{grammar.A}\n${{0:answer}}",
+        f"{Q}\n\n{A}\n",
+        f"{Q}\n${{1:question}}\n{A}\n${{0:answer}}",
     ),
     SectionType.PREFERENCE: (
         "preference triple",
-        f"{grammar.PROMPT}\n\n{grammar.CHOSEN}\n\n{grammar.REJECTED}\n",
-        f"{grammar.PROMPT}\n${{1:prompt}}\n{grammar.CHOSEN}\n${{2:preferred answer}}\n"
-        f"{grammar.REJECTED}\n${{0:answer to avoid}}",
+        f"{PROMPT}\n\n{CHOSEN}\n\n{REJECTED}\n",
+        f"{PROMPT}\n${{1:prompt}}\n{CHOSEN}\n${{2:preferred answer}}\n{REJECTED}\n${{0:answer to avoid}}",
     ),
 }
 
@@ -291,6 +294,10 @@ def _frontmatter(doc: Document, row: int, column: int) -> list[Completion]:
 def _keys(
     structure: FrontmatterLines, row: int, line: str, column: int, match: re.Match[str]
 ) -> list[Completion]:
+    # the key vocabulary, and with it the schema table, loads on the first frontmatter
+    # completion rather than at server start
+    from .keys import describe, keys_at
+
     indent = len(match.group(1))
     dash = match.group(2) is not None
     col = match.start(3) if match.group(3) is not None else column
@@ -338,6 +345,8 @@ def _key_insert(info: KeyDoc, col: int, has_colon: bool) -> tuple[str, str | Non
 
 
 def _values(structure: FrontmatterLines, row: int, line: str, match: re.Match[str]) -> list[Completion]:
+    from .keys import key_doc
+
     indent = len(match.group(1))
     dash = match.group(2) is not None
     path = structure.path(row, match.start(3), indent if dash else None)
@@ -377,13 +386,13 @@ def _values(structure: FrontmatterLines, row: int, line: str, match: re.Match[st
 
 
 def _base_models(span: Span) -> list[Completion]:
-    reg = base_models.registry()
+    reg = registry()
     items = [
         Completion(
             model.key,
             ItemKind.MODEL,
-            base_models.summary(model),
-            base_models.card(model, reg.source),
+            summary(model),
+            card(model, reg.source),
             f"0{order:03d}",
             span,
             model.key,
@@ -395,10 +404,10 @@ def _base_models(span: Span) -> list[Completion]:
             "hf:",
             ItemKind.VALUE,
             "any Hugging Face model: hf:<org>/<name>",
-            base_models.hf_card(),
+            hf_card(),
             "1",
             span,
-            base_models.HF_PREFIX,
+            HF_PREFIX,
             "hf:${1:org}/${0:name}",
         )
     )

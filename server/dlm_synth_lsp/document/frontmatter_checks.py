@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from . import base_models
+from .base_models import check
 from .frontmatter import KeyLocator
 from .problems import Code, Problem
 
@@ -65,7 +65,7 @@ def unknown_base_model(data: dict[Any, Any], locator: KeyLocator) -> list[Proble
     value = data.get("base_model")
     if not isinstance(value, str) or not value:
         return []  # missing or not a string: the schema says so
-    verdict = base_models.check(value)
+    verdict = check(value)
     if verdict is None:
         return []
     details = [("value", value)]

@@ -19,10 +19,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import base_models
+from .base_models import card, check, hf_card, is_hf, registry
 from .document import Document
 from .edits import TextEdit
-from .keys import describe, key_doc
 from .text import Position, Span
 from .yaml_lines import FrontmatterLines, KeyLine, frontmatter_lines, in_frontmatter
 
@@ -41,6 +40,8 @@ def hover_at(doc: Document, pos: Position) -> tuple[Span, str] | None:
     """(the hovered key or value, markdown), or None."""
     if not in_frontmatter(doc, pos.line):
         return None
+    from .keys import describe, key_doc  # the schema table loads on first use, not at start-up
+
     structure = frontmatter_lines(doc)
     line = structure.at(pos.line)
     if line is None or line.key is None:
@@ -67,13 +68,13 @@ def _unquoted(text: str) -> str:
 
 
 def _model_card(value: str) -> str:
-    reg = base_models.registry()
+    reg = registry()
     model = reg.get(value)
     if model is not None:
-        return base_models.card(model, reg.source)
-    if base_models.is_hf(value):
-        return base_models.hf_card()
-    verdict = base_models.check(value)
+        return card(model, reg.source)
+    if is_hf(value):
+        return hf_card()
+    verdict = check(value)
     return f"**unknown base model** `{value}`\n\n" + (verdict.message if verdict is not None else "")
 
 

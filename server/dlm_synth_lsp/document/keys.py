@@ -13,7 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from . import schema
+from .coercion import coerce_bool
+from .schema import CURRENT_VERSION, FRONTMATTER
+from .specs import AutoOrPositiveInt, Choice, Model, ModelList, ModelMap, Nullable, Scalar, Spec, StrList
 
 Shape = Literal["scalar", "mapping", "named", "list"]
 
@@ -95,24 +97,22 @@ class KeyDoc:
     required: bool
 
 
-def _unwrap(spec: schema.Spec) -> schema.Spec:
-    return spec.inner if isinstance(spec, schema.Optional) else spec
+def _unwrap(spec: Spec) -> Spec:
+    return spec.inner if isinstance(spec, Nullable) else spec
 
 
-def spec_at(path: Sequence[str | int]) -> schema.Spec | None:
+def spec_at(path: Sequence[str | int]) -> Spec | None:
     """The schema spec at a frontmatter path; list entries (ints) and adapter names
     step into the entry's model."""
-    spec: schema.Spec = schema.FRONTMATTER
+    spec: Spec = FRONTMATTER
     for part in path:
         spec = _unwrap(spec)
-        if isinstance(spec, schema.Model) and isinstance(part, str):
+        if isinstance(spec, Model) and isinstance(part, str):
             found = spec.fields.get(part)
             if found is None:
                 return None
             spec = found
-        elif isinstance(spec, schema.ModelMap | schema.ModelList) and isinstance(part, int) == isinstance(
-            spec, schema.ModelList
-        ):
+        elif isinstance(spec, ModelMap | ModelList) and isinstance(part, int) == isinstance(spec, ModelList):
             spec = spec.inner  # an adapter name, or a list entry
         else:
             return None
@@ -133,7 +133,7 @@ def keys_at(path: Sequence[str | int]) -> dict[str, KeyDoc] | None:
     mapping of the schema (or is the adapter map, whose keys are free names)."""
     spec = spec_at(path)
     spec = _unwrap(spec) if spec is not None else None
-    if not isinstance(spec, schema.Model):
+    if not isinstance(spec, Model):
         return None
     return {
         name: _doc(name, (*path, name), field, name in spec.required) for name, field in spec.fields.items()
@@ -147,14 +147,14 @@ def key_doc(path: Sequence[str | int]) -> KeyDoc | None:
     return None if siblings is None else siblings.get(path[-1])
 
 
-def _doc(name: str, path: Sequence[str | int], spec: schema.Spec, required: bool) -> KeyDoc:
+def _doc(name: str, path: Sequence[str | int], spec: Spec, required: bool) -> KeyDoc:
     inner = _unwrap(spec)
     shape: Shape = "scalar"
-    if isinstance(inner, schema.Model):
+    if isinstance(inner, Model):
         shape = "mapping"
-    elif isinstance(inner, schema.ModelMap):
+    elif isinstance(inner, ModelMap):
         shape = "named"
-    elif isinstance(inner, schema.ModelList) or (isinstance(inner, schema.StrList) and not inner.allow_auto):
+    elif isinstance(inner, ModelList) or (isinstance(inner, StrList) and not inner.allow_auto):
         shape = "list"
     dotted = doc_path(path)
     return KeyDoc(
@@ -172,15 +172,15 @@ def _doc(name: str, path: Sequence[str | int], spec: schema.Spec, required: bool
     )
 
 
-def _values(path: Sequence[str | int], spec: schema.Spec) -> tuple[str, ...]:
-    if isinstance(spec, schema.Choice):
+def _values(path: Sequence[str | int], spec: Spec) -> tuple[str, ...]:
+    if isinstance(spec, Choice):
         return spec.choices
-    if isinstance(spec, schema.Scalar) and spec.coerce is schema.coerce_bool:
+    if isinstance(spec, Scalar) and spec.coerce is coerce_bool:
         return ("true", "false")
-    if isinstance(spec, schema.AutoOrPositiveInt) or (isinstance(spec, schema.StrList) and spec.allow_auto):
+    if isinstance(spec, AutoOrPositiveInt) or (isinstance(spec, StrList) and spec.allow_auto):
         return ("auto",)
     if tuple(path) == ("dlm_version",):
-        return (str(schema.CURRENT_VERSION),)
+        return (str(CURRENT_VERSION),)
     return ()
 
 

@@ -31,7 +31,6 @@ between two results is found chunk by chunk, so it is as small as the edit.
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -39,10 +38,12 @@ from itertools import count
 
 import yaml
 
-from . import grammar
 from .document import Document
 from .fences import ATTR_FENCE_RE, CODE_FENCE_PREFIX, FENCE_RE
 from .frontmatter import DELIMITER
+from .grammar import PREFERENCE_HEADERS, PROBE_Q, A, Q
+from .marker import MARKER_HEAD
+from .memo import Lru
 from .model import SectionType
 from .text import PositionEncoding, chars_to_units
 from .tokenizer import Block
@@ -65,7 +66,7 @@ SYNTHESIZED = 1
 
 _CACHE_SIZE = 65536
 _ATTR_RE = re.compile(r'([a-z][a-z0-9_]*)(=)("[^"\n]*")')
-_MARKER_RE = re.compile(r"(<!--)( ?)(dlm-auto-[a-z]+:)(.*?)( ?)(-->)$")
+_COMMENT_OPEN, _COMMENT_CLOSE = "<!--", "-->"
 _NUMBER_RE = re.compile(
     r"[-+]?(?:\.?[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?|\.(?:inf|Inf|INF|nan|NaN|NAN))"
 )
@@ -74,8 +75,8 @@ _YAML_WORDS = frozenset(
     | {"on", "On", "ON", "off", "Off", "OFF", "y", "Y", "n", "N", "null", "Null", "NULL", "~"}
 )
 _HEADERS = {
-    SectionType.INSTRUCTION: frozenset({grammar.Q, grammar.A, grammar.PROBE_Q}),
-    SectionType.PREFERENCE: frozenset(grammar.PREFERENCE_HEADERS),
+    SectionType.INSTRUCTION: frozenset({Q, A, PROBE_Q}),
+    SectionType.PREFERENCE: frozenset(PREFERENCE_HEADERS),
 }
 
 #: (line, start, length, type, modifiers), line relative to its block, columns in code points
@@ -163,18 +164,22 @@ def _fence_tokens(line: str, mods: int) -> list[Raw]:
 
 
 def _marker_tokens(row: int, line: str, mods: int) -> list[Raw]:
-    match = _MARKER_RE.match(line)
-    if match is None:
+    """`<!--` and `-->` as comment, the head (`dlm-auto-synth:`) as decorator, then
+    each attribute. Lines the parser lifted as markers start with MARKER_HEAD."""
+    head = len(_COMMENT_OPEN) + 1
+    colon = line.find(":", head)
+    if not line.startswith(MARKER_HEAD) or colon < 0 or not line.endswith(_COMMENT_CLOSE):
         return []
+    close = len(line) - len(_COMMENT_CLOSE)
     found: list[Raw] = [
-        (row, 0, 4, COMMENT, mods),
-        (row, match.start(3), len(match.group(3)), DECORATOR, mods),
+        (row, 0, len(_COMMENT_OPEN), COMMENT, mods),
+        (row, head, colon + 1 - head, DECORATOR, mods),
     ]
-    for attr in _ATTR_RE.finditer(line, match.start(4), match.end(4)):
+    for attr in _ATTR_RE.finditer(line, colon + 1, close):
         found.append((row, attr.start(1), len(attr.group(1)), PROPERTY, mods))
         found.append((row, attr.start(2), 1, OPERATOR, mods))
         found.append((row, attr.start(3), len(attr.group(3)), STRING, mods))
-    found.append((row, match.start(6), 3, COMMENT, mods))
+    found.append((row, close, len(_COMMENT_CLOSE), COMMENT, mods))
     return found
 
 
@@ -288,8 +293,8 @@ def _comment(text: str, line: int, spans: list[tuple[int, int]], add: _Add) -> N
 
 # -- a document ------------------------------------------------------------------------------
 
-_chunks: OrderedDict[tuple[object, ...], Chunk] = OrderedDict()
-_front: OrderedDict[int, tuple[object, PositionEncoding, Chunk]] = OrderedDict()
+#: a block's or the frontmatter's chunk, by the text it was computed from
+_chunks: Lru[tuple[object, ...], Chunk] = Lru(_CACHE_SIZE)
 _ids = count(1)
 
 
@@ -304,26 +309,19 @@ def _block_chunk(doc: Document, block: Block, fenced: bool, encoding: PositionEn
         body = "\n".join(lines[block.first + head : block.stop])
     bom = doc.bom and block.first == 0
     key = (encoding, fenced, bom, lines[block.first : block.first + head], body, block.stop - block.first)
-    found = _chunks.get(key)
-    if found is None:
-        found = _encode(block_tokens(lines, block, fenced), lines, block.first, encoding, bom)
-        _chunks[key] = found
-        if len(_chunks) > _CACHE_SIZE:
-            _chunks.popitem(last=False)
-    return found
+    return _chunks.get(
+        key, lambda: _encode(block_tokens(lines, block, fenced), lines, block.first, encoding, bom)
+    )
 
 
 def _frontmatter_chunk(doc: Document, encoding: PositionEncoding) -> Chunk:
-    """Cached per Frontmatter object: a body edit keeps it, a frontmatter edit replaces it."""
-    key = id(doc.frontmatter)
-    held = _front.get(key)
-    if held is not None and held[0] is doc.frontmatter and held[1] is encoding:
-        return held[2]
-    chunk = _encode(frontmatter_tokens(doc.lines, doc.frontmatter.closer), doc.lines, 0, encoding, doc.bom)
-    _front[key] = (doc.frontmatter, encoding, chunk)
-    if len(_front) > 16:
-        _front.popitem(last=False)
-    return chunk
+    """By the frontmatter's lines: a body edit finds it again, a frontmatter edit makes
+    a new one."""
+    closer = doc.frontmatter.closer
+    stop = closer + 1 if closer is not None else len(doc.lines)
+    lines = doc.lines
+    key = ("frontmatter", encoding, doc.bom, lines[:stop])
+    return _chunks.get(key, lambda: _encode(frontmatter_tokens(lines, closer), lines, 0, encoding, doc.bom))
 
 
 @dataclass(frozen=True, slots=True)

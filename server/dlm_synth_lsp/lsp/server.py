@@ -290,8 +290,7 @@ def completion(ls: DlmLanguageServer, params: lsp.CompletionParams) -> lsp.Compl
     snapshot = ls.documents.get(params.text_document.uri)
     if snapshot is None:
         return None
-    snippets = features.snippet_support(ls.client_capabilities)
-    return features.completions(snapshot.doc, params.position, ls.encoding, snippets)
+    return features.completions(snapshot.doc, params.position, ls.encoding, ls.client.snippets)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL, features.LEGEND)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .code_actions import code_actions
 from .code_lens import code_lenses
-from .completion import completions, snippet_support
+from .completion import completions
 from .folding import folding_ranges
 from .hover import hover
 from .navigation import definition
@@ -26,5 +26,4 @@ __all__ = [
     "document_symbols",
     "folding_ranges",
     "hover",
-    "snippet_support",
 ]

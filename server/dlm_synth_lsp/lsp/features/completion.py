@@ -10,8 +10,6 @@ ask the client to insert them as they are.
 
 from __future__ import annotations
 
-from typing import Any
-
 from lsprotocol import types as lsp
 
 from ...document import Document
@@ -30,11 +28,6 @@ _KIND = {
     ItemKind.HEADING: lsp.CompletionItemKind.Keyword,
     ItemKind.SKELETON: lsp.CompletionItemKind.Snippet,
 }
-
-
-def snippet_support(caps: lsp.ClientCapabilities | Any) -> bool:
-    item = getattr(getattr(getattr(caps, "text_document", None), "completion", None), "completion_item", None)
-    return bool(getattr(item, "snippet_support", False))
 
 
 def completions(
