@@ -120,3 +120,13 @@ def _all_paths() -> list[tuple[str | int, ...]]:
             elif name == "sources":
                 pending.append((*path, name, 0))
     return [p for p in found if not (len(p) > 3 and p[:2] == ("training", "adapters"))]
+
+
+def test_local_model_resolution_knows_the_same_registry() -> None:
+    """synth/local/resolve.py keeps its own copy of the keys and ids (to find weights a
+    `dlm train` downloaded); until it reads the registry data, it must agree with it."""
+    from dlm_synth_lsp.synth.local.resolve import REGISTRY_HF_IDS, REMOTE_CODE_KEYS
+
+    models = registry().models
+    assert {m.key: m.hf_id for m in models} == REGISTRY_HF_IDS
+    assert {m.key for m in models if m.trust_remote_code} == REMOTE_CODE_KEYS
