@@ -65,6 +65,19 @@ def nvim_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
+def script_env(tmp_path: Path, doc: Path, result_file: Path, **extra: str) -> dict[str, str]:
+    """The inputs of a script that loads the plugin, opens `doc` and writes `result_file`."""
+    env = nvim_env(tmp_path)
+    env.update(
+        DLM_NVIM_PLUGIN=str(PLUGIN),
+        DLM_NVIM_SERVER_CMD=json.dumps([sys.executable, "-m", "dlm_synth_lsp", "--stdio"]),
+        DLM_NVIM_DOC=str(doc),
+        DLM_NVIM_RESULT=str(result_file),
+        **extra,
+    )
+    return env
+
+
 def run_script(nvim: Path, script: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(nvim), "--headless", "--clean", "-u", "NONE", "-l", str(SCRIPTS / script)],
@@ -192,14 +205,7 @@ def test_neovim_help_legacy_start_and_ranges(tmp_path: Path) -> None:
     doc = tmp_path / "notes.dlm"
     doc.write_text(DOC, encoding="utf-8")
     result_file = tmp_path / "result.json"
-    env = nvim_env(tmp_path)
-    env.update(
-        DLM_NVIM_PLUGIN=str(PLUGIN),
-        DLM_NVIM_SERVER_CMD=json.dumps([sys.executable, "-m", "dlm_synth_lsp", "--stdio"]),
-        DLM_NVIM_TMP=str(tmp_path),
-        DLM_NVIM_DOC=str(doc),
-        DLM_NVIM_RESULT=str(result_file),
-    )
+    env = script_env(tmp_path, doc, result_file, DLM_NVIM_TMP=str(tmp_path))
     result = read_result(result_file, run_script(nvim, "smoke.lua", tmp_path, env))
     assert ":DlmSynth" in result["tags"]
 
@@ -216,3 +222,36 @@ def test_lua_files_use_no_globals(tmp_path: Path) -> None:
         check=False,
     )
     assert proc.returncode == 0, proc.stderr + proc.stdout
+
+
+def test_semantic_highlights_are_applied_by_default(tmp_path: Path) -> None:
+    """The plugin as installed, no highlighting set-up: Neovim highlights the server's
+    semantic tokens (extmarks in its semantic-token namespace), the synthesized
+    modifier has its default look, and a typed fence is highlighted after the delta."""
+    nvim = nvim_binary()
+    doc = tmp_path / "notes.dlm"
+    marker = (
+        '<!-- dlm-auto-synth: synth_teacher="openai:gpt-4o-mini" synth_strategy="extraction" '
+        'synth_at="2026-11-21T10:00:00Z" source_section_id="0123456789abcdef" -->'
+    )
+    doc.write_text(DOC.replace("::instruction::\n", f"::instruction::\n{marker}\n", 1), encoding="utf-8")
+    result_file = tmp_path / "result.json"
+    env = script_env(tmp_path, doc, result_file)
+    result = read_result(result_file, run_script(nvim, "semantic.lua", tmp_path, env))
+    assert result["advertised"]
+    assert result["namespace"].startswith("nvim.lsp.semantic_tokens:")
+    rows = result["rows"]
+    groups = {int(row): [m["group"] for m in marks] for row, marks in result["groups"].items()}
+    assert "@lsp.type.property.dlm" in groups[rows["key"]]
+    assert "@lsp.type.keyword.dlm" in groups[rows["fence"]]
+    assert "@lsp.mod.synthesized.dlm" in groups[rows["marker"]]
+    assert "@lsp.type.decorator.dlm" in groups[rows["marker"]]
+    at = result["at"]
+    assert at["key"] == [{"type": "property", "modifiers": []}]
+    assert at["fence"] == [{"type": "keyword", "modifiers": ["synthesized"]}]
+    assert at["marker"] == [{"type": "decorator", "modifiers": ["synthesized"]}]
+    assert at["heading"] == [{"type": "keyword", "modifiers": ["synthesized"]}]
+    assert at["prose"] == []
+    assert at["typed"] == [{"type": "keyword", "modifiers": []}]
+    assert at["typed_adapter"] == [{"type": "namespace", "modifiers": []}]
+    assert result["synthesized_italic"]

@@ -28,6 +28,12 @@ class KeyLocator:
         self._offset = line_offset
         self.fallback = fallback
 
+    @property
+    def root(self) -> yaml.Node | None:
+        """The composed node tree (None for an empty block), for checks that need
+        what loading forgets, such as a key written twice."""
+        return self._root
+
     def node_span(self, node: yaml.Node) -> Span:
         start, end = node.start_mark, node.end_mark
         return Span.of(start.line + self._offset, start.column, end.line + self._offset, end.column)

@@ -52,6 +52,9 @@ class Code(StrEnum):
     PREFERENCE_GRAMMAR = "DLM031"
     # provenance (DLM04x)
     STALE_PROVENANCE = "DLM040"
+    # frontmatter that loads but trains wrongly (DLM05x)
+    DUPLICATE_KEY = "DLM050"
+    UNKNOWN_BASE_MODEL = "DLM051"
 
 
 SEVERITY: dict[Code, Severity] = {
@@ -61,6 +64,8 @@ SEVERITY: dict[Code, Severity] = {
     Code.INSTRUCTION_GRAMMAR: Severity.WARNING,
     Code.PREFERENCE_GRAMMAR: Severity.WARNING,
     Code.STALE_PROVENANCE: Severity.WARNING,
+    Code.DUPLICATE_KEY: Severity.WARNING,
+    Code.UNKNOWN_BASE_MODEL: Severity.WARNING,
 }
 
 

@@ -43,6 +43,8 @@ class ClientProfile:
     change_annotations: bool = False
     #: `workspace/configuration` (settings are pulled, per document)
     configuration: bool = False
+    #: snippet syntax in completion items (placeholders, choices); plain text otherwise
+    snippets: bool = False
 
     @classmethod
     def resolve(
@@ -55,4 +57,5 @@ class ClientProfile:
             document_changes=_flag(caps, "workspace", "workspace_edit", "document_changes"),
             change_annotations=_flag(caps, "workspace", "workspace_edit", "change_annotation_support"),
             configuration=_flag(caps, "workspace", "configuration"),
+            snippets=_flag(caps, "text_document", "completion", "completion_item", "snippet_support"),
         )

@@ -69,6 +69,7 @@ class DlmLanguageServer(LanguageServer):
         self.jobs = JobManager()
         self.client = ClientProfile()
         self.synthesizer = Synthesizer(self)
+        self.semantic_tokens = features.SemanticTokensStore()
         self._diagnostics: dict[str, asyncio.TimerHandle] = {}
         self._waiters: dict[str, list[asyncio.Future[None]]] = {}
         self._serialised: Lru[int, tuple[Any, Any]] = Lru(SERIALISED_MEMO_SIZE)
@@ -256,6 +257,7 @@ def did_change(ls: DlmLanguageServer, params: lsp.DidChangeTextDocumentParams) -
 def did_close(ls: DlmLanguageServer, params: lsp.DidCloseTextDocumentParams) -> None:
     uri = params.text_document.uri
     ls.documents.close(uri)
+    ls.semantic_tokens.forget(uri)
     ls.changed(uri)
     ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
@@ -281,6 +283,40 @@ def folding_range(ls: DlmLanguageServer, params: lsp.FoldingRangeParams) -> list
 def hover(ls: DlmLanguageServer, params: lsp.HoverParams) -> lsp.Hover | None:
     snapshot = ls.documents.get(params.text_document.uri)
     return None if snapshot is None else features.hover(snapshot.doc, params.position, ls.encoding)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_COMPLETION, features.completion.OPTIONS)
+def completion(ls: DlmLanguageServer, params: lsp.CompletionParams) -> lsp.CompletionList | None:
+    snapshot = ls.documents.get(params.text_document.uri)
+    if snapshot is None:
+        return None
+    return features.completions(snapshot.doc, params.position, ls.encoding, ls.client.snippets)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL, features.LEGEND)
+def semantic_tokens_full(
+    ls: DlmLanguageServer, params: lsp.SemanticTokensParams
+) -> lsp.SemanticTokens | None:
+    snapshot = ls.documents.get(params.text_document.uri)
+    return None if snapshot is None else ls.semantic_tokens.full(snapshot.uri, snapshot.doc, ls.encoding)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL_DELTA, features.LEGEND)
+def semantic_tokens_delta(
+    ls: DlmLanguageServer, params: lsp.SemanticTokensDeltaParams
+) -> lsp.SemanticTokens | lsp.SemanticTokensDelta | None:
+    snapshot = ls.documents.get(params.text_document.uri)
+    if snapshot is None:
+        return None
+    return ls.semantic_tokens.delta(snapshot.uri, snapshot.doc, ls.encoding, params.previous_result_id)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_SEMANTIC_TOKENS_RANGE, features.LEGEND)
+def semantic_tokens_range(
+    ls: DlmLanguageServer, params: lsp.SemanticTokensRangeParams
+) -> lsp.SemanticTokens | None:
+    snapshot = ls.documents.get(params.text_document.uri)
+    return None if snapshot is None else ls.semantic_tokens.range(snapshot.doc, ls.encoding, params.range)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DEFINITION)

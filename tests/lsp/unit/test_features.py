@@ -110,31 +110,31 @@ def synthesized(
 def test_outline_of_every_section_type() -> None:
     fx = fixture(ALL_SECTIONS)
     assert outline(fx, features.document_symbols(fx.doc, U16)) == (
-        "Module frontmatter · smollm2-135m  lines 0-9, name on 0\n"
-        "String Rotating TLS certificates · prose  lines 11-16, name on 11\n"
-        "Event ✦ How long are internal certificates valid? · auto-synth · vllm-server:http://127.0.0.1:8000"
+        "Object frontmatter · smollm2-135m  lines 0-9, name on 0\n"
+        "Module Rotating TLS certificates · prose  lines 11-16, name on 11\n"
+        "Struct ✦ How long are internal certificates valid? · auto-synth · vllm-server:http://127.0.0.1:8000"
         " · extraction · #facts · 1 pair  lines 17-23, name on 20\n"
-        "Interface How does the proxy pick up a renewed certificate? · instruction · 1 pair  lines 24-29, name on 26\n"
+        "Struct How does the proxy pick up a renewed certificate? · instruction · 1 pair  lines 24-29, name on 26\n"
         "Enum The renewal job failed overnight. What should I do? · preference · #tone · 1 triple"
         "  lines 30-37, name on 32\n"
         "File Renewal job flow · image · figures/renewal-flow.png  lines 38-40, name on 38\n"
         "File audio/oncall-briefing.wav · audio  lines 41-42, name on 41\n"
-        "String Notes · prose  lines 43-47, name on 45"
+        "Module Notes · prose  lines 43-47, name on 45"
     )
 
 
 def test_outline_children_per_pair_and_synth_marking() -> None:
     fx = synthesized()
     assert outline(fx, features.document_symbols(fx.doc, U16)) == (
-        "Module frontmatter · smollm2-135m  lines 0-4, name on 0\n"
-        "String Caching · prose  lines 6-9, name on 6\n"
-        "Event ✦ How many replicas does the cache keep? · auto-synth · openai:gpt-4o-mini · expansion"
+        "Object frontmatter · smollm2-135m  lines 0-4, name on 0\n"
+        "Module Caching · prose  lines 6-9, name on 6\n"
+        "Struct ✦ How many replicas does the cache keep? · auto-synth · openai:gpt-4o-mini · expansion"
         " · 2 pairs  lines 10-21, name on 13\n"
         "  Field How many replicas does the cache keep? · Q/A  lines 12-16, name on 13\n"
         "  Field What is replicated? · Q/A  lines 17-20, name on 18\n"
-        "Event ✦ What was the old text about? · auto-synth · openai:gpt-4o-mini · expansion · #facts"
+        "Struct ✦ What was the old text about? · auto-synth · openai:gpt-4o-mini · expansion · #facts"
         " · 1 pair  lines 22-28, name on 25\n"
-        "Interface Hand written? · instruction · 1 pair  lines 29-33, name on 31"
+        "Struct Hand written? · instruction · 1 pair  lines 29-33, name on 31"
     )
 
 

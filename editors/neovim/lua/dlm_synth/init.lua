@@ -470,6 +470,25 @@ function M.on_progress(ev)
   notify(text)
 end
 
+-- ---------------------------------------------------------------------------
+-- semantic highlighting
+
+--- Highlight groups for what the server marks beyond LSP's standard token types and
+--- modifiers. Neovim (0.10+) highlights semantic tokens as soon as the server offers
+--- them and links the standard types itself (`@lsp.type.keyword` → `@keyword`, …);
+--- only our own modifier needs a default. It sets no colour, so a synthesized
+--- section keeps each token's colour and reads in italics. Defined with
+--- `default = true`: a colour scheme or the user's own `:highlight` wins.
+M.highlights = {
+  ['@lsp.mod.synthesized'] = { italic = true },
+}
+
+function M.define_highlights()
+  for group, spec in pairs(M.highlights) do
+    vim.api.nvim_set_hl(0, group, vim.tbl_extend('force', spec, { default = true }))
+  end
+end
+
 --- Define the user commands (global, acting on the current buffer).
 function M.create_user_commands()
   local function complete_strategy(lead)

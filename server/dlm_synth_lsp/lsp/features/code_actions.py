@@ -12,7 +12,9 @@ instructions for all prose sections" (synthesizeDocument {uri}) when there is pr
 Quick fixes: on DLM040 (stale provenance) "Regenerate from the current prose"
 (synthesize the nearest prose section above) and "Remove the stale synthesized
 section" (revert it); on DLM010 with a suggestion, the corrected fence (an edit,
-preferred); on DLM005 with a suggestion, the renamed frontmatter key (an edit).
+preferred); on DLM005 with a suggestion, DLM050 (duplicate key) and DLM051 (unknown
+base model), the frontmatter edits of document/frontmatter_help.py, none of which
+ever leaves a key twice in one mapping.
 
 Quick fixes read only `diagnostic.code` and `diagnostic.data` (set from the core's
 `Problem.data`), never the message, and check the text still says what the
@@ -28,13 +30,14 @@ from lsprotocol import types as lsp
 
 from ...document import Document
 from ...document.fences import FENCE_RE
+from ...document.frontmatter_help import Fix, base_model_fixes, duplicate_key_fixes, unknown_key_fixes
 from ...document.model import Section, SectionType
 from ...document.outline import DocIndex, content_row, index
 from ...document.problems import Code
 from ...document.text import Position, PositionEncoding, Span
 from ...synth.prompts import STRATEGY_CHOICES
 from .. import protocol as p
-from ..convert import from_position, to_position, to_range
+from ..convert import from_position, to_position, to_range, to_text_edits
 
 REWRITE = lsp.CodeActionKind.RefactorRewrite
 SOURCE = lsp.CodeActionKind.Source
@@ -142,20 +145,36 @@ def _selection(doc: Document, section: Section, span: Span, enc: PositionEncodin
     return lsp.Range(start=to_position(doc, start, enc), end=to_position(doc, end, enc))
 
 
+_DATA_FIELDS = ("key", "suggestion", "value", "hf", "first_line")
+
+
+def _text(data: Mapping[str, Any], name: str) -> str | None:
+    found = data.get(name)
+    return found if isinstance(found, str) else None
+
+
 def _quick_fixes(
     doc: Document, idx: DocIndex, uri: str, diagnostic: lsp.Diagnostic, enc: PositionEncoding
 ) -> list[lsp.CodeAction]:
     data: Mapping[str, Any] = diagnostic.data if isinstance(diagnostic.data, Mapping) else {}
     if diagnostic.code == Code.STALE_PROVENANCE.value:
         return _stale_fixes(doc, idx, uri, diagnostic, data)
-    suggestion = data.get("suggestion")
-    if not isinstance(suggestion, str):
-        return []
-    if diagnostic.code == Code.UNKNOWN_FENCE.value:
+    key, suggestion, value, hf, first = (_text(data, name) for name in _DATA_FIELDS)
+    rng = diagnostic.range
+    span = Span(from_position(doc, rng.start, enc), from_position(doc, rng.end, enc))
+    fixes: list[Fix] = []
+    if diagnostic.code == Code.UNKNOWN_FENCE.value and suggestion:
         return _fence_fix(doc, uri, diagnostic, suggestion, enc)
-    if diagnostic.code == Code.SCHEMA_UNKNOWN_KEY.value:
-        return _key_fix(doc, uri, diagnostic, data.get("key"), suggestion, enc)
-    return []
+    if diagnostic.code == Code.SCHEMA_UNKNOWN_KEY.value and key and suggestion:
+        fixes = unknown_key_fixes(doc, span, key, suggestion)
+    elif diagnostic.code == Code.DUPLICATE_KEY.value and key and first and first.isdigit():
+        fixes = duplicate_key_fixes(doc, span.start.line, key, int(first))
+    elif diagnostic.code == Code.UNKNOWN_BASE_MODEL.value and value:
+        fixes = base_model_fixes(doc, span, value, suggestion, hf)
+    return [
+        _edit_action(fix.title, uri, to_text_edits(doc, fix.edits, enc), diagnostic, fix.preferred)
+        for fix in fixes
+    ]
 
 
 def _stale_fixes(
@@ -181,14 +200,14 @@ def _stale_fixes(
 
 
 def _edit_action(
-    title: str, uri: str, edit: lsp.TextEdit, diagnostic: lsp.Diagnostic, preferred: bool
+    title: str, uri: str, edits: list[lsp.TextEdit], diagnostic: lsp.Diagnostic, preferred: bool
 ) -> lsp.CodeAction:
     return lsp.CodeAction(
         title=title,
         kind=QUICK_FIX,
         diagnostics=[diagnostic],
         is_preferred=preferred or None,
-        edit=lsp.WorkspaceEdit(changes={uri: [edit]}),
+        edit=lsp.WorkspaceEdit(changes={uri: edits}),
     )
 
 
@@ -206,18 +225,4 @@ def _fence_fix(
         return []
     fixed = f"::{intended}{hashed}{adapter}::"
     edit = lsp.TextEdit(range=to_range(doc, Span.of(row, 2, row, 2 + len(base)), enc), new_text=intended)
-    return [_edit_action(f"Change to {fixed}", uri, edit, diagnostic, True)]
-
-
-def _key_fix(
-    doc: Document, uri: str, diagnostic: lsp.Diagnostic, key: object, suggestion: str, enc: PositionEncoding
-) -> list[lsp.CodeAction]:
-    """Rename a misspelled frontmatter key, if the diagnostic's range still holds it."""
-    start = from_position(doc, diagnostic.range.start, enc)
-    end = from_position(doc, diagnostic.range.end, enc)
-    if not isinstance(key, str) or start.line != end.line or key == suggestion:
-        return []
-    if doc.lines[start.line][start.column : end.column] != key:
-        return []
-    edit = lsp.TextEdit(range=to_range(doc, Span(start, end), enc), new_text=suggestion)
-    return [_edit_action(f"Rename to '{suggestion}'", uri, edit, diagnostic, False)]
+    return [_edit_action(f"Change to {fixed}", uri, [edit], diagnostic, True)]

@@ -6,7 +6,9 @@
 - a fence: section type, adapter, id and how many pairs/triples it holds (media: the
   file), plus the provenance for a synthesized section.
 
-Other lines get no hover: their content is the author's own text. Values from the
+In the frontmatter, a key shows what it is for and a `base_model` value its registry
+card (document/frontmatter_help.py). Other lines get no hover: their content is the
+author's own text. Values from the
 document are shown in code spans and the preview in a block quote, so nothing in
 them can turn into markup around it.
 """
@@ -18,11 +20,12 @@ import re
 from lsprotocol import types as lsp
 
 from ...document import Document
+from ...document.frontmatter_help import hover_at
 from ...document.marker import MarkerError, parse_synth_marker
 from ...document.model import Section, SectionType
 from ...document.outline import DocIndex, index, summary
 from ...document.text import PositionEncoding
-from ..convert import from_position, line_range
+from ..convert import from_position, line_range, to_range
 from .navigation import synth_marker_at
 
 PREVIEW_LINES = 5
@@ -32,9 +35,16 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~])")
 
 
 def hover(doc: Document, position: lsp.Position, enc: PositionEncoding) -> lsp.Hover | None:
-    line = from_position(doc, position, enc).line
+    at = from_position(doc, position, enc)
+    line = at.line
     if line >= len(doc.lines):
         return None
+    card = hover_at(doc, at)
+    if card is not None:
+        return lsp.Hover(
+            contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=card[1]),
+            range=to_range(doc, card[0], enc),
+        )
     marked = synth_marker_at(doc, line)
     if marked is not None:
         text = _marker_hover(index(doc), doc.lines[line])

@@ -1,14 +1,17 @@
 """The outline (`textDocument/documentSymbol`).
 
 One symbol per section, in document order, plus the frontmatter. Kinds are chosen
-so each section type keeps one recognisable icon in every editor:
+so each section type keeps one recognisable icon in every editor and reads sensibly
+where the kind is printed as a word (Neovim's `[Module] Cache blocking`): a mapping
+of settings, chapters of text, records of question-and-answer fields, a choice among
+answers, files:
 
 | what | kind | name | detail |
 |---|---|---|---|
-| frontmatter | Module | `frontmatter` | `base_model` |
-| prose | String (as VS Code's markdown outline) | first heading, else first line | `prose` |
-| instruction | Interface | first question | `instruction · #adapter · N pairs` |
-| synthesized instruction | Event | `✦ ` + first question | `auto-synth · <teacher> · <strategy> · ...` |
+| frontmatter | Object | `frontmatter` | `base_model` |
+| prose | Module | first heading, else first line | `prose` |
+| instruction | Struct | first question | `instruction · #adapter · N pairs` |
+| synthesized instruction | Struct | `✦ ` + first question | `auto-synth · <teacher> · <strategy> · ...` |
 | Q/A pair (child, when >1) | Field | the question | `Q/A` |
 | preference | Enum | first prompt | `preference · #adapter · N triples` |
 | preference triple (child, when >1) | EnumMember | the prompt | `prompt` |
@@ -34,8 +37,8 @@ from ..convert import line_range
 SYNTH_PREFIX = "✦ "
 
 _KIND = {
-    SectionType.PROSE: lsp.SymbolKind.String,
-    SectionType.INSTRUCTION: lsp.SymbolKind.Interface,
+    SectionType.PROSE: lsp.SymbolKind.Module,
+    SectionType.INSTRUCTION: lsp.SymbolKind.Struct,
     SectionType.PREFERENCE: lsp.SymbolKind.Enum,
     SectionType.IMAGE: lsp.SymbolKind.File,
     SectionType.AUDIO: lsp.SymbolKind.File,
@@ -61,7 +64,7 @@ def _document_symbols(doc: Document, enc: PositionEncoding) -> list[lsp.Document
             lsp.DocumentSymbol(
                 name="frontmatter",
                 detail=str(base) if base is not None else None,
-                kind=lsp.SymbolKind.Module,
+                kind=lsp.SymbolKind.Object,
                 range=line_range(doc, 0, closer, enc),
                 selection_range=line_range(doc, 0, 0, enc),
             )
@@ -110,7 +113,7 @@ def _section_symbol(doc: Document, section: Section, enc: PositionEncoding) -> l
     name = info.title
     kind = _KIND[section.type]
     if section.auto_synth:
-        name, kind = SYNTH_PREFIX + name, lsp.SymbolKind.Event
+        name = SYNTH_PREFIX + name
     children: list[lsp.DocumentSymbol] | None = None
     if len(info.items) > 1:
         child_kind, child_detail = _CHILD_KIND[section.type]
