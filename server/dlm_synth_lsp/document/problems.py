@@ -52,6 +52,8 @@ class Code(StrEnum):
     PREFERENCE_GRAMMAR = "DLM031"
     # provenance (DLM04x)
     STALE_PROVENANCE = "DLM040"
+    # the parser itself (DLM09x)
+    PARSE_FAILED = "DLM090"
 
 
 SEVERITY: dict[Code, Severity] = {
