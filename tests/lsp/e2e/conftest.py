@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import os
 import sys
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -222,11 +222,13 @@ async def launch(
     profile: str,
     initialization_options: Any = None,
     env: Mapping[str, str] | None = None,
+    command: Sequence[str] | None = None,
 ) -> AsyncIterator[LanguageClient]:
     """A client/server pair like the `client` fixture, with chosen initialization
-    options and extra server environment variables."""
+    options, extra server environment variables and, optionally, another command
+    (e.g. the server behind `tests/fakes/recorder.py`)."""
     config = ClientServerConfig(
-        server_command=[sys.executable, "-m", "dlm_synth_lsp", "--stdio"],
+        server_command=list(command or [sys.executable, "-m", "dlm_synth_lsp", "--stdio"]),
         server_env={**SERVER_ENV, **(env or {})},
         client_factory=_make_client,
     )
