@@ -13,10 +13,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
+import threading
 from collections.abc import Generator
-from typing import Any
+from typing import Any, BinaryIO
 
 from lsprotocol import types as lsp
+from pygls.io_ import run_async
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
 
@@ -29,6 +32,7 @@ from .client import ClientProfile
 from .commands import HANDLERS
 from .config import SECTION, Settings, load_settings
 from .convert import to_diagnostic
+from .frames import AsyncFrameStream, FrameStream
 from .jobs import JobManager, ProgressSink
 from .synthesis import Synthesizer
 from .workspace import Documents, Snapshot
@@ -58,6 +62,10 @@ class DlmProtocol(LanguageServerProtocol):
 
 
 class DlmLanguageServer(LanguageServer):
+    """pygls' server with the two overrides documented here (pinned to pygls 2.1, see
+    pyproject): `DlmProtocol`, and input read through `frames.py` so that a malformed
+    frame cannot desynchronise the session (`start_io`, `start_tcp`)."""
+
     def __init__(self) -> None:
         super().__init__(
             "dlm-synth-lsp", __version__, protocol_cls=DlmProtocol, converter_factory=p.make_converter
@@ -73,6 +81,32 @@ class DlmLanguageServer(LanguageServer):
         self._waiters: dict[str, list[asyncio.Future[None]]] = {}
         self._serialised: Lru[int, tuple[Any, Any]] = Lru(SERIALISED_MEMO_SIZE)
         self._warned: set[str] = set()
+
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        super().start_io(FrameStream(stdin or sys.stdin.buffer), stdout or sys.stdout.buffer)  # type: ignore[arg-type]
+
+    def start_tcp(self, host: str, port: int) -> None:
+        """pygls 2.1's `start_tcp`, each connection's input read by `AsyncFrameStream`."""
+        self._stop_event = stop_event = threading.Event()
+
+        async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            self.protocol.set_writer(writer)
+            await run_async(
+                stop_event=stop_event,
+                reader=AsyncFrameStream(reader),
+                protocol=self.protocol,
+                logger=log,
+                error_handler=self.report_server_error,
+            )
+            self.shutdown()  # type: ignore[no-untyped-call]
+
+        async def serve() -> None:
+            self._server = await asyncio.start_server(connection, host, port)
+            async with self._server:
+                await self._server.serve_forever()
+
+        with contextlib.suppress(asyncio.CancelledError):
+            asyncio.run(serve())
 
     # -- helpers -------------------------------------------------------------
 
