@@ -1,6 +1,6 @@
 """Hostile documents: the core reports a problem and keeps following the text.
 
-Issue 14 items 0 and 12. A frontmatter nested hundreds of levels deep made PyYAML
+Issue 14 items 0, 12 and 13. A frontmatter nested hundreds of levels deep made PyYAML
 raise RecursionError out of the parser, so the server kept a stale copy of the
 document; and a frontmatter with many unknown keys cost quadratic time.
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,9 @@ from dlm_synth_lsp.document import Code, parse_text
 from dlm_synth_lsp.document import document as document_module
 from dlm_synth_lsp.document.document import TextChange
 from dlm_synth_lsp.document.frontmatter import MAX_DEPTH
-from dlm_synth_lsp.document.text import PositionEncoding
+from dlm_synth_lsp.document.text import PositionEncoding, chars_to_units
+from dlm_synth_lsp.lsp import features
+from lsprotocol import types as lsp
 
 FM = "---\ndlm_id: 01KPQ9X1000000000000000000\nbase_model: smollm2-135m\n---\n"
 BODY = "\n# Intro\nSome prose.\n\n::instruction::\n### Q\nq?\n### A\na.\n"
@@ -133,3 +136,46 @@ def test_checking_many_unknown_keys_is_linear() -> None:
     parse_text(_many_keys(10))  # first-use imports are not part of the count
     small, large = _calls_to_check(200), _calls_to_check(2000)
     assert large < 12 * small, (small, large)
+
+
+def _python_calls(action: Callable[[], object]) -> int:
+    """Python-level function calls made by `action` (builtins such as str.encode are
+    not counted: they run at C speed)."""
+    calls = 0
+
+    def profile(frame: object, event: str, arg: object) -> None:
+        nonlocal calls
+        if event == "call":
+            calls += 1
+
+    sys.setprofile(profile)
+    try:
+        action()
+    finally:
+        sys.setprofile(None)
+    return calls
+
+
+@pytest.mark.parametrize("encoding", [PositionEncoding.UTF16, PositionEncoding.UTF8])
+def test_a_keystroke_in_a_long_line_does_no_work_per_character(encoding: PositionEncoding) -> None:
+    """Issue 14, item 13: a 10 MB line made every keystroke (edit + hover) cost
+    seconds, columns being converted one character at a time in Python. The Python
+    work of a keystroke must not grow with the line (C-speed copies and hashing of
+    the line remain)."""
+
+    def keystroke_calls(length: int) -> int:
+        line = "wörd 😀 " * (length // 8)
+        doc = parse_text(FM + "\n# Title\n" + line + "\n")
+        row = doc.lines.index(line)
+        column = chars_to_units(line, len(line) // 2, encoding)
+
+        def keystroke() -> None:
+            typed = doc.apply(TextChange("x", (row, column, row, column)), encoding)
+            assert typed.lines[row] == line[: len(line) // 2] + "x" + line[len(line) // 2 :]
+            features.hover(typed, lsp.Position(line=row, character=column), encoding)
+            assert not typed.has_errors
+
+        return _python_calls(keystroke)
+
+    short, long = keystroke_calls(8_000), keystroke_calls(800_000)
+    assert long <= short + 50, (short, long)
