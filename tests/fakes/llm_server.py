@@ -38,6 +38,7 @@ from typing import Any
 __all__ = [
     "Close",
     "Delay",
+    "Drip",
     "FakeLLMServer",
     "Hang",
     "RecordedRequest",
@@ -80,6 +81,15 @@ class Delay:
 
 
 @dataclass(frozen=True)
+class Drip:
+    """Answer `then`, sending its body one byte every `interval_s` seconds (a server
+    or proxy that trickles: every read gets a byte before a read timeout fires)."""
+
+    interval_s: float
+    then: Reply = field(default_factory=Reply)
+
+
+@dataclass(frozen=True)
 class Hang:
     """Never answer; the request ends when the client disconnects or the server stops."""
 
@@ -89,7 +99,7 @@ class Close:
     """Drop the connection without a response (a crash or a proxy reset)."""
 
 
-Behaviour = Reply | Status | Delay | Hang | Close
+Behaviour = Reply | Status | Delay | Drip | Hang | Close
 
 
 @dataclass
@@ -153,6 +163,9 @@ class FakeLLMServer:
         self.default_reply = default_reply
         self.models: list[str] = ["fake-model"] if models is None else models
         self.latency_s = latency_s
+        #: when set, chooses the behaviour for a generation request by its content
+        #: (None: the script, then the default reply, as usual)
+        self.respond: Callable[[RecordedRequest], Behaviour | None] | None = None
         self.requests: list[RecordedRequest] = []
         self._script: deque[tuple[str | None, Behaviour]] = deque()
         self._cond = threading.Condition()
@@ -218,6 +231,11 @@ class FakeLLMServer:
                     del self._script[index]
                     return behaviour
         return None
+
+    def clear_script(self) -> None:
+        """Drop the behaviours no request took (a run that stopped early)."""
+        with self._cond:
+            self._script.clear()
 
     @property
     def pending_script(self) -> int:
@@ -310,7 +328,9 @@ class _Handler(BaseHTTPRequestHandler):
         if kind == "unknown":
             self._send_json(404, {"error": {"message": f"no route for {self.path}"}})
             return
-        behaviour = fake._next_behaviour(kind)
+        behaviour = fake.respond(request) if fake.respond is not None and kind != "models" else None
+        if behaviour is None:
+            behaviour = fake._next_behaviour(kind)
         if behaviour is None:
             if kind == "models":
                 behaviour = Reply(raw={"object": "list", "data": [_model(m) for m in fake.models]})
@@ -334,6 +354,11 @@ class _Handler(BaseHTTPRequestHandler):
                 # linger 0: closing resets the connection, as after a crash
                 self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             fake._mark(request, answered=True)
+            return
+        if isinstance(behaviour, Drip):
+            reply = behaviour.then
+            payload = reply.raw if reply.raw is not None else _reply_body(request, reply)
+            self._drip(json.dumps(payload).encode(), behaviour.interval_s, request)
             return
         if isinstance(behaviour, Status):
             payload = behaviour.body
@@ -366,6 +391,25 @@ class _Handler(BaseHTTPRequestHandler):
                 fake._mark(request, abandoned=True)
                 self.close_connection = True
                 return False
+
+    def _drip(self, data: bytes, interval_s: float, request: RecordedRequest) -> None:
+        fake = self.server.fake
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.flush()
+            for index in range(len(data)):
+                if not self._wait(interval_s, request):
+                    return
+                self.wfile.write(data[index : index + 1])
+                self.wfile.flush()
+        except OSError:
+            fake._mark(request, abandoned=True)
+            self.close_connection = True
+            return
+        fake._mark(request, answered=True)
 
     def _send_json(self, code: int, payload: Any, headers: Mapping[str, str] | None = None) -> None:
         data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()

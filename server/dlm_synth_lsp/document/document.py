@@ -4,11 +4,18 @@ A Document is immutable. An edit produces a new Document that shares every
 unchanged Block (and so every unchanged Section object) with the old one; only the
 blocks between the block before the edit and the first untouched boundary after it
 are re-tokenised (see tokenizer.py for why that is sound).
+
+Following the editor's text is the one thing that must never fail: an editor keeps
+sending changes relative to its own text, and a model that missed one would place
+every later edit (and every synthesized block) on the wrong line. So `apply` and the
+parse functions never raise for any text; a parser failure (a bug) becomes a DLM090
+problem on a Document that still holds the text.
 """
 
 from __future__ import annotations
 
 import bisect
+import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -32,6 +39,7 @@ from .tokenizer import Block, scan
 
 _BREAK_RE = re.compile(r"\r\n|\r|\n")
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,7 +219,18 @@ class Document:
 
     # -------------------------------------------------------------- updates
     def apply(self, change: TextChange, encoding: PositionEncoding) -> Document:
-        """The document after one LSP content change."""
+        """The document after one LSP content change. Never raises: should the
+        incremental update fail, the changed text is parsed from scratch (see the
+        module docstring)."""
+        try:
+            return self._apply(change, encoding)
+        except Exception as exc:  # a bug in the incremental path; the text must still follow
+            log.error("incremental update failed (%s); parsing the changed text again", type(exc).__name__)
+            if change.range is None:
+                return parse_text(change.text)
+            return parse_text(_splice_original(self, change, encoding))
+
+    def _apply(self, change: TextChange, encoding: PositionEncoding) -> Document:
         if change.range is None:
             return parse_text(change.text)
         if self.original is not None or "\r" in change.text:
@@ -287,6 +306,7 @@ def _splice_original(doc: Document, change: TextChange, encoding: PositionEncodi
     ends = [m.start() for m in _BREAK_RE.finditer(original)] + [len(original)]
 
     def offset(line: int, char: int) -> int:
+        line = max(0, line)
         if line >= len(starts):
             return len(original)
         text = original[starts[line] : ends[line]]
@@ -298,6 +318,21 @@ def _splice_original(doc: Document, change: TextChange, encoding: PositionEncodi
 
 
 def _build(lines: tuple[str, ...], original: str | None) -> Document:
+    try:
+        return _parse(lines, original)
+    except Exception as exc:  # a parser bug: keep the text, report the failure
+        log.error("parsing a document failed (%s)", type(exc).__name__)
+        failure = Problem(
+            Code.PARSE_FAILED,
+            Span.line(lines, 0),
+            f"this text could not be parsed ({type(exc).__name__}, a bug in dlm-synth-lsp: please "
+            "report it); it is still followed, and sections come back with the next edit that parses",
+        )
+        frontmatter = Frontmatter(None, len(lines), None, (failure,))
+        return Document(lines, frontmatter, len(lines), len(lines), (), None, original)
+
+
+def _parse(lines: tuple[str, ...], original: str | None) -> Document:
     # imported on the first parse, not at start-up: the schema table (and rapidfuzz
     # for its suggestions) would add ~30 ms before the server can answer `initialize`
     from .schema import read_frontmatter

@@ -55,6 +55,8 @@ class Code(StrEnum):
     # frontmatter that loads but trains wrongly (DLM05x)
     DUPLICATE_KEY = "DLM050"
     UNKNOWN_BASE_MODEL = "DLM051"
+    # the parser itself (DLM09x)
+    PARSE_FAILED = "DLM090"
 
 
 SEVERITY: dict[Code, Severity] = {

@@ -10,11 +10,15 @@ names the argument); an outcome, good or bad, is a result with a server-worded
 
 from __future__ import annotations
 
+import functools
+import inspect
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
 from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcException, JsonRpcInternalError
 from pygls.uris import to_fs_path
 
 from ..document.edits import EditError, plan_revert
@@ -31,6 +35,8 @@ from .convert import from_position, line_range
 from .protocol import CommandError
 from .synthesis import Landing, SynthesisHost, Synthesizer
 from .workspace import Snapshot
+
+log = logging.getLogger(__name__)
 
 
 class CommandHost(SynthesisHost, Protocol):
@@ -54,6 +60,8 @@ def _selection(host: CommandHost, snapshot: Snapshot, rng: lsp.Range) -> tuple[s
     """(prose section id, selected text or None for an empty selection)."""
     doc = snapshot.doc
     encoding = host.client.encoding
+    if (rng.end.line, rng.end.character) < (rng.start.line, rng.start.character):
+        raise CommandError("range: its start comes after its end")
     span = Span(from_position(doc, rng.start, encoding), from_position(doc, rng.end, encoding))
     section = doc.section_at(span.start.line)
     if section is None or section.type is not SectionType.PROSE:
@@ -219,8 +227,47 @@ async def reveal_source(ls: CommandHost, args: p.RevealSourceArgs) -> p.RevealSo
     return p.RevealSourceResult(shown=bool(shown and shown.success))
 
 
+def _failure(command: str, exc: Exception) -> JsonRpcInternalError:
+    """What the client gets for an error a handler did not expect: one sentence. pygls
+    would send the exception's traceback in `error.data`; that goes to the server log
+    (at debug level) instead."""
+    log.error("%s failed: %s", command, type(exc).__name__)
+    log.debug("%s failed", command, exc_info=exc)
+    detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return JsonRpcInternalError(f"{command} could not be completed ({detail})")
+
+
+def contained(command: str, handler: Callable[..., Any]) -> Callable[..., Any]:
+    """`handler` whose unexpected errors reach the client as `_failure`; CommandError
+    and the other JSON-RPC errors pass as they are. The signature is kept (pygls
+    structures the argument from the handler's annotations)."""
+    if inspect.iscoroutinefunction(handler):
+
+        @functools.wraps(handler)
+        async def run_async(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return await handler(*args, **kwargs)
+            except JsonRpcException:
+                raise
+            except Exception as exc:
+                raise _failure(command, exc) from None
+
+        return run_async
+
+    @functools.wraps(handler)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return handler(*args, **kwargs)
+        except JsonRpcException:
+            raise
+        except Exception as exc:
+            raise _failure(command, exc) from None
+
+    return run
+
+
 #: command id → handler, registered by the server
-HANDLERS: dict[str, Callable[..., Any]] = {
+_HANDLERS: dict[str, Callable[..., Any]] = {
     p.SYNTHESIZE: synthesize,
     p.SYNTHESIZE_DOCUMENT: synthesize_document,
     p.REVERT: revert,
@@ -228,4 +275,7 @@ HANDLERS: dict[str, Callable[..., Any]] = {
     p.CANCEL: cancel,
     p.APPLY_STAGED: apply_staged,
     p.REVEAL_SOURCE: reveal_source,
+}
+HANDLERS: dict[str, Callable[..., Any]] = {
+    command: contained(command, handler) for command, handler in _HANDLERS.items()
 }

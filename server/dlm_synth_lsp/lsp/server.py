@@ -13,10 +13,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
+import threading
 from collections.abc import Generator
-from typing import Any
+from typing import Any, BinaryIO
 
 from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcInvalidParams
+from pygls.io_ import run_async
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
 
@@ -29,6 +33,7 @@ from .client import ClientProfile
 from .commands import HANDLERS
 from .config import SECTION, Settings, load_settings
 from .convert import to_diagnostic
+from .frames import AsyncFrameStream, FrameStream
 from .jobs import JobManager, ProgressSink
 from .synthesis import Synthesizer
 from .workspace import Documents, Snapshot
@@ -36,6 +41,8 @@ from .workspace import Documents, Snapshot
 log = logging.getLogger("dlm_synth_lsp")
 
 DIAGNOSTICS_DELAY_S = 0.15
+#: how long a command waits for a settings pull in flight before it uses what it has
+SETTINGS_WAIT_S = 5.0
 SERIALISED_MEMO_SIZE = 50_000
 
 
@@ -51,13 +58,23 @@ class DlmProtocol(LanguageServerProtocol):
     @lsp_method(lsp.WORKSPACE_EXECUTE_COMMAND)
     def lsp_workspace__execute_command(self, params: lsp.ExecuteCommandParams) -> Generator[Any, Any, Any]:
         """Our commands take exactly one argument; pygls would call a handler without
-        one (a -32603 with a Python class path) or count in its own words."""
+        one (a -32603 with a Python class path) or count in its own words. A bad
+        argument is answered in our words only (pygls prefixes "Invalid Params: ")."""
         if params.command in p.ALL_COMMANDS and len(params.arguments or []) != 1:
             raise p.CommandError(p.ONE_ARGUMENT)
-        return (yield from super().lsp_workspace__execute_command(params))
+        try:
+            return (yield from super().lsp_workspace__execute_command(params))
+        except JsonRpcInvalidParams as exc:
+            if isinstance(exc.__context__, p.CommandError):
+                raise exc.__context__ from None
+            raise
 
 
 class DlmLanguageServer(LanguageServer):
+    """pygls' server with the two overrides documented here (pinned to pygls 2.1, see
+    pyproject): `DlmProtocol`, and input read through `frames.py` so that a malformed
+    frame cannot desynchronise the session (`start_io`, `start_tcp`)."""
+
     def __init__(self) -> None:
         super().__init__(
             "dlm-synth-lsp", __version__, protocol_cls=DlmProtocol, converter_factory=p.make_converter
@@ -74,6 +91,34 @@ class DlmLanguageServer(LanguageServer):
         self._waiters: dict[str, list[asyncio.Future[None]]] = {}
         self._serialised: Lru[int, tuple[Any, Any]] = Lru(SERIALISED_MEMO_SIZE)
         self._warned: set[str] = set()
+        #: the pull of the global settings in flight (after `initialized` or a change)
+        self._settings_pull: asyncio.Future[None] | None = None
+
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        super().start_io(FrameStream(stdin or sys.stdin.buffer), stdout or sys.stdout.buffer)  # type: ignore[arg-type]
+
+    def start_tcp(self, host: str, port: int) -> None:
+        """pygls 2.1's `start_tcp`, each connection's input read by `AsyncFrameStream`."""
+        self._stop_event = stop_event = threading.Event()
+
+        async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            self.protocol.set_writer(writer)
+            await run_async(
+                stop_event=stop_event,
+                reader=AsyncFrameStream(reader),
+                protocol=self.protocol,
+                logger=log,
+                error_handler=self.report_server_error,
+            )
+            self.shutdown()  # type: ignore[no-untyped-call]
+
+        async def serve() -> None:
+            self._server = await asyncio.start_server(connection, host, port)
+            async with self._server:
+                await self._server.serve_forever()
+
+        with contextlib.suppress(asyncio.CancelledError):
+            asyncio.run(serve())
 
     # -- helpers -------------------------------------------------------------
 
@@ -122,6 +167,37 @@ class DlmLanguageServer(LanguageServer):
     def configuration_changed(self) -> None:
         self._warned.clear()
 
+    async def pull_settings(self) -> None:
+        """Ask the client for the global settings (when it can be asked); commands
+        that fall back to them wait for this pull."""
+        if not self.client.configuration:
+            return
+        pull = self._settings_pull = asyncio.ensure_future(self._pull_settings())
+        await pull
+
+    async def _pull_settings(self) -> None:
+        try:
+            values = await self.workspace_configuration_async(
+                lsp.ConfigurationParams(items=[lsp.ConfigurationItem(section=SECTION)])
+            )
+        except Exception as exc:  # a client may answer with an error
+            log.info("workspace/configuration failed: %s", exc)
+            return
+        if values and values[0] is not None:
+            self.apply_settings(values[0])
+
+    async def _global_settings(self) -> Settings:
+        """The global settings, once a pull in flight has ended: a command sent right
+        after `initialized` (or a configuration change) must not run with what was
+        there before (the defaults, at first)."""
+        pull = self._settings_pull
+        if pull is not None and not pull.done():
+            try:
+                await asyncio.wait_for(asyncio.shield(pull), SETTINGS_WAIT_S)
+            except TimeoutError:
+                log.info("the client has not answered workspace/configuration; using the settings so far")
+        return self.settings
+
     async def settings_for(self, uri: str) -> Settings:
         """The settings for the document `uri` now: asked of the client for that
         document (`scopeUri`, so folder and language overrides apply), else the
@@ -134,9 +210,9 @@ class DlmLanguageServer(LanguageServer):
             )
         except Exception as exc:  # a client may answer with an error
             log.info("workspace/configuration for %s failed: %s", uri, exc)
-            return self.settings
+            return await self._global_settings()
         if not values or values[0] is None:
-            return self.settings
+            return await self._global_settings()
         return self._checked(values[0])
 
     # -- the command host (commands.CommandHost) ------------------------------------
@@ -210,28 +286,14 @@ def initialize(ls: DlmLanguageServer, params: lsp.InitializeParams) -> None:
 
 @server.feature(lsp.INITIALIZED)
 async def initialized(ls: DlmLanguageServer, params: lsp.InitializedParams) -> None:
-    await pull_settings(ls)
-
-
-async def pull_settings(ls: DlmLanguageServer) -> None:
-    if not ls.client.configuration:
-        return
-    try:
-        values = await ls.workspace_configuration_async(
-            lsp.ConfigurationParams(items=[lsp.ConfigurationItem(section=SECTION)])
-        )
-    except Exception as exc:  # a client may answer with an error
-        log.info("workspace/configuration failed: %s", exc)
-        return
-    if values and values[0] is not None:
-        ls.apply_settings(values[0])
+    await ls.pull_settings()
 
 
 @server.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)
 async def did_change_configuration(ls: DlmLanguageServer, params: lsp.DidChangeConfigurationParams) -> None:
     ls.configuration_changed()
     if ls.client.configuration:
-        await pull_settings(ls)
+        await ls.pull_settings()
     elif params.settings:
         ls.apply_settings(params.settings)
 

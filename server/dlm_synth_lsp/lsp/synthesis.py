@@ -35,6 +35,7 @@ from ..synth.pipeline import Source, SynthResult, run_synth
 from ..synth.placement import mark, plan_placement, source_contents
 from ..synth.results import accepted_pairs, report_of
 from ..synth.staging import MarkedPair, merge_plan, pending_path
+from ..synth.teachers.spec import without_userinfo
 from . import messages
 from . import protocol as p
 from .client import ClientProfile
@@ -212,7 +213,7 @@ class Synthesizer:
                 choices["Use the offline model (local)"] = replace(options, teacher="local")
             for teacher in settings.fallback_teachers:
                 if teacher != options.teacher:
-                    choices[f"Use {teacher}"] = replace(options, teacher=teacher)
+                    choices[f"Use {without_userinfo(teacher)}"] = replace(options, teacher=teacher)
         if not choices or not self.ls.client.message_actions:
             self.ls.show(lsp.MessageType.Error, f"{exc}")
             return None

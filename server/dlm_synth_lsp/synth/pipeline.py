@@ -19,7 +19,6 @@ Differences from upstream's run (spec 5, 8), on purpose:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -350,11 +349,11 @@ class _Run:
             status = "cancelled"
             self._not_run([c for c, t in zip(calls, tasks, strict=True) if not t.done()], "cancelled")
         finally:
+            # every call started here ends before the run does, its outcome consumed
+            # (an unretrieved failure would be printed raw by asyncio, key and all)
             for task in tasks:
                 task.cancel()
-            for task in tasks:
-                with contextlib.suppress(BaseException):
-                    await task
+            await asyncio.gather(*tasks, return_exceptions=True)
         if (
             status == "completed"
             and self.report.calls

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import os
 import sys
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -222,15 +222,21 @@ async def launch(
     profile: str,
     initialization_options: Any = None,
     env: Mapping[str, str] | None = None,
+    command: Sequence[str] | None = None,
+    before_initialize: Callable[[LanguageClient], None] | None = None,
 ) -> AsyncIterator[LanguageClient]:
     """A client/server pair like the `client` fixture, with chosen initialization
-    options and extra server environment variables."""
+    options, extra server environment variables and, optionally, another command
+    (e.g. the server behind `tests/fakes/recorder.py`) and a client set up further
+    before the session starts."""
     config = ClientServerConfig(
-        server_command=[sys.executable, "-m", "dlm_synth_lsp", "--stdio"],
+        server_command=list(command or [sys.executable, "-m", "dlm_synth_lsp", "--stdio"]),
         server_env={**SERVER_ENV, **(env or {})},
         client_factory=_make_client,
     )
     client: LanguageClient = await config.start()  # type: ignore[assignment]
+    if before_initialize is not None:
+        before_initialize(client)
     try:
         result = await client.initialize_session(
             lsp.InitializeParams(

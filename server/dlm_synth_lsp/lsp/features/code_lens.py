@@ -19,7 +19,7 @@ from lsprotocol import types as lsp
 from ...document import Document
 from ...document.model import SectionType
 from ...document.outline import index, summary
-from ...document.text import PositionEncoding
+from ...document.text import PositionEncoding, has_text
 from .. import protocol as p
 from ..convert import line_range
 
@@ -34,7 +34,7 @@ def _code_lenses(doc: Document, uri: str, enc: PositionEncoding) -> list[lsp.Cod
     for section in doc.sections:
         first = section.start_line - 1
         if section.type is SectionType.PROSE:
-            if not section.content.strip():
+            if not has_text(section.content):
                 continue
             at = line_range(doc, first, first, enc)
             lenses.append(

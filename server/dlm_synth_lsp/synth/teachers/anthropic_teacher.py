@@ -18,7 +18,15 @@ import anthropic
 from ..cancel import CancelToken
 from ..errors import TeacherInvocationError, TeacherUnavailableError
 from .base import Completion, Prompt, SamplingParams, TeacherOptions
-from .remote import DEFAULT_POLICY, RetryPolicy, SdkErrors, call_usage, call_with_retries, join_text_parts
+from .remote import (
+    DEFAULT_POLICY,
+    RetryPolicy,
+    SdkErrors,
+    call_usage,
+    call_with_retries,
+    endpoint_of,
+    join_text_parts,
+)
 from .structured import SchemaSupport, anthropic_tool
 
 ANTHROPIC_ERRORS = SdkErrors(
@@ -117,6 +125,7 @@ class AnthropicTeacher:
             key_hint=self._key_hint,
             secrets=(self._secret,),
             policy=self._policy,
+            endpoint=endpoint_of(client.base_url),
         )
         response = result.value
         return Completion(

@@ -5,11 +5,14 @@ building and reply reading are shared; they differ in where the key comes from a
 how the model is chosen.
 
 Credentials for `vllm-server:` are a deliberate departure from reusing
-`$OPENAI_API_KEY`: the URL can point anywhere (a colleague's box, a tunnel), and
-sending the user's real OpenAI key there would leak it. We send
-`$DLM_SYNTH_SERVER_API_KEY` when it is set (for servers started with `--api-key`)
-and otherwise a placeholder, which OpenAI-compatible servers without auth ignore.
-Upstream sends no auth header at all, so the placeholder changes nothing for them.
+`$OPENAI_API_KEY`: the URL can point anywhere (a colleague's box, a tunnel, a
+workspace's settings), and sending the user's real OpenAI key there would leak it. We
+send `$DLM_SYNTH_SERVER_API_KEY` only to the host `$DLM_SYNTH_SERVER_API_KEY_HOST`
+binds it to (`server_key.py`), and otherwise a placeholder, which OpenAI-compatible
+servers without auth ignore. Upstream sends no auth header at all, so the placeholder
+changes nothing for them. Credentials inside the URL (`http://user:pass@host`) are
+used for the request only: the teacher's name, which is shown and written into
+markers, leaves them out.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import os
 from typing import Any
+from urllib.parse import urlsplit
 
 import openai
 
@@ -30,8 +34,10 @@ from .remote import (
     call_usage,
     call_with_retries,
     chat_completion_text,
+    endpoint_of,
 )
-from .spec import server_base_url
+from .server_key import HOST_ENV, KEY_ENV, choose_key
+from .spec import server_base_url, without_userinfo
 from .structured import SchemaSupport, openai_response_format
 
 OPENAI_ERRORS = SdkErrors(
@@ -41,7 +47,6 @@ OPENAI_ERRORS = SdkErrors(
     base=openai.OpenAIError,
 )
 
-SERVER_KEY_ENV = "DLM_SYNTH_SERVER_API_KEY"
 _PLACEHOLDER_KEY = "sk-no-key"
 #: the model name used when a server lists none (upstream's choice)
 DEFAULT_SERVER_MODEL = "dlm-synth"
@@ -66,7 +71,7 @@ class _ChatTeacher:
         self._options = options
         self._policy = policy or DEFAULT_POLICY
         self._client: openai.AsyncOpenAI | None = None
-        self._secret = ""
+        self._secrets: tuple[str, ...] = ()
         # Newer OpenAI models reject `max_tokens`; once seen, send the new name.
         self._use_max_completion_tokens = False
         self._schema: SchemaSupport | None = None
@@ -139,8 +144,9 @@ class _ChatTeacher:
             cancel=cancel,
             errors=OPENAI_ERRORS,
             key_hint=self._key_hint,
-            secrets=(self._secret,),
+            secrets=self._secrets,
             policy=self._policy,
+            endpoint=endpoint_of(client.base_url),
         )
         response = result.value
         text = chat_completion_text(response, self._kind)
@@ -177,7 +183,7 @@ class OpenAITeacher(_ChatTeacher):
                 f"{self.name} requires $OPENAI_API_KEY to be set "
                 "(export it in the environment the editor / CLI starts from)"
             )
-        self._secret = key
+        self._secrets = (key,)
         # None lets the SDK apply $OPENAI_BASE_URL itself, as upstream relies on.
         self._client = _new_client(key, self._options.openai_base_url or None, self._options)
 
@@ -188,7 +194,7 @@ class ServerTeacher(_ChatTeacher):
     model."""
 
     _kind = "vllm-server"
-    _key_hint = f"${SERVER_KEY_ENV}"
+    _key_hint = f"${KEY_ENV} (sent only to the host in ${HOST_ENV})"
 
     def __init__(self, url: str, options: TeacherOptions, *, policy: RetryPolicy | None = None) -> None:
         super().__init__(options, policy)
@@ -199,7 +205,7 @@ class ServerTeacher(_ChatTeacher):
 
     @property
     def name(self) -> str:
-        return f"vllm-server:{self._url}"
+        return f"vllm-server:{without_userinfo(self._url)}"
 
     @property
     def base_url(self) -> str:
@@ -217,9 +223,14 @@ class ServerTeacher(_ChatTeacher):
         async with self._lock:
             if self._model is not None:
                 return
-            key = os.environ.get(SERVER_KEY_ENV, "").strip()
-            self._secret = key
-            client = self._client or _new_client(key or _PLACEHOLDER_KEY, self._base, self._options)
+            choice = choose_key(self._base)
+            url = urlsplit(self._base)
+            self._secrets = (choice.key, choice.withheld, url.username or "", url.password or "")
+            if choice.note:
+                self._key_hint = choice.note
+                if self._options.notice is not None:
+                    self._options.notice(choice.note)
+            client = self._client or _new_client(choice.key or _PLACEHOLDER_KEY, self._base, self._options)
             self._client = client
 
             async def list_models() -> Any:
@@ -227,8 +238,8 @@ class ServerTeacher(_ChatTeacher):
 
             def unavailable(reason: str) -> Exception:
                 return TeacherUnavailableError(
-                    f"vllm-server teacher could not query models from {self._base}: {reason}"
-                    " — is the server running?"
+                    f"vllm-server teacher could not query models from {without_userinfo(self._base)}: "
+                    f"{reason} — is the server running?"
                 )
 
             # A server that is not up should fail fast; one that is busy (429/5xx)
@@ -240,10 +251,11 @@ class ServerTeacher(_ChatTeacher):
                 cancel=cancel,
                 errors=OPENAI_ERRORS,
                 key_hint=self._key_hint,
-                secrets=(key,),
+                secrets=self._secrets,
                 policy=self._policy,
                 fail=unavailable,
                 retry_connection_errors=False,
+                endpoint=endpoint_of(client.base_url),
             )
             self._model = _first_model_id(page.value)
 
@@ -256,3 +268,4 @@ def _first_model_id(page: object) -> str:
         if isinstance(model_id, str) and model_id.strip():
             return model_id.strip()
     return DEFAULT_SERVER_MODEL
+

@@ -167,14 +167,17 @@ def _status_phrase(code: int) -> str:
         return str(code)
 
 
-def _endpoint(exc: BaseException) -> str:
-    request = getattr(exc, "request", None)
-    url = getattr(request, "url", None)
+def endpoint_of(url: object) -> str:
+    """`host:port` (or `host`) of an httpx URL, for messages; never its credentials."""
     host = getattr(url, "host", None)
     if not host:
         return "the server"
     port = getattr(url, "port", None)
     return f"{host}:{port}" if port else str(host)
+
+
+def _endpoint(exc: BaseException) -> str:
+    return endpoint_of(getattr(getattr(exc, "request", None), "url", None))
 
 
 def _is_connect_timeout(exc: BaseException) -> bool:
@@ -244,6 +247,7 @@ async def call_with_retries(
     max_retries: int | None = None,
     fail: Callable[[str], Exception] | None = None,
     retry_connection_errors: bool = True,
+    endpoint: str = "the server",
 ) -> Retried[T]:
     """Run `make_call()` (a fresh SDK coroutine per attempt) until it succeeds.
 
@@ -252,7 +256,12 @@ async def call_with_retries(
     TeacherInvocationError "<name> request failed: <reason>"). Raises SynthCancelled
     as soon as `cancel` fires, abandoning the request in flight.
     `retry_connection_errors=False` fails at once on network errors, for probes
-    where "nothing is listening" should be reported without a backoff."""
+    where "nothing is listening" should be reported without a backoff.
+
+    Each attempt, connect and every read included, ends after `options.timeout_s`
+    (`endpoint`, host:port, names the server in that message): the SDKs' own
+    timeouts bound each read, so a server that sends a byte now and then would
+    otherwise hold the call forever."""
     retries_allowed = options.max_retries if max_retries is None else max_retries
     retries_allowed = max(0, retries_allowed)
     attempts = retries_allowed + 1
@@ -267,12 +276,16 @@ async def call_with_retries(
     while True:
         cancel.raise_if_cancelled()  # before make_call(), so no coroutine is left unawaited
         try:
-            value = await cancel.guard(make_call())
+            value = await cancel.guard(_within(make_call(), options.timeout_s))
             return Retried(value, retry)
+        except TimeoutError:
+            reason = f"timed out after {options.timeout_s:g} s waiting for {endpoint}"
+            failure = _Failure(reason, True, network=True, short="timed out")
         except Exception as exc:
-            failure = _classify(exc, errors, options)
-            if failure is None:
+            classified = _classify(exc, errors, options)
+            if classified is None:
                 raise
+            failure = classified
         # `from None` throughout: the SDK exception's text embeds the raw response,
         # which may echo a credential, and would be printed with any traceback.
         if failure.auth:
@@ -304,6 +317,13 @@ async def call_with_retries(
             await cancel.guard(asyncio.sleep(delay))
         else:
             cancel.raise_if_cancelled()
+
+
+async def _within(call: Awaitable[T], seconds: float) -> T:
+    """`call`'s result, or TimeoutError once `seconds` have passed (the call is then
+    cancelled, which closes its connection)."""
+    async with asyncio.timeout(seconds):
+        return await call
 
 
 def join_text_parts(parts: Iterable[str]) -> str:
