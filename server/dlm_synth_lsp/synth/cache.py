@@ -76,4 +76,6 @@ class ReplyCache:
     def put(self, key: str, completion: Completion) -> None:
         # a read-only or full cache directory must not fail the run
         with contextlib.suppress(OSError):
-            write_atomic(self._path(key), json.dumps({"text": completion.text}, ensure_ascii=False))
+            write_atomic(
+                self._path(key), json.dumps({"text": completion.text}, ensure_ascii=False), durable=False
+            )

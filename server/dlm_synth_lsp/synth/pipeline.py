@@ -2,9 +2,10 @@
 
 Differences from upstream's run (spec 5, 8), on purpose:
 
-- calls run concurrently (bounded by the teacher's `max_in_flight`), but results are
-  filtered strictly in generation order (sources in document order, extraction
-  before expansion), so decisions such as "first survivor wins" are deterministic;
+- calls run concurrently (bounded by the run's `Limiter`, which adapts to the server
+  and may be shared by every document of a corpus), but results are filtered
+  strictly in generation order (sources in document order, extraction before
+  expansion), so decisions such as "first survivor wins" are deterministic;
 - a teacher failure on one call is recorded and the run goes on; only a teacher
   that cannot be used at all (bad key, missing model) stops it, and even then the
   pairs already accepted are returned;
@@ -32,6 +33,7 @@ from ..document.sanitize import sanitize_pair
 from ..document.text import headline
 from .cache import ReplyCache, cache_key, cacheable
 from .cancel import CancelToken
+from .concurrency import Limiter, budget_of
 from .dedup import DedupIndex
 from .errors import SynthCancelled, TeacherInvocationError, TeacherUnavailableError
 from .grounding import check_grounding
@@ -110,9 +112,13 @@ class SynthResult:
 
 @dataclass(frozen=True, slots=True)
 class Progress:
+    """`done` of `total` calls consumed; `accepted` pairs and `usage` so far."""
+
     done: int
     total: int
     message: str
+    accepted: int = 0
+    usage: Usage | None = None
 
     @property
     def percentage(self) -> int:
@@ -179,6 +185,7 @@ class _Run:
         progress: ProgressFn | None,
         cache: ReplyCache | None,
         report: SynthReport,
+        limiter: Limiter,
     ) -> None:
         self.options = options
         self.teacher = teacher
@@ -187,6 +194,7 @@ class _Run:
         self.progress = progress
         self.cache = cache if options.use_cache and cacheable(options.params) else None
         self.report = report
+        self.limiter = limiter
         self.accepted: list[Pair] = []
         known = doc.instruction_pairs
         self.known_pairs = [pair for pair, _ in known]
@@ -199,14 +207,15 @@ class _Run:
 
     def _tell(self, message: str) -> None:
         if self.progress is not None:
-            self.progress(Progress(self.report.calls_done, self.report.calls, message))
+            report = self.report
+            self.progress(Progress(report.calls_done, report.calls, message, report.accepted, report.usage))
 
-    async def _complete(self, call: _Call, gate: asyncio.Semaphore) -> Completion:
+    async def _complete(self, call: _Call) -> Completion:
         prompt = build_prompt(call.strategy, call.n, call.source.text)
         key = cache_key(self.teacher.name, self.teacher.model, prompt, self.options.params)
         if self.cache is not None and (hit := self.cache.get(key)) is not None:
             return hit
-        async with gate:
+        async with self.limiter.slot():
             self.cancel.raise_if_cancelled()
             completion = await self.teacher.complete(prompt, self.options.params, self.cancel)
         if self.cache is not None and completion.text.strip():
@@ -311,8 +320,7 @@ class _Run:
         )
 
     async def execute(self, calls: list[_Call]) -> tuple[Status, str | None]:
-        gate = asyncio.Semaphore(max(1, self.teacher.max_in_flight))
-        tasks = [asyncio.ensure_future(self._complete(call, gate)) for call in calls]
+        tasks = [asyncio.ensure_future(self._complete(call)) for call in calls]
         status: Status = "completed"
         error: str | None = None
         try:
@@ -363,13 +371,17 @@ async def run_synth(
     cancel: CancelToken | None = None,
     progress: ProgressFn | None = None,
     cache: ReplyCache | None = None,
+    limiter: Limiter | None = None,
 ) -> SynthResult:
     """Runs the pipeline for `sources` of `doc` (from `select_sources`).
 
     The judge (required for `sway`) and the teacher are prepared here, judge first;
     their TeacherUnavailableError / JudgeUnavailableError propagate because nothing
     has been spent yet (a cancel meanwhile is a `cancelled` result). Anything after
-    that ends in a SynthResult."""
+    that ends in a SynthResult. `cache` answers calls made before (it is used only
+    when `options.use_cache` and the sampling is reproducible); `limiter` bounds the
+    calls in flight, shared with other runs when given (configured here from the
+    teacher's budget if it is not yet), else one of the teacher's own."""
     options.validate()
     if options.filter == "sway" and judge is None:
         raise ValueError("filter 'sway' requires a judge")
@@ -406,7 +418,11 @@ async def run_synth(
         return SynthResult("cancelled", [], report)
     report.teacher = teacher.name
     report.calls = len(calls)
-    run = _Run(doc, options, teacher, judge, cancel, progress, cache, report)
+    if limiter is None:
+        limiter = Limiter(budget_of(teacher))
+    elif not limiter.configured:
+        limiter.configure(budget_of(teacher))
+    run = _Run(doc, options, teacher, judge, cancel, progress, cache, report, limiter)
     run._tell(f"asking {teacher.name} about {len(sources)} section(s)")
     status, error = await run.execute(calls)
     report.wall_s = time.monotonic() - started

@@ -5,28 +5,39 @@ longer keyword arguments of `messages.create`, so they travel in `extra_body`; a
 the key may also come from `$ANTHROPIC_AUTH_TOKEN`, which the SDK accepts. We pass
 the credential explicitly so the SDK never falls back to on-disk profiles, which
 would make a run depend on files the user did not mention.
+
+The SDK is imported when the first request goes out (as for openai:), so a run
+answered from the reply cache never loads it.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
-from typing import Any
-
-import anthropic
+from typing import TYPE_CHECKING, Any
 
 from ..cancel import CancelToken
+from ..concurrency import CLOUD, Budget
 from ..errors import TeacherInvocationError, TeacherUnavailableError
 from .base import Completion, Prompt, SamplingParams, TeacherOptions
 from .remote import DEFAULT_POLICY, RetryPolicy, SdkErrors, call_usage, call_with_retries, join_text_parts
 from .structured import SchemaSupport, anthropic_tool
 
-ANTHROPIC_ERRORS = SdkErrors(
-    status=anthropic.APIStatusError,
-    connection=anthropic.APIConnectionError,
-    timeout=anthropic.APITimeoutError,
-    base=anthropic.AnthropicError,
-)
+if TYPE_CHECKING:
+    import anthropic
+
+
+@functools.cache
+def anthropic_errors() -> SdkErrors:
+    import anthropic
+
+    return SdkErrors(
+        status=anthropic.APIStatusError,
+        connection=anthropic.APIConnectionError,
+        timeout=anthropic.APITimeoutError,
+        base=anthropic.AnthropicError,
+    )
 
 
 class AnthropicTeacher:
@@ -48,11 +59,15 @@ class AnthropicTeacher:
         return self._model
 
     @property
+    def budget(self) -> Budget:
+        return CLOUD.capped(self._options.concurrency)
+
+    @property
     def max_in_flight(self) -> int:
-        return max(1, self._options.concurrency)
+        return self.budget.ceiling
 
     async def prepare(self, cancel: CancelToken) -> None:
-        if self._client is not None:
+        if self._secret:
             return
         api_key = os.environ.get("ANTHROPIC_API_KEY", "").strip()
         auth_token = os.environ.get("ANTHROPIC_AUTH_TOKEN", "").strip()
@@ -61,24 +76,35 @@ class AnthropicTeacher:
                 f"{self.name} requires $ANTHROPIC_API_KEY (or $ANTHROPIC_AUTH_TOKEN) to be set "
                 "(export it in the environment the editor / CLI starts from)"
             )
+        if api_key:
+            self._secret = api_key
+        else:
+            self._secret, self._key_hint = auth_token, "$ANTHROPIC_AUTH_TOKEN"
+
+    def connect(self) -> anthropic.AsyncAnthropic:
+        """The SDK client, created (and the SDK imported) on the first request."""
+        if self._client is not None:
+            return self._client
+        import anthropic
+
         timeout = anthropic.Timeout(self._options.timeout_s, connect=self._options.connect_timeout_s)
         # None lets the SDK apply $ANTHROPIC_BASE_URL itself.
         base_url = self._options.anthropic_base_url or None
-        if api_key:
-            self._secret = api_key
+        if self._key_hint == "$ANTHROPIC_AUTH_TOKEN":
             self._client = anthropic.AsyncAnthropic(
-                api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout
+                auth_token=self._secret, base_url=base_url, max_retries=0, timeout=timeout
             )
         else:
-            self._secret, self._key_hint = auth_token, "$ANTHROPIC_AUTH_TOKEN"
             self._client = anthropic.AsyncAnthropic(
-                auth_token=auth_token, base_url=base_url, max_retries=0, timeout=timeout
+                api_key=self._secret, base_url=base_url, max_retries=0, timeout=timeout
             )
+        return self._client
 
     async def complete(self, prompt: Prompt, params: SamplingParams, cancel: CancelToken) -> Completion:
+        import anthropic
+
         await self.prepare(cancel)
-        client = self._client
-        assert client is not None
+        client = self.connect()
         body: dict[str, Any] = {"temperature": params.temperature}
         if params.top_p is not None:
             body["top_p"] = params.top_p
@@ -113,7 +139,7 @@ class AnthropicTeacher:
             name=self.name,
             options=self._options,
             cancel=cancel,
-            errors=ANTHROPIC_ERRORS,
+            errors=anthropic_errors(),
             key_hint=self._key_hint,
             secrets=(self._secret,),
             policy=self._policy,

@@ -10,17 +10,21 @@ sending the user's real OpenAI key there would leak it. We send
 `$DLM_SYNTH_SERVER_API_KEY` when it is set (for servers started with `--api-key`)
 and otherwise a placeholder, which OpenAI-compatible servers without auth ignore.
 Upstream sends no auth header at all, so the placeholder changes nothing for them.
+
+The SDK (about half a second of imports) is imported when the first request goes
+out, not when the teacher is built: a run whose replies all come from the cache
+never loads it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
-from typing import Any
-
-import openai
+from typing import TYPE_CHECKING, Any
 
 from ..cancel import CancelToken
+from ..concurrency import BATCHING_SERVER, CLOUD, UNKNOWN_SERVER, Budget
 from ..errors import TeacherUnavailableError
 from .base import Completion, Prompt, SamplingParams, TeacherOptions
 from .remote import (
@@ -34,12 +38,21 @@ from .remote import (
 from .spec import server_base_url
 from .structured import SchemaSupport, openai_response_format
 
-OPENAI_ERRORS = SdkErrors(
-    status=openai.APIStatusError,
-    connection=openai.APIConnectionError,
-    timeout=openai.APITimeoutError,
-    base=openai.OpenAIError,
-)
+if TYPE_CHECKING:
+    import openai
+
+
+@functools.cache
+def openai_errors() -> SdkErrors:
+    import openai
+
+    return SdkErrors(
+        status=openai.APIStatusError,
+        connection=openai.APIConnectionError,
+        timeout=openai.APITimeoutError,
+        base=openai.OpenAIError,
+    )
+
 
 SERVER_KEY_ENV = "DLM_SYNTH_SERVER_API_KEY"
 _PLACEHOLDER_KEY = "sk-no-key"
@@ -48,6 +61,8 @@ DEFAULT_SERVER_MODEL = "dlm-synth"
 
 
 def _new_client(api_key: str, base_url: str | None, options: TeacherOptions) -> openai.AsyncOpenAI:
+    import openai
+
     return openai.AsyncOpenAI(
         api_key=api_key,
         base_url=base_url,
@@ -72,8 +87,12 @@ class _ChatTeacher:
         self._schema: SchemaSupport | None = None
 
     @property
+    def budget(self) -> Budget:
+        return CLOUD.capped(self._options.concurrency)
+
+    @property
     def max_in_flight(self) -> int:
-        return max(1, self._options.concurrency)
+        return self.budget.ceiling
 
     @property
     def name(self) -> str:
@@ -86,10 +105,15 @@ class _ChatTeacher:
     async def prepare(self, cancel: CancelToken) -> None:
         raise NotImplementedError
 
+    def connect(self) -> openai.AsyncOpenAI:
+        """The SDK client, created (and the SDK imported) on the first request."""
+        raise NotImplementedError
+
     async def complete(self, prompt: Prompt, params: SamplingParams, cancel: CancelToken) -> Completion:
+        import openai
+
         await self.prepare(cancel)
-        client = self._client
-        assert client is not None
+        client = self.connect()
         messages: list[Any] = [
             {"role": "system", "content": prompt.system},
             {"role": "user", "content": prompt.user},
@@ -137,7 +161,7 @@ class _ChatTeacher:
             name=self.name,
             options=self._options,
             cancel=cancel,
-            errors=OPENAI_ERRORS,
+            errors=openai_errors(),
             key_hint=self._key_hint,
             secrets=(self._secret,),
             policy=self._policy,
@@ -169,7 +193,7 @@ class OpenAITeacher(_ChatTeacher):
         return self._model
 
     async def prepare(self, cancel: CancelToken) -> None:
-        if self._client is not None:
+        if self._secret:
             return
         key = os.environ.get("OPENAI_API_KEY", "").strip()
         if not key:
@@ -178,8 +202,12 @@ class OpenAITeacher(_ChatTeacher):
                 "(export it in the environment the editor / CLI starts from)"
             )
         self._secret = key
-        # None lets the SDK apply $OPENAI_BASE_URL itself, as upstream relies on.
-        self._client = _new_client(key, self._options.openai_base_url or None, self._options)
+
+    def connect(self) -> openai.AsyncOpenAI:
+        if self._client is None:
+            # None lets the SDK apply $OPENAI_BASE_URL itself, as upstream relies on.
+            self._client = _new_client(self._secret, self._options.openai_base_url or None, self._options)
+        return self._client
 
 
 class ServerTeacher(_ChatTeacher):
@@ -195,6 +223,7 @@ class ServerTeacher(_ChatTeacher):
         self._url = url.strip()
         self._base = server_base_url(url)
         self._model: str | None = None
+        self._budget = UNKNOWN_SERVER
         self._lock = asyncio.Lock()
 
     @property
@@ -210,6 +239,17 @@ class ServerTeacher(_ChatTeacher):
         if self._model is None:
             raise RuntimeError(f"{self.name}: the served model is known only after prepare()")
         return self._model
+
+    @property
+    def budget(self) -> Budget:
+        """By what the server says it is (known after prepare): vLLM and SGLang batch
+        continuously; llama.cpp serves its `total_slots` at once and queues the rest;
+        anything else starts low and grows."""
+        return self._budget.capped(self._options.concurrency)
+
+    def connect(self) -> openai.AsyncOpenAI:
+        assert self._client is not None, "prepare() creates the client"
+        return self._client
 
     async def prepare(self, cancel: CancelToken) -> None:
         if self._model is not None:
@@ -238,21 +278,42 @@ class ServerTeacher(_ChatTeacher):
                 name=self.name,
                 options=self._options,
                 cancel=cancel,
-                errors=OPENAI_ERRORS,
+                errors=openai_errors(),
                 key_hint=self._key_hint,
                 secrets=(key,),
                 policy=self._policy,
                 fail=unavailable,
                 retry_connection_errors=False,
             )
-            self._model = _first_model_id(page.value)
+            first = _first_model(page.value)
+            self._budget = await self._server_budget(client, _field_str(first, "owned_by"))
+            self._model = _field_str(first, "id") or DEFAULT_SERVER_MODEL
+
+    async def _server_budget(self, client: openai.AsyncOpenAI, owner: str) -> Budget:
+        """The starting budget for this server, from the `owned_by` its model listing
+        carries (vLLM "vllm", SGLang "sglang", llama.cpp "llamacpp"; OpenAI's own API
+        says "openai"/"system", which tells nothing) and, for llama.cpp, the slot
+        count its `/props` reports. Any failure leaves the cautious default."""
+        if owner in ("vllm", "sglang"):
+            return BATCHING_SERVER
+        if owner != "llamacpp":
+            return UNKNOWN_SERVER
+        root = self._base[: -len("/v1")] if self._base.endswith("/v1") else self._base
+        try:
+            props = await asyncio.wait_for(client.get(f"{root}/props", cast_to=object), 5.0)
+        except Exception:  # an older llama.cpp, a proxy in front: the default is safe
+            return Budget(1, 16)
+        slots = props.get("total_slots") if isinstance(props, dict) else None
+        if isinstance(slots, int) and not isinstance(slots, bool) and slots >= 1:
+            return Budget(slots, slots, adaptive=False)
+        return Budget(1, 16)
 
 
-def _first_model_id(page: object) -> str:
+def _first_model(page: object) -> object:
     data = getattr(page, "data", None)
-    if isinstance(data, list) and data:
-        first = data[0]
-        model_id = first.get("id") if isinstance(first, dict) else getattr(first, "id", None)
-        if isinstance(model_id, str) and model_id.strip():
-            return model_id.strip()
-    return DEFAULT_SERVER_MODEL
+    return data[0] if isinstance(data, list) and data else None
+
+
+def _field_str(item: object, key: str) -> str:
+    value = item.get(key) if isinstance(item, dict) else getattr(item, key, None)
+    return value.strip() if isinstance(value, str) else ""

@@ -38,6 +38,9 @@ T = TypeVar("T")
 #: statuses worth another try besides 5xx: request timeout, conflict (transient lock), rate limit
 _RETRYABLE_4XX = frozenset({408, 409, 429})
 _AUTH_STATUSES = frozenset({401, 403})
+#: statuses that mean "too much at once" (rate limited, overloaded; 529 is Anthropic's):
+#: the run's concurrency limiter backs off on them (`TeacherOptions.pressure`)
+OVERLOAD_STATUSES = frozenset({429, 503, 529})
 _MAX_REASON_CHARS = 300
 
 
@@ -94,6 +97,7 @@ class _Failure:
     auth: bool = False
     network: bool = False
     short: str = ""  # for the retry notice ("rate limited (429)")
+    status: int | None = None
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
@@ -198,10 +202,10 @@ def _classify(exc: Exception, errors: SdkErrors, options: TeacherOptions) -> _Fa
         if code in _AUTH_STATUSES:
             return _Failure(reason, retryable=False, auth=True)
         if code == 429:
-            return _Failure(reason, True, parse_retry_after(headers), short="rate limited (429)")
+            return _Failure(reason, True, parse_retry_after(headers), short="rate limited (429)", status=code)
         if code in _RETRYABLE_4XX or code >= 500:
             short = f"server error ({code})" if code >= 500 else f"HTTP {code}"
-            return _Failure(reason, True, parse_retry_after(headers), short=short)
+            return _Failure(reason, True, parse_retry_after(headers), short=short, status=code)
         return _Failure(reason, retryable=False)
     if isinstance(exc, errors.timeout):
         if _is_connect_timeout(exc):
@@ -273,6 +277,8 @@ async def call_with_retries(
             failure = _classify(exc, errors, options)
             if failure is None:
                 raise
+        if failure.status in OVERLOAD_STATUSES and options.pressure is not None:
+            options.pressure(failure.status)
         # `from None` throughout: the SDK exception's text embeds the raw response,
         # which may echo a credential, and would be printed with any traceback.
         if failure.auth:
