@@ -58,6 +58,9 @@ OFFLINE_HINT = (
 INTERRUPTED = 130
 TERMINATED = 143
 
+#: what a teacher becomes for a run (a collected batch's answers: synth/batch.py)
+Wrap = Callable[[Teacher], Teacher]
+
 
 def read_document(path: Path) -> tuple[bytes, Document]:
     """The file's bytes and its parse; CliError(1) when unreadable or invalid."""
@@ -147,7 +150,7 @@ class DocumentOutcome:
         return self.landing.kind if self.landing is not None else "failed"
 
 
-def _wanted(doc: Document, ids: set[str] | None) -> list[str] | None:
+def wanted_sections(doc: Document, ids: set[str] | None) -> list[str] | None:
     if ids is None:
         return None
     return [s.section_id for s in doc.sections if s.type is SectionType.PROSE and s.section_id in ids]
@@ -166,7 +169,7 @@ def scan(paths: list[Path], options: SynthOptions, ids: set[str] | None) -> list
         except (CliError, ValueError) as exc:
             planned.append(Planned(path, error=str(exc)))
             continue
-        wanted = _wanted(doc, ids)
+        wanted = wanted_sections(doc, ids)
         found |= set(wanted or ())
         sources = select_sources(doc, wanted)
         planned.append(Planned(path, calls=len(sources) * per_source))
@@ -183,8 +186,9 @@ class Teachers:
     document for teachers that depend on it (`self`); judges are per document (the
     `sway` judge scores with the document's adapter)."""
 
-    def __init__(self, teacher_options: TeacherOptions) -> None:
+    def __init__(self, teacher_options: TeacherOptions, wrap: Wrap | None = None) -> None:
         self.teacher_options = teacher_options
+        self.wrap = wrap
         self.shared: dict[str, Teacher] = {}
 
     async def prepare(self, selector: str, cancel: CancelToken) -> None:
@@ -197,7 +201,10 @@ class Teachers:
     def _shared(self, selector: str) -> Teacher:
         teacher = self.shared.get(selector)
         if teacher is None:
-            teacher = self.shared[selector] = build_teacher(selector, self.teacher_options)
+            teacher = build_teacher(selector, self.teacher_options)
+            if self.wrap is not None:
+                teacher = self.wrap(teacher)
+            self.shared[selector] = teacher
         return teacher
 
     def for_document(self, selector: str, doc: Document, path: Path) -> Teacher:
@@ -233,7 +240,7 @@ class Run:
             original, doc = read_document(path)
         except (CliError, ValueError) as exc:
             return DocumentOutcome(path, error=str(exc))
-        sources = select_sources(doc, _wanted(doc, self.ids))
+        sources = select_sources(doc, wanted_sections(doc, self.ids))
         teacher_options = for_document(self.teachers.teacher_options, doc, path)
         resolution = resolve_defaults(self.options, teacher_options)
         options = resolution.options
@@ -281,6 +288,7 @@ async def run_documents(
     planned: list[Planned],
     printer: ProgressPrinter,
     cancel: CancelToken,
+    wrap: Wrap | None = None,
 ) -> tuple[list[DocumentOutcome], Limiter]:
     limiter = Limiter()
     teacher_options = TeacherOptions(
@@ -291,7 +299,7 @@ async def run_documents(
         notice=printer.notice,
         pressure=limiter.overloaded,
     )
-    teachers = Teachers(teacher_options)
+    teachers = Teachers(teacher_options, wrap)
     cache = ReplyCache() if options.use_cache else None
     ids = set(args.section) if args.section else None
     run = Run(args, options, mode_of(args), ids, teachers, limiter, cache, cancel, Notes(printer.notice))
@@ -525,7 +533,7 @@ def render_corpus(outcomes: list[DocumentOutcome], totals: dict[str, Any]) -> st
 # -- the command -------------------------------------------------------------------
 
 
-def _install_signals(cancel: CancelToken, received: list[int]) -> None:
+def install_signals(cancel: CancelToken, received: list[int]) -> None:
     loop = asyncio.get_running_loop()
     for signum, why in ((signal.SIGINT, "interrupted (Ctrl-C)"), (signal.SIGTERM, "terminated")):
 
@@ -537,20 +545,36 @@ def _install_signals(cancel: CancelToken, received: list[int]) -> None:
             loop.add_signal_handler(signum, handler)
 
 
-def cmd_instructions(args: argparse.Namespace) -> int:
+@dataclass(slots=True)
+class Invocation:
+    """A `synth instructions` command line, checked and scanned, before any call."""
+
+    args: argparse.Namespace
+    options: SynthOptions
+    single: bool
+    planned: list[Planned]
+
+
+def prepare(args: argparse.Namespace) -> Invocation:
+    """Usage errors (exit 2) and the scan, before anything is spent."""
     options = options_from(args)
     paths = expand(args.paths)
-    single = names_one_file(args.paths)
     planned = scan(paths, options, set(args.section) if args.section else None)
+    return Invocation(args, options, names_one_file(args.paths), planned)
+
+
+def execute(invocation: Invocation, wrap: Wrap | None = None) -> int:
+    """Runs the documents, prints the result, returns the exit status."""
+    args, options, single = invocation.args, invocation.options, invocation.single
     printer = ProgressPrinter(sys.stderr, args.quiet, corpus=not single)
     cancel = CancelToken()
     received: list[int] = []
 
     async def main() -> tuple[list[DocumentOutcome], Limiter, float]:
-        _install_signals(cancel, received)
+        install_signals(cancel, received)
         loop = asyncio.get_running_loop()
         started = loop.time()
-        outcomes, limiter = await run_documents(args, options, planned, printer, cancel)
+        outcomes, limiter = await run_documents(args, options, invocation.planned, printer, cancel, wrap)
         return outcomes, limiter, loop.time() - started
 
     outcomes, limiter, wall = asyncio.run(main())
@@ -562,12 +586,15 @@ def cmd_instructions(args: argparse.Namespace) -> int:
     totals = totals_json(outcomes, wall, limiter)
     status = aggregate_status(outcomes, status_by_signal)
     if args.json:
-        print_json(
-            {"documents": [document_json_entry(o) for o in outcomes], "totals": totals, "exit_status": status}
-        )
+        documents = [document_json_entry(o) for o in outcomes]
+        print_json({"documents": documents, "totals": totals, "exit_status": status})
     else:
         print(render_corpus(outcomes, totals))
     return status
+
+
+def cmd_instructions(args: argparse.Namespace) -> int:
+    return execute(prepare(args))
 
 
 def _single(args: argparse.Namespace, outcome: DocumentOutcome, signal_status: int | None) -> int:
@@ -637,4 +664,13 @@ def add_arguments(ins: argparse.ArgumentParser) -> None:
     )
     ins.add_argument("--json", action="store_true", help="machine-readable result on stdout")
     ins.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
-    ins.set_defaults(func=cmd_instructions)
+    ins.add_argument(
+        "--batch",
+        action="store_true",
+        help="openai:/anthropic: only: submit the calls as one provider batch (cheaper, no rate limits); "
+        "a later run or `synth batch collect` picks the answers up",
+    )
+    ins.add_argument("--wait", action="store_true", help="with --batch: wait for the batch to end")
+    ins.add_argument(
+        "--poll-interval", type=float, default=30.0, help="with --wait: seconds between status checks"
+    )

@@ -23,8 +23,10 @@ from ..synth.results import applied_sections, as_json, listing, render_listing
 from ..synth.staging import read_staged, unstage
 from ..synth.writeback import WriteRefused, os_reason, write_document
 from .batch import add_parsers as add_batch_parsers
+from .batch import cmd_run as cmd_batch_run
 from .errors import CliError
 from .instructions import add_arguments, read_document
+from .instructions import cmd_instructions as cmd_live_run
 from .output import print_json
 
 #: synth option → its flag (for messages from synth/options.py)
@@ -53,6 +55,12 @@ def _write(path: Path, original: bytes, text: str, *, allow_read_only: bool = Fa
         raise CliError(str(exc), 1) from exc
     except OSError as exc:
         raise CliError(f"cannot write {path}: {os_reason(exc)}; the file is unchanged", 1) from exc
+
+
+def cmd_instructions(args: argparse.Namespace) -> int:
+    if args.wait and not args.batch:
+        raise CliError("--wait only waits for a --batch run", 2)
+    return cmd_batch_run(args) if args.batch else cmd_live_run(args)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -129,6 +137,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         "instructions", help="generate Q/A pairs from the prose of one or many documents"
     )
     add_arguments(ins)
+    ins.set_defaults(func=cmd_instructions)
 
     lst = synth_sub.add_parser("list", parents=[common], help="applied and staged auto-synth pairs")
     lst.add_argument("--json", action="store_true")

@@ -42,7 +42,7 @@ from .options import FilterKind, SynthOptions
 from .prompts import Strategy, budget, build_prompt
 from .replies import parse_reply
 from .staging import utc_now
-from .teachers.base import Completion, Teacher, Usage
+from .teachers.base import Completion, Prompt, Teacher, Usage
 
 Status = Literal["completed", "cancelled", "failed"]
 
@@ -165,6 +165,24 @@ class _Call:
     strategy: Strategy
     n: int
 
+    def prompt(self) -> Prompt:
+        return build_prompt(self.strategy, self.n, self.source.text)
+
+
+def _plan_calls(sources: Sequence[Source], options: SynthOptions) -> list[_Call]:
+    """The run's teacher calls in generation order: sources in document order, each
+    source's extraction before its expansion."""
+    return [
+        _Call(src, strategy, n)
+        for src in sources
+        for strategy, n in budget(options.strategy, options.per_section)
+    ]
+
+
+def call_prompts(sources: Sequence[Source], options: SynthOptions) -> list[Prompt]:
+    """The prompts a run of `sources` sends, in order (a batch submits them ahead)."""
+    return [call.prompt() for call in _plan_calls(sources, options)]
+
 
 def _rejection(call: _Call, reason: str, detail: str, pair: tuple[str, str] | None = None) -> Rejection:
     q, a = pair if pair is not None else (None, None)
@@ -211,7 +229,7 @@ class _Run:
             self.progress(Progress(report.calls_done, report.calls, message, report.accepted, report.usage))
 
     async def _complete(self, call: _Call) -> Completion:
-        prompt = build_prompt(call.strategy, call.n, call.source.text)
+        prompt = call.prompt()
         key = cache_key(self.teacher.name, self.teacher.model, prompt, self.options.params)
         if self.cache is not None and (hit := self.cache.get(key)) is not None:
             return hit
@@ -400,11 +418,7 @@ async def run_synth(
             )
         )
         return SynthResult("completed", [], report)
-    calls = [
-        _Call(src, strategy, n)
-        for src in sources
-        for strategy, n in budget(options.strategy, options.per_section)
-    ]
+    calls = _plan_calls(sources, options)
     try:
         if judge is not None and options.filter == "sway":
             await judge.prepare(cancel)

@@ -15,17 +15,32 @@ from __future__ import annotations
 import functools
 import json
 import os
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..cancel import CancelToken
 from ..concurrency import CLOUD, Budget
 from ..errors import TeacherInvocationError, TeacherUnavailableError
 from .base import Completion, Prompt, SamplingParams, TeacherOptions
-from .remote import DEFAULT_POLICY, RetryPolicy, SdkErrors, call_usage, call_with_retries, join_text_parts
+from .remote import (
+    DEFAULT_POLICY,
+    Retried,
+    RetryPolicy,
+    SdkErrors,
+    call_usage,
+    call_with_retries,
+    join_text_parts,
+    server_message,
+    token_count,
+)
 from .structured import SchemaSupport, anthropic_tool
 
 if TYPE_CHECKING:
     import anthropic
+
+    from ..batch import Answer, BatchRequest, BatchState
+
+T = TypeVar("T")
 
 
 @functools.cache
@@ -100,42 +115,30 @@ class AnthropicTeacher:
             )
         return self._client
 
-    async def complete(self, prompt: Prompt, params: SamplingParams, cancel: CancelToken) -> Completion:
-        import anthropic
-
-        await self.prepare(cancel)
-        client = self.connect()
-        body: dict[str, Any] = {"temperature": params.temperature}
+    def request_params(self, prompt: Prompt, params: SamplingParams, schema: bool = True) -> dict[str, Any]:
+        """The Messages request for one prompt (a batch request's `params`); with the
+        reply schema as a tool the model must call, Anthropic's way to constrain
+        output, unless `schema=False` or the prompt has none."""
+        body: dict[str, Any] = {
+            "model": self._model,
+            "system": prompt.system,
+            "messages": [{"role": "user", "content": prompt.user}],
+            "max_tokens": params.max_new_tokens,
+            "temperature": params.temperature,
+        }
         if params.top_p is not None:
             body["top_p"] = params.top_p
         # seed: the Messages API has none (upstream ignores it too)
+        if schema and prompt.schema is not None:
+            tool = anthropic_tool(prompt.schema)
+            body["tools"] = [tool]
+            body["tool_choice"] = {"type": "tool", "name": tool["name"]}
+        return body
 
-        async def create(**more: Any) -> Any:
-            return await client.messages.create(
-                model=self._model,
-                system=prompt.system,
-                messages=[{"role": "user", "content": prompt.user}],
-                max_tokens=params.max_new_tokens,
-                extra_body=body,
-                **more,
-            )
-
-        schema = prompt.schema
-        support = self._schema
-
-        async def call() -> Any:
-            with_schema = None
-            if schema is not None:
-                # the schema as a tool the model must call: Anthropic's way to constrain output
-                tool = anthropic_tool(schema)
-
-                async def with_schema() -> Any:
-                    return await create(tools=[tool], tool_choice={"type": "tool", "name": tool["name"]})
-
-            return await support.call(with_schema, create, anthropic.APIStatusError)
-
-        result = await call_with_retries(
-            call,
+    async def retrying(self, make_call: Callable[[], Awaitable[T]], cancel: CancelToken) -> Retried[T]:
+        """`make_call()` under this teacher's retry policy, with its key redacted."""
+        return await call_with_retries(
+            make_call,
             name=self.name,
             options=self._options,
             cancel=cancel,
@@ -144,10 +147,79 @@ class AnthropicTeacher:
             secrets=(self._secret,),
             policy=self._policy,
         )
+
+    async def complete(self, prompt: Prompt, params: SamplingParams, cancel: CancelToken) -> Completion:
+        import anthropic
+
+        await self.prepare(cancel)
+        client = self.connect()
+
+        def create(schema: bool) -> Callable[[], Awaitable[Any]]:
+            request = self.request_params(prompt, params, schema)
+            # the 2.x SDK takes sampling values only in the body
+            body = {key: request.pop(key) for key in ("temperature", "top_p") if key in request}
+
+            async def send() -> Any:
+                return await client.messages.create(**request, extra_body=body)
+
+            return send
+
+        async def call() -> Any:
+            with_schema = create(True) if prompt.schema is not None else None
+            return await self._schema.call(with_schema, create(False), anthropic.APIStatusError)
+
+        result = await self.retrying(call, cancel)
         response = result.value
         return Completion(
             _message_text(response), call_usage(response, "input_tokens", "output_tokens", result.retries)
         )
+
+    # -- Message Batches (synth/batch.py)
+
+    async def submit_batch(self, requests: list[BatchRequest], cancel: CancelToken) -> str:
+        await self.prepare(cancel)
+        client = self.connect()
+        items: list[Any] = [
+            {"custom_id": r.key, "params": self.request_params(r.prompt, r.params)} for r in requests
+        ]
+
+        async def create() -> Any:
+            return await client.messages.batches.create(requests=items)
+
+        batch = (await self.retrying(create, cancel)).value
+        return str(batch.id)
+
+    async def batch_state(self, batch_id: str, cancel: CancelToken) -> BatchState:
+        await self.prepare(cancel)
+        client = self.connect()
+
+        async def retrieve() -> Any:
+            return await client.messages.batches.retrieve(batch_id)
+
+        return _anthropic_state((await self.retrying(retrieve, cancel)).value)
+
+    async def cancel_batch(self, batch_id: str, cancel: CancelToken) -> BatchState:
+        await self.prepare(cancel)
+        client = self.connect()
+
+        async def stop() -> Any:
+            return await client.messages.batches.cancel(batch_id)
+
+        return _anthropic_state((await self.retrying(stop, cancel)).value)
+
+    async def batch_answers(self, batch_id: str, cancel: CancelToken) -> dict[str, Answer]:
+
+        await self.prepare(cancel)
+        client = self.connect()
+
+        async def results() -> Any:
+            found: dict[str, Answer] = {}
+            async for entry in await client.messages.batches.results(batch_id):
+                found[str(entry.custom_id)] = _anthropic_answer(entry.result)
+            return found
+
+        answers: dict[str, Answer] = (await self.retrying(results, cancel)).value
+        return answers
 
     async def aclose(self) -> None:
         client, self._client = self._client, None
@@ -174,3 +246,41 @@ def _message_text(response: object) -> str:
     if not joined:
         raise TeacherInvocationError("anthropic teacher response missing non-empty text blocks")
     return joined
+
+
+def _anthropic_state(batch: Any) -> BatchState:
+    from ..batch import BatchState
+
+    counts = batch.request_counts
+    processing = token_count(counts, "processing")
+    succeeded = token_count(counts, "succeeded")
+    failed = sum(token_count(counts, key) for key in ("errored", "canceled", "expired"))
+    return BatchState(
+        str(batch.id),
+        str(batch.processing_status),
+        batch.processing_status == "ended",
+        processing + succeeded + failed,
+        succeeded,
+        failed,
+    )
+
+
+def _anthropic_answer(result: Any) -> Answer:
+    """One entry of a batch's results: the message, or why there is none."""
+    from ..batch import Answer
+
+    kind = getattr(result, "type", None)
+    if kind == "succeeded":
+        message = result.message
+        try:
+            text = _message_text(message)
+        except TeacherInvocationError as exc:
+            return Answer(error=str(exc))
+        usage = getattr(message, "usage", None)
+        return Answer(text, None, token_count(usage, "input_tokens"), token_count(usage, "output_tokens"))
+    if kind == "errored":
+        error = getattr(result, "error", None)
+        inner = getattr(error, "error", None)
+        reason = getattr(inner, "message", None) or server_message(getattr(error, "model_dump", dict)())
+        return Answer(error=str(reason or "errored"))
+    return Answer(error=str(kind or "no result"))

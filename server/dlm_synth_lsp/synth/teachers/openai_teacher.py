@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import os
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..cancel import CancelToken
 from ..concurrency import BATCHING_SERVER, CLOUD, UNKNOWN_SERVER, Budget
@@ -29,17 +31,23 @@ from ..errors import TeacherUnavailableError
 from .base import Completion, Prompt, SamplingParams, TeacherOptions
 from .remote import (
     DEFAULT_POLICY,
+    Retried,
     RetryPolicy,
     SdkErrors,
     call_usage,
     call_with_retries,
     chat_completion_text,
+    token_count,
 )
 from .spec import server_base_url
 from .structured import SchemaSupport, openai_response_format
 
 if TYPE_CHECKING:
     import openai
+
+    from ..batch import Answer, BatchRequest, BatchState
+
+T = TypeVar("T")
 
 
 @functools.cache
@@ -109,55 +117,32 @@ class _ChatTeacher:
         """The SDK client, created (and the SDK imported) on the first request."""
         raise NotImplementedError
 
-    async def complete(self, prompt: Prompt, params: SamplingParams, cancel: CancelToken) -> Completion:
-        import openai
-
-        await self.prepare(cancel)
-        client = self.connect()
-        messages: list[Any] = [
-            {"role": "system", "content": prompt.system},
-            {"role": "user", "content": prompt.user},
-        ]
-        extra: dict[str, Any] = {"temperature": params.temperature}
+    def request_body(self, prompt: Prompt, params: SamplingParams, schema: bool = True) -> dict[str, Any]:
+        """The chat-completions request for one prompt (a live call's arguments, a
+        batch line's body), with the reply schema as a strict `response_format` unless
+        `schema=False` or the prompt has none."""
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": [
+                {"role": "system", "content": prompt.system},
+                {"role": "user", "content": prompt.user},
+            ],
+            "temperature": params.temperature,
+        }
+        tokens = "max_completion_tokens" if self._use_max_completion_tokens else "max_tokens"
+        body[tokens] = params.max_new_tokens
         if params.top_p is not None:
-            extra["top_p"] = params.top_p
+            body["top_p"] = params.top_p
         if params.seed is not None:
-            extra["seed"] = params.seed
+            body["seed"] = params.seed
+        if schema and prompt.schema is not None:
+            body["response_format"] = openai_response_format(prompt.schema)
+        return body
 
-        async def create(**more: Any) -> Any:
-            if not self._use_max_completion_tokens:
-                try:
-                    return await client.chat.completions.create(
-                        model=self.model, messages=messages, max_tokens=params.max_new_tokens, **extra, **more
-                    )
-                except openai.BadRequestError as exc:
-                    if "max_completion_tokens" not in str(exc):
-                        raise
-                    self._use_max_completion_tokens = True
-            return await client.chat.completions.create(
-                model=self.model,
-                messages=messages,
-                max_completion_tokens=params.max_new_tokens,
-                **extra,
-                **more,
-            )
-
-        schema = prompt.schema
-        if self._schema is None:
-            self._schema = SchemaSupport(self.name, self._options.notice)
-        support = self._schema
-
-        async def call() -> Any:
-            with_schema = None
-            if schema is not None:
-
-                async def with_schema() -> Any:
-                    return await create(response_format=openai_response_format(schema))
-
-            return await support.call(with_schema, create, openai.APIStatusError)
-
-        result = await call_with_retries(
-            call,
+    async def retrying(self, make_call: Callable[[], Awaitable[T]], cancel: CancelToken) -> Retried[T]:
+        """`make_call()` under this teacher's retry policy, with its key redacted."""
+        return await call_with_retries(
+            make_call,
             name=self.name,
             options=self._options,
             cancel=cancel,
@@ -166,6 +151,37 @@ class _ChatTeacher:
             secrets=(self._secret,),
             policy=self._policy,
         )
+
+    async def complete(self, prompt: Prompt, params: SamplingParams, cancel: CancelToken) -> Completion:
+        import openai
+
+        await self.prepare(cancel)
+        client = self.connect()
+
+        def create(schema: bool) -> Callable[[], Awaitable[Any]]:
+            async def send() -> Any:
+                if not self._use_max_completion_tokens:
+                    try:
+                        return await client.chat.completions.create(
+                            **self.request_body(prompt, params, schema)
+                        )
+                    except openai.BadRequestError as exc:
+                        if "max_completion_tokens" not in str(exc):
+                            raise
+                        self._use_max_completion_tokens = True
+                return await client.chat.completions.create(**self.request_body(prompt, params, schema))
+
+            return send
+
+        if self._schema is None:
+            self._schema = SchemaSupport(self.name, self._options.notice)
+        support = self._schema
+
+        async def call() -> Any:
+            with_schema = create(True) if prompt.schema is not None else None
+            return await support.call(with_schema, create(False), openai.APIStatusError)
+
+        result = await self.retrying(call, cancel)
         response = result.value
         text = chat_completion_text(response, self._kind)
         return Completion(text, call_usage(response, "prompt_tokens", "completion_tokens", result.retries))
@@ -208,6 +224,120 @@ class OpenAITeacher(_ChatTeacher):
             # None lets the SDK apply $OPENAI_BASE_URL itself, as upstream relies on.
             self._client = _new_client(self._secret, self._options.openai_base_url or None, self._options)
         return self._client
+
+    # -- the Batch API (synth/batch.py)
+
+    async def submit_batch(self, requests: list[BatchRequest], cancel: CancelToken) -> str:
+        """Uploads the requests as a JSONL file and starts a batch of them."""
+        await self.prepare(cancel)
+        client = self.connect()
+        lines = [
+            json.dumps(
+                {
+                    "custom_id": r.key,
+                    "method": "POST",
+                    "url": "/v1/chat/completions",
+                    "body": self.request_body(r.prompt, r.params),
+                },
+                ensure_ascii=False,
+            )
+            for r in requests
+        ]
+        data = ("\n".join(lines) + "\n").encode("utf-8")
+
+        async def upload() -> Any:
+            return await client.files.create(file=("dlm-synth-batch.jsonl", data), purpose="batch")
+
+        uploaded = (await self.retrying(upload, cancel)).value
+
+        async def create() -> Any:
+            return await client.batches.create(
+                input_file_id=uploaded.id,
+                endpoint="/v1/chat/completions",
+                completion_window="24h",
+                metadata={"created_by": "dlm-synth-lsp"},
+            )
+
+        batch = (await self.retrying(create, cancel)).value
+        return str(batch.id)
+
+    async def _batch(self, batch_id: str, cancel: CancelToken) -> Any:
+        await self.prepare(cancel)
+        client = self.connect()
+
+        async def retrieve() -> Any:
+            return await client.batches.retrieve(batch_id)
+
+        return (await self.retrying(retrieve, cancel)).value
+
+    async def batch_state(self, batch_id: str, cancel: CancelToken) -> BatchState:
+        return _openai_state(await self._batch(batch_id, cancel))
+
+    async def cancel_batch(self, batch_id: str, cancel: CancelToken) -> BatchState:
+        await self.prepare(cancel)
+        client = self.connect()
+
+        async def stop() -> Any:
+            return await client.batches.cancel(batch_id)
+
+        return _openai_state((await self.retrying(stop, cancel)).value)
+
+    async def batch_answers(self, batch_id: str, cancel: CancelToken) -> dict[str, Answer]:
+        """Every request's answer: replies from the output file, failures from the
+        error file (requests in neither expired or were cancelled)."""
+        batch = await self._batch(batch_id, cancel)
+        client = self.connect()
+        answers: dict[str, Answer] = {}
+        for file_id in (batch.error_file_id, batch.output_file_id):
+            if not file_id:
+                continue
+
+            async def download(file_id: str = file_id) -> Any:
+                return await client.files.content(file_id)
+
+            content = (await self.retrying(download, cancel)).value
+            for line in content.text.splitlines():
+                if line.strip():
+                    key, answer = _openai_answer(json.loads(line), self._kind)
+                    answers[key] = answer
+        return answers
+
+
+def _openai_state(batch: Any) -> BatchState:
+    from ..batch import BatchState
+
+    counts = batch.request_counts
+    ended = batch.status in ("failed", "completed", "expired", "cancelled")
+    return BatchState(
+        str(batch.id),
+        str(batch.status),
+        ended,
+        token_count(counts, "total"),
+        token_count(counts, "completed"),
+        token_count(counts, "failed"),
+    )
+
+
+def _openai_answer(line: dict[str, Any], kind: str) -> tuple[str, Answer]:
+    """One line of a batch's output or error file."""
+    from ..batch import Answer
+    from .remote import server_message
+
+    key = str(line.get("custom_id"))
+    response = line.get("response") or {}
+    body = response.get("body") if isinstance(response, dict) else None
+    status = response.get("status_code") if isinstance(response, dict) else None
+    if status == 200 and isinstance(body, dict):
+        try:
+            text = chat_completion_text(body, kind)
+        except Exception as exc:  # a malformed completion fails this request only
+            return key, Answer(error=str(exc))
+        usage = body.get("usage")
+        return key, Answer(
+            text, None, token_count(usage, "prompt_tokens"), token_count(usage, "completion_tokens")
+        )
+    reason = server_message(body) or server_message(line.get("error")) or f"HTTP {status}"
+    return key, Answer(error=reason)
 
 
 class ServerTeacher(_ChatTeacher):

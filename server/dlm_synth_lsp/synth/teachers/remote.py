@@ -136,7 +136,7 @@ def parse_retry_after(headers: Mapping[str, str] | None, now: float | None = Non
     return max(0.0, value) if math.isfinite(value) else None
 
 
-def _server_message(body: object) -> str:
+def server_message(body: object) -> str:
     """The human part of an error body, for both APIs' shapes
     (`{"error": {"message"}}`, `{"type": "error", "error": {...}}`, `{"detail"}`)."""
     if isinstance(body, Mapping):
@@ -196,7 +196,7 @@ def _classify(exc: Exception, errors: SdkErrors, options: TeacherOptions) -> _Fa
     if isinstance(exc, errors.status):
         status = cast(_StatusError, exc)
         code = int(status.status_code)
-        detail = _server_message(status.body)
+        detail = server_message(status.body)
         reason = f"HTTP {_status_phrase(code)}" + (f": {detail}" if detail else "")
         headers = getattr(status.response, "headers", None)
         if code in _AUTH_STATUSES:
