@@ -117,6 +117,7 @@ class RecordedRequest:
     abandoned: bool = False  # the client disconnected before we answered
     answered: bool = False
     in_flight_at_arrival: int = 0  # generation requests being handled when this one arrived
+    answered_at: float | None = None
 
     @property
     def kind(self) -> str:
@@ -288,6 +289,8 @@ class FakeLLMServer:
     def _mark(self, request: RecordedRequest, *, abandoned: bool = False, answered: bool = False) -> None:
         with self._cond:
             request.abandoned = request.abandoned or abandoned
+            if answered and not request.answered:
+                request.answered_at = time.monotonic()
             request.answered = request.answered or answered
             self._cond.notify_all()
 
@@ -368,10 +371,21 @@ class FakeLLMServer:
 
 
 class _Server(ThreadingHTTPServer):
+    # a real server's listen backlog (uvicorn: 2048); socketserver's 5 refuses the
+    # connections of a client that opens dozens at once
+    request_queue_size = 1024
     daemon_threads = True
     block_on_close = False
     allow_reuse_address = True
     fake: FakeLLMServer
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # a client that dies or hangs up mid-request (a killed run, a cancelled
+        # call) is expected here, not a fault of the fake
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

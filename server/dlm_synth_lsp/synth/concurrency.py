@@ -9,13 +9,18 @@ from a value chosen by teacher kind (or the server's own report of its slots, se
 
 - **back off at once on overload**: a 429/503/529 answer halves the limit. Only a
   request sent under the current limit can halve it again, so the burst of 429s
-  that one too-large wave brings back counts once;
+  that one too-large wave brings back counts once; from then on the limit grows
+  back by one slot per window (additive increase, as TCP after a loss);
 - **back off on rising latency**: after each window (as many completions as the
-  limit), a median latency well above the best window seen while throughput did
-  not grow means requests queue in the server: the limit shrinks by a tenth;
+  limit), an upper-quartile latency well above the best window's while throughput did
+  not grow means requests queue in the server: the limit shrinks by a tenth, and
+  from then on grows by one slot per window. Latency alone never takes it below half
+  its start: a server that slows down for everyone looks the same, and shrinking
+  would then only cost throughput;
 - **grow while throughput grows**: a window that was limit-bound (calls waited for a
-  slot) and finished faster than the one before grows the limit by half; one that
-  was limit-bound without queueing probes one more slot.
+  slot), did not queue and finished faster than the one before grows the limit by
+  half; one that was limit-bound without queueing probes one more slot; a window
+  that queued never grows it.
 
 This is the AIMD-with-latency shape of TCP congestion control and of Netflix's
 concurrency-limits library, sized for the few hundred calls of a run rather than a
@@ -36,12 +41,9 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 #: a window whose median latency exceeds the best one by this factor is queueing
-LATENCY_TOLERANCE = 1.5
+LATENCY_TOLERANCE = 1.3
 #: throughput must beat the previous window by this much to count as growth
 GROWTH_MIN = 0.1
-#: the best-window latency drifts up by this factor per window, so a server that
-#: slows for good (longer replies, a busier cluster) becomes the new normal
-BASELINE_DRIFT = 1.05
 
 #: (limiter id, epoch) of the slot the current task holds
 _SLOT_EPOCH: ContextVar[tuple[int, int]] = ContextVar("dlm_synth_slot_epoch", default=(0, -1))
@@ -105,13 +107,16 @@ class Limiter:
 
     def __init__(self, budget: Budget | None = None, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
-        self._waiters: deque[asyncio.Future[None]] = deque()
+        self._waiters: deque[asyncio.Future[int]] = deque()
         self._room: list[asyncio.Future[None]] = []
         self.in_flight = 0
         self.changes: list[Change] = []
         self._budget: Budget | None = None
         self._limit = 1.0
         self._epoch = 0
+        #: below this the limit grows by half per window, above it by one (TCP's
+        #: slow-start threshold): after an overload, growth stays careful
+        self._threshold = float("inf")
         self._baseline: float | None = None
         self._prev_throughput: float | None = None
         self._t0 = 0.0
@@ -156,8 +161,8 @@ class Limiter:
 
     @contextlib.asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
-        await self._acquire()
-        token = _SLOT_EPOCH.set((id(self), self._epoch))
+        epoch = await self._acquire()
+        token = _SLOT_EPOCH.set((id(self), epoch))
         started = self._clock()
         ok = False
         try:
@@ -165,18 +170,21 @@ class Limiter:
             ok = True
         finally:
             _SLOT_EPOCH.reset(token)
-            self._release(self._clock() - started, ok)
+            # a call sent under an earlier limit says nothing about the current one
+            self._release(self._clock() - started, ok and epoch == self._epoch)
 
-    async def _acquire(self) -> None:
+    async def _acquire(self) -> int:
+        """Takes a slot; returns the epoch it was granted in (the limit's generation,
+        so an overload reported on it later is judged by the limit it was sent under)."""
         if self._budget is not None and not self._waiters and self.in_flight < self.limit:
             self.in_flight += 1
             self._busy = self._busy or self.in_flight >= self.limit
-            return
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            return self._epoch
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self._waiters.append(future)
         self._busy = True
         try:
-            await future
+            return await future
         except asyncio.CancelledError:
             if future.done() and not future.cancelled():
                 self.in_flight -= 1  # granted, then cancelled: give the slot back
@@ -192,7 +200,7 @@ class Limiter:
             future = self._waiters.popleft()
             if not future.done():
                 self.in_flight += 1
-                future.set_result(None)
+                future.set_result(self._epoch)
         self._tell_room()
 
     def _release(self, latency: float, ok: bool) -> None:
@@ -229,6 +237,7 @@ class Limiter:
         if owner == id(self) and epoch < self._epoch:
             return
         self._set(max(1.0, self._limit / 2), f"overloaded ({status})" if status else "overloaded")
+        self._threshold = self._limit
         self._epoch += 1
         self._prev_throughput = None
         self._new_window()
@@ -243,21 +252,23 @@ class Limiter:
         budget = self.budget
         elapsed = max(self._clock() - self._window_start, 1e-6)
         throughput = len(self._latencies) / elapsed
-        latency = statistics.median(self._latencies)
-        baseline = self._baseline
-        queueing = baseline is not None and latency > baseline * LATENCY_TOLERANCE
+        latency = _upper_quartile(self._latencies)
+        baseline = latency if self._baseline is None else min(latency, self._baseline)
+        queueing = latency > baseline * LATENCY_TOLERANCE
         previous = self._prev_throughput
         grew = previous is None or throughput > previous * (1 + GROWTH_MIN)
         if budget.adaptive:
-            if queueing and not grew:
-                self._set(max(1.0, self._limit * 0.9), "latency rising")
+            if queueing:
+                if not grew:
+                    floor = max(1.0, budget.start / 2)
+                    self._set(min(self._limit, max(floor, self._limit * 0.9)), "latency rising")
+                    self._threshold = self._limit  # found the server's size: grow by one from here
             elif self._busy and grew:
-                self._set(
-                    min(float(budget.ceiling), max(self._limit + 1, self._limit * 1.5)), "throughput grew"
-                )
-            elif self._busy and not queueing:
+                step = self._limit * 1.5 if self._limit < self._threshold else self._limit + 1
+                self._set(min(float(budget.ceiling), max(self._limit + 1, step)), "throughput grew")
+            elif self._busy:
                 self._set(min(float(budget.ceiling), self._limit + 1), "probing")
-        self._baseline = latency if baseline is None else min(latency, baseline * BASELINE_DRIFT)
+        self._baseline = baseline
         self._prev_throughput = throughput
         self._new_window()
 
@@ -267,6 +278,14 @@ class Limiter:
         if self.limit != before:
             self.changes.append(Change(round(self._clock() - self._t0, 3), self.limit, why))
             self._grant()
+
+
+def _upper_quartile(values: list[float]) -> float:
+    """The 75th percentile: it moves as soon as a quarter of the calls wait for a
+    slot, where the median only moves once half of them do."""
+    if len(values) < 2:
+        return values[0]
+    return statistics.quantiles(values, n=4, method="inclusive")[2]
 
 
 def budget_of(teacher: object) -> Budget:

@@ -14,7 +14,8 @@ def write_atomic(path: Path, data: str, *, mode: int | None = None, durable: boo
     (a temporary file starts private). `durable=False` skips the fsync, for files
     whose loss after a power cut costs nothing (a reply cache entry: a miss); an
     fsync per entry would cost a corpus run more than its teacher calls."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.is_dir():
+        path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         if mode is not None:

@@ -237,7 +237,10 @@ class _Run:
             self.cancel.raise_if_cancelled()
             completion = await self.teacher.complete(prompt, self.options.params, self.cancel)
         if self.cache is not None and completion.text.strip():
-            self.cache.put(key, completion)
+            # off the event loop (a file create costs a millisecond or more on a busy
+            # disk, hundreds of times per corpus) but before the reply is used, so a
+            # crash after a call never loses its reply
+            await asyncio.to_thread(self.cache.put, key, completion)
         return completion
 
     def _reject(self, call: _Call, reason: str, detail: str, pair: tuple[str, str] | None = None) -> None:

@@ -154,24 +154,31 @@ class _ChatTeacher:
 
     async def complete(self, prompt: Prompt, params: SamplingParams, cancel: CancelToken) -> Completion:
         import openai
+        from openai.types.chat import ChatCompletion
 
         await self.prepare(cancel)
         client = self.connect()
 
         def create(schema: bool) -> Callable[[], Awaitable[Any]]:
             async def send() -> Any:
+                # `post` with the finished body rather than `chat.completions.create`:
+                # the same request, without the SDK re-walking every argument against
+                # its typed schema (half a millisecond per call, a quarter of our CPU
+                # per call in a corpus run)
+                body = self.request_body(prompt, params, schema)
+                return await client.post("/chat/completions", body=body, cast_to=ChatCompletion)
+
+            async def fallback() -> Any:
                 if not self._use_max_completion_tokens:
                     try:
-                        return await client.chat.completions.create(
-                            **self.request_body(prompt, params, schema)
-                        )
+                        return await send()
                     except openai.BadRequestError as exc:
                         if "max_completion_tokens" not in str(exc):
                             raise
                         self._use_max_completion_tokens = True
-                return await client.chat.completions.create(**self.request_body(prompt, params, schema))
+                return await send()
 
-            return send
+            return fallback
 
         if self._schema is None:
             self._schema = SchemaSupport(self.name, self._options.notice)
