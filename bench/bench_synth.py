@@ -150,7 +150,10 @@ def _env(tmp: Path) -> dict[str, str]:
 
 def part_single(args: argparse.Namespace) -> None:
     owner = "fake" if args.unknown_server else "vllm"
-    with tempfile.TemporaryDirectory() as tmp, fake_llm_server(default_reply=passage_reply, owned_by=owner) as server:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        fake_llm_server(default_reply=passage_reply, owned_by=owner) as server,
+    ):
         server.latency_s = args.latency
         path = Path(tmp) / "bench.dlm"
         path.write_text(document(args.sections), encoding="utf-8")
@@ -198,12 +201,16 @@ def part_single(args: argparse.Namespace) -> None:
         f"{'an unknown OpenAI-compatible server' if args.unknown_server else 'vLLM'}; "
         f"most requests the server saw at once: {peak}"
     )
-    print(f"    upstream dlm synth instructions: median {up:.2f} s  (runs: {', '.join(f'{t:.2f}' for t in up_t)})")
+    up_runs = ", ".join(f"{t:.2f}" for t in up_t)
+    print(f"    upstream dlm synth instructions: median {up:.2f} s  (runs: {up_runs})")
     runs = ", ".join(f"{t:.2f}" for t in ours_t)
     print(f"    dlm-synth-lsp ({setting}): median {ours:.2f} s  (runs: {runs}), {accepted} pairs accepted")
     print(f"    ratio, cold processes: {up / ours:.1f}x faster (target >= 6x)")
     up_m, ours_m = statistics.median(up_w), statistics.median(ours_w)
-    print(f"    warm process (imports done): upstream median {up_m:.2f} s, ours median {ours_m:.2f} s, ratio {up_m / ours_m:.1f}x")
+    print(
+        f"    warm process (imports done): upstream median {up_m:.2f} s, ours median {ours_m:.2f} s, "
+        f"ratio {up_m / ours_m:.1f}x"
+    )
 
 
 # -- (2) a corpus against a many-slot server -----------------------------------------------
@@ -253,9 +260,12 @@ def check_documents(directory: Path, sections: int, per_section: int) -> tuple[i
 def part_corpus(args: argparse.Namespace) -> None:
     calls = args.docs * args.doc_sections
     capacity = args.slots / args.latency
-    with tempfile.TemporaryDirectory() as tmp_name, fake_llm_server(
-        default_reply=passage_reply, owned_by="vllm", slots=args.slots, latency_s=args.latency
-    ) as server:
+    with (
+        tempfile.TemporaryDirectory() as tmp_name,
+        fake_llm_server(
+            default_reply=passage_reply, owned_by="vllm", slots=args.slots, latency_s=args.latency
+        ) as server,
+    ):
         tmp = Path(tmp_name)
         print(f"(2) before: {load()}")
         # full run
@@ -272,12 +282,14 @@ def part_corpus(args: argparse.Namespace) -> None:
         good, files = check_documents(full / "docs", args.doc_sections, 3)
         print(f"(2) after the full run: {load()}")
         print(
-            f"(2) {args.docs} documents / {calls} sections, {args.slots} slots × {args.latency * 1000:.0f} ms: "
-            f"capacity {capacity:.1f} calls/s"
+            f"(2) {args.docs} documents / {calls} sections, {args.slots} slots × "
+            f"{args.latency * 1000:.0f} ms: capacity {capacity:.1f} calls/s"
         )
         print(
-            f"    full run: {len(requests)} requests, server window {window:.2f} s → {len(requests) / window:.1f} "
-            f"calls/s = {100 * len(requests) / window / capacity:.0f}% of capacity; process wall {seconds:.2f} s "
+            f"    full run: {len(requests)} requests, server window {window:.2f} s → "
+            f"{len(requests) / window:.1f} calls/s = "
+            f"{100 * len(requests) / window / capacity:.0f}% of capacity; "
+            f"process wall {seconds:.2f} s "
             f"({calls / seconds:.1f} calls/s = {100 * calls / seconds / capacity:.0f}% incl. start-up); "
             f"most in flight at the server {server.peak_in_flight}; our limit {totals['concurrency']}; "
             f"{good}/{files} documents with all {args.doc_sections * 3} pairs exactly once"
@@ -290,7 +302,9 @@ def part_corpus(args: argparse.Namespace) -> None:
         cmd = corpus_cmd(killed / "docs", server)
         process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
         half = calls // 2
-        if not server.wait_for(lambda s: sum(r.answered for r in s.generation_requests()[before:]) >= half, 300):
+        if not server.wait_for(
+            lambda s: sum(r.answered for r in s.generation_requests()[before:]) >= half, 300
+        ):
             process.kill()
             sys.exit("the run to kill never reached half of its calls")
         process.send_signal(signal.SIGKILL)
@@ -318,9 +332,10 @@ def part_corpus(args: argparse.Namespace) -> None:
             f"{sum(r.abandoned for r in run1)} requests abandoned in flight)"
         )
         print(
-            f"    resumed run: {len(run2)} requests in {seconds2:.2f} s; {repeated_cached} of them repeat a call whose "
-            f"reply the first run had received; {in_transit} repeat a call the server had answered but whose reply "
-            f"was still in transit at the kill; {good}/{files} documents end with all their pairs exactly once"
+            f"    resumed run: {len(run2)} requests in {seconds2:.2f} s; {repeated_cached} of them repeat a "
+            f"call whose reply the first run had received; {in_transit} repeat a call the server had "
+            f"answered but whose reply was still in transit at the kill; {good}/{files} documents end "
+            "with all their pairs exactly once"
         )
 
 
@@ -331,7 +346,9 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.3)
     parser.add_argument("--per-section", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--concurrency", type=int, default=None, help="ours: --concurrency (default: none given)")
+    parser.add_argument(
+        "--concurrency", type=int, default=None, help="ours: --concurrency (default: none given)"
+    )
     parser.add_argument("--unknown-server", action="store_true", help="(1): the fake does not say it is vLLM")
     parser.add_argument("--docs", type=int, default=50)
     parser.add_argument("--doc-sections", type=int, default=10)

@@ -472,7 +472,13 @@ def totals_json(outcomes: list[DocumentOutcome], wall_s: float, limiter: Limiter
         "written": sum(len(landing.written) for landing in landings),
         "staged": sum(len(landing.staged) for landing in landings),
         "unsaved": sum(len(landing.unsaved) for landing in landings),
-        "concurrency": {"final": limiter.limit, "peak": limiter.peak, "budget": limiter.budget.ceiling},
+        "concurrency": {
+            "start": limiter.budget.start,
+            "ceiling": limiter.budget.ceiling,
+            "final": limiter.limit,
+            "peak": limiter.peak,
+            "changes": [{"at": c.at, "limit": c.limit, "why": c.why} for c in limiter.changes],
+        },
         "wall_seconds": round(wall_s, 3),
     }
 
