@@ -640,7 +640,7 @@ def _openai_batch_json(batch: FakeBatch, input_file_id: str) -> dict[str, Any]:
 def _openai_output(batch: FakeBatch, ok: list[tuple[str, str | None]]) -> bytes:
     lines = []
     for index, (custom_id, text) in enumerate(ok):
-        body = _generation("openai", batch.requests[custom_id].get("body"), text or "")
+        body = _generation("openai", batch.requests[custom_id], text or "")
         response = {"status_code": 200, "request_id": f"req_{index}", "body": body}
         lines.append(
             {"id": f"batch_req_{index}", "custom_id": custom_id, "response": response, "error": None}
@@ -744,7 +744,9 @@ def _batch_api(
             if content is None:
                 return 400, {"error": {"message": "unknown input_file_id"}}, "application/json"
             lines = [json.loads(line) for line in content.decode().splitlines() if line.strip()]
-            batch = FakeBatch(fake.new_id("batch"), "openai", {line["custom_id"]: line for line in lines})
+            batch = FakeBatch(
+                fake.new_id("batch"), "openai", {line["custom_id"]: line["body"] for line in lines}
+            )
             with fake._cond:
                 fake.batches[batch.id] = batch
                 fake._inputs[batch.id] = request["input_file_id"]

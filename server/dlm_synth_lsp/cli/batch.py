@@ -308,6 +308,9 @@ def cmd_cancel(args: argparse.Namespace) -> int:
 
     state = asyncio.run(stop())
     note_state(record, state)
+    # ours, whatever the provider's word ("canceling"): a later --batch run submits anew
+    # rather than waiting for this one
+    record.status = "cancelled"
     save_record(record, args.home)
     if args.json:
         print_json({"batch": _record_json(record)})
