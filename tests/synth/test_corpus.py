@@ -322,7 +322,8 @@ def test_backs_off_on_429_and_recovers(
 def test_a_many_slot_vllm_server_is_kept_busy(
     tmp_path: Path, home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with fake_llm_server(default_reply=passage_reply, owned_by="vllm", slots=64, latency_s=0.1) as server:
+    # half a second per call: even a loaded machine sends 64 requests before the first returns
+    with fake_llm_server(default_reply=passage_reply, owned_by="vllm", slots=64, latency_s=0.5) as server:
         docs = tmp_path / "docs"
         docs.mkdir()
         for i in range(8):

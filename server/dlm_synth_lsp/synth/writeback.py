@@ -42,10 +42,14 @@ class WriteRefused(Exception):
 
 
 def is_read_only(path: Path) -> bool:
-    """No write permission for us, or no write bit at all (root may write anything,
-    but an editor still treats a 0444 file as read-only)."""
-    mode = path.stat().st_mode
-    return not os.access(path, os.W_OK) or not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
+    """The file itself is read-only: no write bit at all (root may write anything, but
+    an editor still treats a 0444 file as read-only), or none for us. A read-only
+    filesystem is not the file's doing: the write is tried and fails with its reason."""
+    if not path.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        return True
+    if os.access(path, os.W_OK):
+        return False
+    return not os.statvfs(path).f_flag & os.ST_RDONLY
 
 
 def write_document(path: Path, original: bytes, text: str, *, allow_read_only: bool = False) -> None:
