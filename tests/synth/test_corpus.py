@@ -358,3 +358,27 @@ def test_a_llama_cpp_server_gets_no_more_than_its_slots(tmp_path: Path, home: Pa
         import asyncio
 
         assert asyncio.run(budget()) == Budget(2, 2, adaptive=False)
+
+
+def test_each_document_asks_its_own_adapter_when_vllm_serves_it(
+    tmp_path: Path, home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """vLLM serving the documents' adapters (`--lora-modules <dlm_id>=<dir>`): each
+    document's calls ask its own adapter, over one connection; a document without one
+    gets the base model."""
+    own = "01KPQ9X1000000000000000001"
+    with fake_llm_server(
+        default_reply=passage_reply, owned_by="vllm", models=["org/base-model", own]
+    ) as server:
+        docs = tmp_path / "docs"
+        docs.mkdir()
+        (docs / "a.dlm").write_text(dlm(1, "tiling", "unrolling"))
+        (docs / "b.dlm").write_text(dlm(2, "pinning"))
+        assert run(server, str(docs), "--dry-run", "--per-section", "1", "--json") == 0
+        asked = {(r.json["model"], "document 1" in user_text(r.json)) for r in server.generation_requests()}
+        assert asked == {(own, True), ("org/base-model", False)}
+        models_listed = [r for r in server.requests if r.kind == "models"]
+        assert len(models_listed) == 1  # one teacher, prepared once, for both documents
+        result = json.loads(capsys.readouterr().out)
+        teachers = {p["report"]["teacher"] for p in result["documents"]}
+        assert teachers == {f"vllm-server:{server.url}"}  # markers name the server, not the adapter

@@ -41,7 +41,7 @@ from ..synth.placement import mark, source_contents
 from ..synth.prompts import budget
 from ..synth.results import as_json, rejection_summary, render_result, result_data
 from ..synth.staging import MarkedPair
-from ..synth.teachers.base import SamplingParams, Teacher, TeacherOptions
+from ..synth.teachers.base import PerDocument, SamplingParams, Teacher, TeacherOptions
 from ..synth.writeback import FileLanding, Mode, land_in_file
 from .check import document_json, problem_line
 from .errors import CliError
@@ -210,7 +210,12 @@ class Teachers:
     def for_document(self, selector: str, doc: Document, path: Path) -> Teacher:
         if per_document(selector):
             return build_teacher(selector, for_document(self.teacher_options, doc, path))
-        return self._shared(selector)
+        shared = self._shared(selector)
+        # a server that serves each document's own adapter (vLLM with LoRA modules
+        # named by dlm_id) is asked for it, over the shared connection
+        if isinstance(shared, PerDocument):
+            return shared.for_document(doc.dlm_id)
+        return shared
 
     async def release(self, teacher: Teacher) -> None:
         if all(teacher is not shared for shared in self.shared.values()):

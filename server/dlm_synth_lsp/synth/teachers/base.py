@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from ..cancel import CancelToken
 
@@ -129,3 +129,11 @@ class Teacher(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class PerDocument(Protocol):
+    """A shared teacher that can serve each document of a corpus its own way (a
+    server asked for the document's adapter) over one connection and budget."""
+
+    def for_document(self, dlm_id: str | None) -> Teacher: ...

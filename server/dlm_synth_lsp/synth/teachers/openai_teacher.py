@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ..cancel import CancelToken
 from ..concurrency import BATCHING_SERVER, CLOUD, UNKNOWN_SERVER, Budget
 from ..errors import TeacherUnavailableError
-from .base import Completion, Prompt, SamplingParams, TeacherOptions
+from .base import Completion, Prompt, SamplingParams, Teacher, TeacherOptions
 from .remote import (
     DEFAULT_POLICY,
     Retried,
@@ -117,12 +117,14 @@ class _ChatTeacher:
         """The SDK client, created (and the SDK imported) on the first request."""
         raise NotImplementedError
 
-    def request_body(self, prompt: Prompt, params: SamplingParams, schema: bool = True) -> dict[str, Any]:
+    def request_body(
+        self, prompt: Prompt, params: SamplingParams, schema: bool = True, model: str | None = None
+    ) -> dict[str, Any]:
         """The chat-completions request for one prompt (a live call's arguments, a
-        batch line's body), with the reply schema as a strict `response_format` unless
-        `schema=False` or the prompt has none."""
+        batch line's body) to `model` (default: this teacher's), with the reply schema
+        as a strict `response_format` unless `schema=False` or the prompt has none."""
         body: dict[str, Any] = {
-            "model": self.model,
+            "model": model or self.model,
             "messages": [
                 {"role": "system", "content": prompt.system},
                 {"role": "user", "content": prompt.user},
@@ -153,6 +155,12 @@ class _ChatTeacher:
         )
 
     async def complete(self, prompt: Prompt, params: SamplingParams, cancel: CancelToken) -> Completion:
+        return await self.complete_with(None, prompt, params, cancel)
+
+    async def complete_with(
+        self, model: str | None, prompt: Prompt, params: SamplingParams, cancel: CancelToken
+    ) -> Completion:
+        """`complete`, asking `model` (default: this teacher's)."""
         import openai
         from openai.types.chat import ChatCompletion
 
@@ -165,7 +173,7 @@ class _ChatTeacher:
                 # the same request, without the SDK re-walking every argument against
                 # its typed schema (half a millisecond per call, a quarter of our CPU
                 # per call in a corpus run)
-                body = self.request_body(prompt, params, schema)
+                body = self.request_body(prompt, params, schema, model)
                 return await client.post("/chat/completions", body=body, cast_to=ChatCompletion)
 
             async def fallback() -> Any:
@@ -360,6 +368,7 @@ class ServerTeacher(_ChatTeacher):
         self._url = url.strip()
         self._base = server_base_url(url)
         self._model: str | None = None
+        self._served: set[str] = set()
         self._budget = UNKNOWN_SERVER
         self._lock = asyncio.Lock()
 
@@ -422,9 +431,25 @@ class ServerTeacher(_ChatTeacher):
                 fail=unavailable,
                 retry_connection_errors=False,
             )
-            first = _first_model(page.value)
+            models = _listed(page.value)
+            first = models[0] if models else None
+            self._served = {_field_str(m, "id") for m in models}
             self._budget = await self._server_budget(client, _field_str(first, "owned_by"))
-            self._model = _field_str(first, "id") or DEFAULT_SERVER_MODEL
+            self._model = self.model_for(
+                self._options.dlm_id, _field_str(first, "id") or DEFAULT_SERVER_MODEL
+            )
+
+    def model_for(self, dlm_id: str | None, default: str | None = None) -> str:
+        """The document's own adapter when the server serves one under its `dlm_id`
+        (vLLM: `--lora-modules <dlm_id>=<adapter dir>`), else the server's first model."""
+        if dlm_id and dlm_id in self._served:
+            return dlm_id
+        return default if default is not None else self.model
+
+    def for_document(self, dlm_id: str | None) -> Teacher:
+        """This teacher for one document of a corpus: the same connection, budget and
+        name, asking the document's adapter when the server serves it."""
+        return _DocumentView(self, dlm_id)
 
     async def _server_budget(self, client: openai.AsyncOpenAI, owner: str) -> Budget:
         """The starting budget for this server, from the `owned_by` its model listing
@@ -446,9 +471,43 @@ class ServerTeacher(_ChatTeacher):
         return Budget(1, 16)
 
 
-def _first_model(page: object) -> object:
+def _listed(page: object) -> list[object]:
     data = getattr(page, "data", None)
-    return data[0] if isinstance(data, list) and data else None
+    return list(data) if isinstance(data, list) else []
+
+
+class _DocumentView:
+    """`ServerTeacher.for_document`: shares the teacher's client and budget; only the
+    model it asks differs (known once the teacher is prepared)."""
+
+    def __init__(self, teacher: ServerTeacher, dlm_id: str | None) -> None:
+        self._teacher = teacher
+        self._dlm_id = dlm_id
+
+    @property
+    def name(self) -> str:
+        return self._teacher.name
+
+    @property
+    def model(self) -> str:
+        return self._teacher.model_for(self._dlm_id)
+
+    @property
+    def budget(self) -> Budget:
+        return self._teacher.budget
+
+    @property
+    def max_in_flight(self) -> int:
+        return self._teacher.max_in_flight
+
+    async def prepare(self, cancel: CancelToken) -> None:
+        await self._teacher.prepare(cancel)
+
+    async def complete(self, prompt: Prompt, params: SamplingParams, cancel: CancelToken) -> Completion:
+        return await self._teacher.complete_with(self.model, prompt, params, cancel)
+
+    async def aclose(self) -> None:
+        return None  # the connection is the shared teacher's
 
 
 def _field_str(item: object, key: str) -> str:
