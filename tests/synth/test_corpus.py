@@ -15,7 +15,6 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -70,21 +69,6 @@ def dlm(dlm_id: int, *topics: str, extra: str = "") -> str:
             f"The {topic} rule applies to {rule} of the kernel. Measurements of {topic} differ.\n\n"
         )
     return "".join(parts) + extra
-
-
-@pytest.fixture
-def server() -> Iterator[FakeLLMServer]:
-    with fake_llm_server(default_reply=passage_reply) as fake:
-        yield fake
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "home"
-    monkeypatch.setenv("DLM_HOME", str(home))
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-    return home
 
 
 def run(server: FakeLLMServer, *args: str) -> int:

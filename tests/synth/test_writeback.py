@@ -26,24 +26,11 @@ from dlm_synth_lsp.document import parse_text
 from dlm_synth_lsp.synth.staging import MarkedPair, load_plan, merge_plan, save_plan
 
 from tests.fakes.docs import cache_notes
-from tests.fakes.llm_server import FakeLLMServer, fake_llm_server
+from tests.fakes.llm_server import FakeLLMServer
 from tests.fakes.teacher_replies import passage_reply
 
 ID = "01KPQ9X1000000000000000031"
 DOC = cache_notes(ID)
-
-
-@pytest.fixture
-def server() -> Iterator[FakeLLMServer]:
-    with fake_llm_server(default_reply=passage_reply) as fake:
-        yield fake
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "home"
-    monkeypatch.setenv("DLM_HOME", str(home))
-    return home
 
 
 def pending(home: Path) -> Path:

@@ -36,6 +36,7 @@ from ..synth.batch import (
 from ..synth.cache import ReplyCache, cacheable
 from ..synth.cancel import CancelToken
 from ..synth.errors import TeacherUnavailableError
+from ..synth.options import AUTO
 from ..synth.pipeline import call_prompts, select_sources
 from ..synth.teachers.base import Completion, Teacher, TeacherOptions
 from ..synth.teachers.spec import parse_teacher_spec
@@ -70,7 +71,7 @@ RECORDED = (
 
 
 def _teacher(selector: str, args: argparse.Namespace, notice: Any = None) -> Teacher:
-    if parse_teacher_spec(selector).kind not in ("openai", "anthropic"):
+    if selector == AUTO or parse_teacher_spec(selector).kind not in ("openai", "anthropic"):
         raise CliError("--batch needs an openai: or anthropic: teacher (their providers have batch APIs)", 2)
     return build_teacher(selector, TeacherOptions(timeout_s=args.timeout, dlm_home=args.home, notice=notice))
 

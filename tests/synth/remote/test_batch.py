@@ -185,6 +185,8 @@ def test_batch_needs_a_provider_with_a_batch_api(
 ) -> None:
     assert submit(doc, f"vllm-server:{server.url}") == 2
     assert "--batch needs an openai: or anthropic: teacher" in capsys.readouterr().err
+    assert synth("instructions", str(doc), "--batch") == 2  # the default teacher (auto) is local
+    assert "--batch needs an openai: or anthropic: teacher" in capsys.readouterr().err
 
 
 def test_collecting_an_unknown_batch_is_a_usage_error(doc: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -24,12 +24,12 @@ from ..errors import TeacherInvocationError, TeacherUnavailableError
 from .base import Completion, Prompt, SamplingParams, TeacherOptions
 from .remote import (
     DEFAULT_POLICY,
-    Retried,
+    RemoteTeacher,
     RetryPolicy,
     SdkErrors,
     call_usage,
-    call_with_retries,
     join_text_parts,
+    sdk_errors,
     server_message,
     token_count,
 )
@@ -47,15 +47,10 @@ T = TypeVar("T")
 def anthropic_errors() -> SdkErrors:
     import anthropic
 
-    return SdkErrors(
-        status=anthropic.APIStatusError,
-        connection=anthropic.APIConnectionError,
-        timeout=anthropic.APITimeoutError,
-        base=anthropic.AnthropicError,
-    )
+    return sdk_errors(anthropic, "AnthropicError")
 
 
-class AnthropicTeacher:
+class AnthropicTeacher(RemoteTeacher):
     def __init__(self, model: str, options: TeacherOptions, *, policy: RetryPolicy | None = None) -> None:
         self._model = model
         self._options = options
@@ -135,18 +130,8 @@ class AnthropicTeacher:
             body["tool_choice"] = {"type": "tool", "name": tool["name"]}
         return body
 
-    async def retrying(self, make_call: Callable[[], Awaitable[T]], cancel: CancelToken) -> Retried[T]:
-        """`make_call()` under this teacher's retry policy, with its key redacted."""
-        return await call_with_retries(
-            make_call,
-            name=self.name,
-            options=self._options,
-            cancel=cancel,
-            errors=anthropic_errors(),
-            key_hint=self._key_hint,
-            secrets=(self._secret,),
-            policy=self._policy,
-        )
+    def _errors(self) -> SdkErrors:
+        return anthropic_errors()
 
     async def complete(self, prompt: Prompt, params: SamplingParams, cancel: CancelToken) -> Completion:
         import anthropic

@@ -31,12 +31,13 @@ from ..errors import TeacherUnavailableError
 from .base import Completion, Prompt, SamplingParams, Teacher, TeacherOptions
 from .remote import (
     DEFAULT_POLICY,
-    Retried,
+    RemoteTeacher,
     RetryPolicy,
     SdkErrors,
     call_usage,
     call_with_retries,
     chat_completion_text,
+    sdk_errors,
     token_count,
 )
 from .spec import server_base_url
@@ -54,12 +55,7 @@ T = TypeVar("T")
 def openai_errors() -> SdkErrors:
     import openai
 
-    return SdkErrors(
-        status=openai.APIStatusError,
-        connection=openai.APIConnectionError,
-        timeout=openai.APITimeoutError,
-        base=openai.OpenAIError,
-    )
+    return sdk_errors(openai, "OpenAIError")
 
 
 SERVER_KEY_ENV = "DLM_SYNTH_SERVER_API_KEY"
@@ -79,7 +75,7 @@ def _new_client(api_key: str, base_url: str | None, options: TeacherOptions) -> 
     )
 
 
-class _ChatTeacher:
+class _ChatTeacher(RemoteTeacher):
     """Shared completion logic; subclasses provide the client and the model."""
 
     _kind = "openai"
@@ -141,18 +137,8 @@ class _ChatTeacher:
             body["response_format"] = openai_response_format(prompt.schema)
         return body
 
-    async def retrying(self, make_call: Callable[[], Awaitable[T]], cancel: CancelToken) -> Retried[T]:
-        """`make_call()` under this teacher's retry policy, with its key redacted."""
-        return await call_with_retries(
-            make_call,
-            name=self.name,
-            options=self._options,
-            cancel=cancel,
-            errors=openai_errors(),
-            key_hint=self._key_hint,
-            secrets=(self._secret,),
-            policy=self._policy,
-        )
+    def _errors(self) -> SdkErrors:
+        return openai_errors()
 
     async def complete(self, prompt: Prompt, params: SamplingParams, cancel: CancelToken) -> Completion:
         return await self.complete_with(None, prompt, params, cancel)

@@ -100,6 +100,17 @@ class _Failure:
     status: int | None = None
 
 
+def sdk_errors(sdk: Any, base: str) -> SdkErrors:
+    """The exception classes of an SDK module generated like openai's and anthropic's
+    (same class names, except the base one: `base`)."""
+    return SdkErrors(
+        status=sdk.APIStatusError,
+        connection=sdk.APIConnectionError,
+        timeout=sdk.APITimeoutError,
+        base=getattr(sdk, base),
+    )
+
+
 def redact(text: str, secrets: Iterable[str]) -> str:
     """Servers sometimes echo the key they rejected; never pass that on."""
     for secret in secrets:
@@ -310,6 +321,37 @@ async def call_with_retries(
             await cancel.guard(asyncio.sleep(delay))
         else:
             cancel.raise_if_cancelled()
+
+
+class RemoteTeacher:
+    """What the API teachers share: the run's options, the retry policy, the key
+    (redacted from every message) and where it comes from. Subclasses set them and
+    say which SDK's errors they meet (`_errors`)."""
+
+    _options: TeacherOptions
+    _policy: RetryPolicy
+    _secret: str
+    _key_hint: str
+
+    @property
+    def name(self) -> str:
+        raise NotImplementedError
+
+    def _errors(self) -> SdkErrors:
+        raise NotImplementedError
+
+    async def retrying(self, make_call: Callable[[], Awaitable[T]], cancel: CancelToken) -> Retried[T]:
+        """`make_call()` under this teacher's retry policy, with its key redacted."""
+        return await call_with_retries(
+            make_call,
+            name=self.name,
+            options=self._options,
+            cancel=cancel,
+            errors=self._errors(),
+            key_hint=self._key_hint,
+            secrets=(self._secret,),
+            policy=self._policy,
+        )
 
 
 def join_text_parts(parts: Iterable[str]) -> str:
