@@ -2,7 +2,8 @@
 
 Run from the repository root:
 
-    .venv/bin/python bench/bench_synth.py                 # both parts
+    .venv/bin/python bench/bench_synth.py                 # every part
+    .venv/bin/python bench/bench_synth.py --part startup  # (0) only
     .venv/bin/python bench/bench_synth.py --part single   # (1) only
     .venv/bin/python bench/bench_synth.py --part corpus   # (2) only
 
@@ -17,6 +18,13 @@ process: start-up and imports included) and **warm** (imports done before the cl
 starts, as in the long-running language server); rounds alternate the tools so load
 drift hits both alike. With `--unknown-server` the fake does not say what it is
 (our defaults then start at 4 in flight and grow).
+
+(0) `--part startup`: what a cold process imports and spends before its first request,
+with `openai:` as the teacher (the fake behind `OPENAI_BASE_URL`): the CLI module alone,
+a run whose replies all come from the reply cache (no request: the SDK must not be
+imported), and the same run with the cache off (one request per call), each the median
+of `--rounds` fresh processes, with `python -X importtime` telling whether `openai` was
+imported.
 
 (2) A corpus of `--docs` documents (default 50) × `--doc-sections` sections (10):
 500 teacher calls against the fake with `--slots` parallel slots (64) and the same
@@ -339,9 +347,42 @@ def part_corpus(args: argparse.Namespace) -> None:
         )
 
 
+# -- (0) cold start -------------------------------------------------------------------
+
+
+def _imports_openai(cmd: list[str], env: dict[str, str]) -> bool:
+    done = subprocess.run(
+        [str(OURS_PY), "-X", "importtime", "-m", "dlm_synth_lsp", *cmd[1:]],
+        capture_output=True, text=True, env=env, timeout=300, check=False,
+    )  # fmt: skip
+    return any(line.rstrip().endswith("| openai") for line in done.stderr.splitlines())
+
+
+def part_startup(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory() as tmp, fake_llm_server(default_reply=passage_reply) as server:
+        path = Path(tmp) / "bench.dlm"
+        path.write_text(document(args.sections), encoding="utf-8")
+        env = {**_env(Path(tmp)), "OPENAI_API_KEY": "sk-bench", "OPENAI_BASE_URL": server.openai_base_url}
+        run = [str(OURS), "synth", "instructions", str(path), "--teacher", "openai:bench-model",
+               "--filter", "dedup-only", "--dry-run", "-q", "--json"]  # fmt: skip
+        timed(run, env)  # fills the reply cache
+        rows = {
+            "import the CLI only": [str(OURS_PY), "-c", "import dlm_synth_lsp.cli.main"],
+            f"{args.sections} calls, all from the reply cache": run,
+            f"{args.sections} calls, cache off (one request each)": [*run, "--no-cache"],
+        }
+        print(f"(0) before: {load()}")
+        for label, cmd in rows.items():
+            times = [timed(cmd, env)[0] for _ in range(args.rounds)]
+            sdk = "" if cmd[0] == str(OURS_PY) else f"; openai imported: {_imports_openai(cmd, env)}"
+            print(f"    {label}: median {statistics.median(times):.2f} s (runs: "
+                  f"{', '.join(f'{t:.2f}' for t in times)}){sdk}")  # fmt: skip
+        print(f"(0) after: {load()}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--part", choices=("single", "corpus", "all"), default="all")
+    parser.add_argument("--part", choices=("startup", "single", "corpus", "all"), default="all")
     parser.add_argument("--sections", type=int, default=20)
     parser.add_argument("--latency", type=float, default=0.3)
     parser.add_argument("--per-section", type=int, default=3)
@@ -354,6 +395,8 @@ def main() -> None:
     parser.add_argument("--doc-sections", type=int, default=10)
     parser.add_argument("--slots", type=int, default=64)
     args = parser.parse_args()
+    if args.part in ("startup", "all"):
+        part_startup(args)
     if args.part in ("single", "all"):
         part_single(args)
     if args.part in ("corpus", "all"):
