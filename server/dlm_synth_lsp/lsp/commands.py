@@ -27,7 +27,7 @@ from ..document.text import Span
 from ..synth.errors import PendingSynthPlanError
 from ..synth.pipeline import Source, select_sources
 from ..synth.results import SynthesizedEntry, applied_sections, listing
-from ..synth.staging import read_staged, settle
+from ..synth.staging import read_staged, unstage
 from . import messages
 from . import protocol as p
 from .config import Settings
@@ -201,16 +201,22 @@ async def apply_staged(ls: CommandHost, args: p.DocumentArgs) -> p.ApplyStagedRe
     await ls.synthesizer.land_pairs(
         snapshot.uri, list(plan.pairs), {}, settings, landing, label="Apply staged instructions"
     )
-    done = {(pair.question, pair.answer) for pair in landing.applied + landing.present}
-    remaining = [pair for pair in plan.pairs if (pair.question, pair.answer) not in done]
     source = to_fs_path(snapshot.uri)
-    settle(path, Path(source) if source else Path(plan.source_path), remaining)
+    # only what landed leaves the plan: pairs another run staged meanwhile stay
+    try:
+        remaining = unstage(
+            path, Path(source) if source else Path(plan.source_path), landing.applied + landing.present
+        )
+    except (OSError, PendingSynthPlanError) as exc:
+        # the pairs are in the document; a later apply finds them present and drops them
+        log.warning("could not update the staged plan %s: %s", path, exc)
+        remaining = len(plan.pairs) - len(landing.applied) - len(landing.present)
     applied, present = len(landing.applied), len(landing.present)
     return p.ApplyStagedResult(
         applied=applied,
         already_present=present,
-        remaining=len(remaining),
-        message=messages.applied_staged(applied, present, len(remaining)),
+        remaining=remaining,
+        message=messages.applied_staged(applied, present, remaining),
     )
 
 

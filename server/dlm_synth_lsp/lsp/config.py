@@ -66,7 +66,8 @@ class Settings:
     temperature: float = attrs.field(default=0.0, validator=_option("temperature"))
     top_p: float | None = attrs.field(default=None, validator=_option("top_p"))
     seed: int | None = None
-    concurrency: int = attrs.field(default=4, validator=_option("concurrency"))
+    #: the ceiling of requests in flight; None: by teacher kind (synth/concurrency.py)
+    concurrency: int | None = attrs.field(default=None, validator=_option("concurrency"))
     timeout_seconds: float = attrs.field(default=120.0, validator=_option("timeout_seconds"))
     apply_mode: ApplyMode = attrs.field(default="edit", validator=_apply_mode)
     threads: int | None = attrs.field(default=None, validator=_option("threads"))

@@ -28,6 +28,8 @@ from pygls.uris import to_fs_path
 from ..document import Document
 from ..document.edits import TextEdit
 from ..synth.backends import build_judge, build_teacher, for_document
+from ..synth.cache import ReplyCache
+from ..synth.concurrency import Limiter
 from ..synth.defaults import resolve_defaults
 from ..synth.errors import JudgeUnavailableError, SynthError, TeacherUnavailableError
 from ..synth.options import SynthOptions
@@ -177,7 +179,8 @@ class Synthesizer:
         teacher_options = for_document(
             job.settings.teacher_options(), snapshot.doc, Path(path) if path else None
         )
-        teacher_options = replace(teacher_options, notice=progress.message)
+        limiter = Limiter()
+        teacher_options = replace(teacher_options, notice=progress.message, pressure=limiter.overloaded)
         resolution = resolve_defaults(options, teacher_options)
         options = resolution.options
         if resolution.note is not None:
@@ -193,6 +196,8 @@ class Synthesizer:
                 judge=judge,
                 cancel=job.cancel,
                 progress=progress.report,
+                cache=ReplyCache() if options.use_cache else None,
+                limiter=limiter,
             )
         finally:
             await teacher.aclose()

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from ..document import Document
 from ..document.edits import EditError, TextEdit, plan_insert
 from ..document.model import SectionType
+from ..document.sanitize import sanitize_pair
 from .pipeline import Pair
 from .staging import MarkedPair
 
@@ -49,12 +50,15 @@ def mark(pairs: Sequence[Pair], teacher: str, synth_at: str) -> list[MarkedPair]
 @dataclass(slots=True)
 class Placement:
     """`placed` pairs are inserted by `edits`; `unplaced` lost their source;
-    `present` are already in the document (applying twice adds nothing)."""
+    `present` are already in the document (applying twice adds nothing); `unusable`
+    have nothing left once unsafe text is removed (a hand-edited staged plan), so
+    they are never written, nor counted as written."""
 
     edits: list[TextEdit] = field(default_factory=list)
     placed: list[MarkedPair] = field(default_factory=list)
     unplaced: list[MarkedPair] = field(default_factory=list)
     present: list[MarkedPair] = field(default_factory=list)
+    unusable: list[MarkedPair] = field(default_factory=list)
 
 
 def plan_placement(
@@ -67,7 +71,11 @@ def plan_placement(
     known = {pair for pair, _ in doc.instruction_pairs}
     groups: dict[str, list[MarkedPair]] = {}
     for pair in pairs:
-        if (pair.question, pair.answer) in known:
+        clean = sanitize_pair(pair.question, pair.answer)
+        if clean is None:
+            result.unusable.append(pair)
+            continue
+        if clean in known or (pair.question, pair.answer) in known:
             result.present.append(pair)
             continue
         current = locate_source(doc, pair.source_section_id, (contents or {}).get(pair.source_section_id))

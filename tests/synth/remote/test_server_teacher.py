@@ -223,3 +223,46 @@ async def test_factory_builds_server_teacher(server: FakeLLMServer, make_options
     await teacher.prepare(CancelToken())
     assert teacher.model == "fake-model"
     await teacher.aclose()
+
+
+async def test_the_documents_own_adapter_is_asked_when_served(
+    server: FakeLLMServer, make_options: Options
+) -> None:
+    """A job for one document (the language server's case): its dlm_id names a LoRA
+    module the server serves, so that is the model asked."""
+    server.models = ["org/base-model", "01KPQ9X1000000000000000099"]
+    teacher = teacher_for(server.url, make_options, dlm_id="01KPQ9X1000000000000000099")
+    await teacher.complete(PROMPT, SamplingParams(), CancelToken())
+    assert teacher.model == "01KPQ9X1000000000000000099"
+    assert server.generation_requests()[0].json["model"] == "01KPQ9X1000000000000000099"
+    other = teacher_for(server.url, make_options, dlm_id="01KPQ9X1000000000000000098")
+    await other.prepare(CancelToken())
+    assert other.model == "org/base-model"
+    await teacher.aclose()
+    await other.aclose()
+
+
+@pytest.mark.parametrize(
+    ("owned_by", "props", "expected"),
+    [
+        ("vllm", None, (64, 256, True)),
+        ("sglang", None, (64, 256, True)),
+        ("llamacpp", {"total_slots": 3}, (3, 3, False)),
+        ("llamacpp", None, (1, 16, True)),  # an older llama.cpp without /props
+        ("library", None, (4, 64, True)),  # Ollama, LM Studio, TGI...: start low and grow
+    ],
+)
+async def test_the_starting_budget_follows_what_the_server_says_it_is(
+    server: FakeLLMServer, make_options: Options, owned_by: str, props: Any, expected: tuple[int, int, bool]
+) -> None:
+    server.owned_by = owned_by
+    server.props = props
+    teacher = teacher_for(server.url, make_options, concurrency=None)  # no --concurrency
+    await teacher.prepare(CancelToken())
+    budget = teacher.budget
+    assert (budget.start, budget.ceiling, budget.adaptive) == expected
+    capped = teacher_for(server.url, make_options, concurrency=2)
+    await capped.prepare(CancelToken())
+    assert capped.budget.ceiling == 2 and capped.budget.start <= 2
+    await teacher.aclose()
+    await capped.aclose()

@@ -38,6 +38,9 @@ T = TypeVar("T")
 #: statuses worth another try besides 5xx: request timeout, conflict (transient lock), rate limit
 _RETRYABLE_4XX = frozenset({408, 409, 429})
 _AUTH_STATUSES = frozenset({401, 403})
+#: statuses that mean "too much at once" (rate limited, overloaded; 529 is Anthropic's):
+#: the run's concurrency limiter backs off on them (`TeacherOptions.pressure`)
+OVERLOAD_STATUSES = frozenset({429, 503, 529})
 _MAX_REASON_CHARS = 300
 
 
@@ -94,6 +97,18 @@ class _Failure:
     auth: bool = False
     network: bool = False
     short: str = ""  # for the retry notice ("rate limited (429)")
+    status: int | None = None
+
+
+def sdk_errors(sdk: Any, base: str) -> SdkErrors:
+    """The exception classes of an SDK module generated like openai's and anthropic's
+    (same class names, except the base one: `base`)."""
+    return SdkErrors(
+        status=sdk.APIStatusError,
+        connection=sdk.APIConnectionError,
+        timeout=sdk.APITimeoutError,
+        base=getattr(sdk, base),
+    )
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
@@ -132,7 +147,7 @@ def parse_retry_after(headers: Mapping[str, str] | None, now: float | None = Non
     return max(0.0, value) if math.isfinite(value) else None
 
 
-def _server_message(body: object) -> str:
+def server_message(body: object) -> str:
     """The human part of an error body, for both APIs' shapes
     (`{"error": {"message"}}`, `{"type": "error", "error": {...}}`, `{"detail"}`)."""
     if isinstance(body, Mapping):
@@ -195,16 +210,16 @@ def _classify(exc: Exception, errors: SdkErrors, options: TeacherOptions) -> _Fa
     if isinstance(exc, errors.status):
         status = cast(_StatusError, exc)
         code = int(status.status_code)
-        detail = _server_message(status.body)
+        detail = server_message(status.body)
         reason = f"HTTP {_status_phrase(code)}" + (f": {detail}" if detail else "")
         headers = getattr(status.response, "headers", None)
         if code in _AUTH_STATUSES:
             return _Failure(reason, retryable=False, auth=True)
         if code == 429:
-            return _Failure(reason, True, parse_retry_after(headers), short="rate limited (429)")
+            return _Failure(reason, True, parse_retry_after(headers), short="rate limited (429)", status=code)
         if code in _RETRYABLE_4XX or code >= 500:
             short = f"server error ({code})" if code >= 500 else f"HTTP {code}"
-            return _Failure(reason, True, parse_retry_after(headers), short=short)
+            return _Failure(reason, True, parse_retry_after(headers), short=short, status=code)
         return _Failure(reason, retryable=False)
     if isinstance(exc, errors.timeout):
         if _is_connect_timeout(exc):
@@ -286,6 +301,8 @@ async def call_with_retries(
             if classified is None:
                 raise
             failure = classified
+        if failure.status in OVERLOAD_STATUSES and options.pressure is not None:
+            options.pressure(failure.status)
         # `from None` throughout: the SDK exception's text embeds the raw response,
         # which may echo a credential, and would be printed with any traceback.
         if failure.auth:
@@ -324,6 +341,42 @@ async def _within(call: Awaitable[T], seconds: float) -> T:
     cancelled, which closes its connection)."""
     async with asyncio.timeout(seconds):
         return await call
+
+
+class RemoteTeacher:
+    """What the API teachers share: the run's options, the retry policy, the key
+    (redacted from every message) and where it comes from. Subclasses set them and
+    say which SDK's errors they meet (`_errors`)."""
+
+    _options: TeacherOptions
+    _policy: RetryPolicy
+    _secrets: tuple[str, ...] = ()
+    _key_hint: str
+
+    @property
+    def name(self) -> str:
+        raise NotImplementedError
+
+    def _errors(self) -> SdkErrors:
+        raise NotImplementedError
+
+    def _base_url(self) -> object:
+        """The URL requests go to (an httpx URL), named in timeout messages."""
+        raise NotImplementedError
+
+    async def retrying(self, make_call: Callable[[], Awaitable[T]], cancel: CancelToken) -> Retried[T]:
+        """`make_call()` under this teacher's retry policy, with its keys redacted."""
+        return await call_with_retries(
+            make_call,
+            name=self.name,
+            options=self._options,
+            cancel=cancel,
+            errors=self._errors(),
+            key_hint=self._key_hint,
+            secrets=self._secrets,
+            policy=self._policy,
+            endpoint=endpoint_of(self._base_url()),
+        )
 
 
 def join_text_parts(parts: Iterable[str]) -> str:
