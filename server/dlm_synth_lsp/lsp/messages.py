@@ -18,6 +18,10 @@ from ..synth.results import rejection_line, rejection_summary
 from . import protocol as p
 
 APPLY_STAGED_TITLE = "Apply staged instructions"
+#: why pairs were staged instead of inserted, besides placement's reasons
+#: (synth/placement.py: the source was deleted, swallowed, changed)
+DOCUMENT_CLOSED = "the document was closed before they could be inserted"
+EDIT_NOT_APPLIED = "the editor did not apply the edit"
 
 
 def plural(n: int, word: str) -> str:
@@ -53,6 +57,7 @@ def synthesis(
     present: int,
     lost: int,
     note: str = "",
+    reasons: Sequence[str] = (),
 ) -> p.Message:
     """One message for a synthesis job's outcome."""
     report = result.report
@@ -74,9 +79,10 @@ def synthesis(
         parts.append(f"Inserted {plural(inserted, 'synthesized pair')} ({counted})")
     if staged:
         severity = "warning" if severity == "info" and status != "cancelled" else severity
+        why = "; ".join(reasons) or "their source section changed or the edit was not applied"
         parts.append(
-            f"{note}{staged} synthesized pair(s) staged in the dlm store (their source section changed or "
-            f"the edit was not applied); run “{APPLY_STAGED_TITLE}” ({p.APPLY_STAGED}) to insert them"
+            f"{note}{staged} synthesized pair(s) staged in the dlm store ({why}); "
+            f"run “{APPLY_STAGED_TITLE}” ({p.APPLY_STAGED}) to insert them"
         )
     if failures and status != "failed":
         severity = "warning" if severity == "info" else severity

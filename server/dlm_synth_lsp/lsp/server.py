@@ -40,6 +40,37 @@ SERIALISED_MEMO_SIZE = 50_000
 
 
 class DlmProtocol(LanguageServerProtocol):
+    """pygls' protocol with four built-in handlers replaced (pygls >=2.1,<2.2, pinned;
+    `tests/lsp/unit/test_pygls_contract.py` fails if pygls changes underneath).
+
+    Document sync: pygls' built-in didOpen/didChange/didClose keep a `TextDocument`
+    copy of every open document in its `Workspace`, and its incremental update
+    re-splits and rebuilds the whole text on every change (~16 ms per keystroke on a
+    1 MB document). Nothing here reads that copy: the open documents are our own
+    incremental snapshots (`workspace.Documents`). So these handlers only pass the
+    notification on to ours, and pygls' workspace never holds a text document.
+    (They must stay generator functions: pygls drives only those as built-ins.)"""
+
+    def _ours(self, method: str, params: Any) -> Generator[Any, Any, None]:
+        if (handler := self.fm.features.get(method)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_OPEN)
+    def lsp_text_document__did_open(self, params: lsp.DidOpenTextDocumentParams) -> Generator[Any, Any, None]:
+        yield from self._ours(lsp.TEXT_DOCUMENT_DID_OPEN, params)
+
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(
+        self, params: lsp.DidChangeTextDocumentParams
+    ) -> Generator[Any, Any, None]:
+        yield from self._ours(lsp.TEXT_DOCUMENT_DID_CHANGE, params)
+
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_CLOSE)
+    def lsp_text_document__did_close(
+        self, params: lsp.DidCloseTextDocumentParams
+    ) -> Generator[Any, Any, None]:
+        yield from self._ours(lsp.TEXT_DOCUMENT_DID_CLOSE, params)
+
     def _handle_cancel_notification(self, msg_id: Any) -> None:
         """pygls answers `$/cancelRequest` for `workspace/executeCommand` but leaves
         the command's coroutine running (field notes §1.8); this also cancels our job."""

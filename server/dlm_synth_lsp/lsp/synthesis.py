@@ -1,14 +1,16 @@
 """The synthesize commands: run the pipeline as a job, then land the result.
 
-Landing follows invariant 4 of docs/architecture.md: the job snapshots the source
-when it starts; when it ends it reads the *current* version, finds each source again
-(by id, or by whitespace-insensitive text after a re-flow), plans minimal edits with
-the core and sends a versioned `workspace/applyEdit`. A rejected edit, or one the
-client claims to have applied but did not (Neovim answers `applied: true` for edits
-it drops), is recomputed and retried a bounded number of times. Whatever cannot be
-placed is staged in the dlm store and the user is told; nothing is dropped and the
-user's text is never overwritten (every edit is a pure insertion computed on the
-version it is sent for).
+Landing follows invariant 7 of docs/architecture.md: when the job starts it asks
+the open documents to follow its sources' ranges through every change the client
+sends (`workspace.Tracker`); when it ends it reads the *current* version, takes the
+prose section each range leads to (re-flowed, typed into, moved: whatever its id is
+now), plans minimal edits with the core and sends a versioned `workspace/applyEdit`.
+A rejected edit, or one the client claims to have applied but did not (Neovim
+answers `applied: true` for edits it drops), is recomputed and retried a bounded
+number of times. Whatever cannot be placed (its source was deleted or swallowed, the
+document was closed) is staged in the dlm store and the user is told why; nothing
+is dropped and the user's text is never overwritten (every edit is a pure
+insertion computed on the version it is sent for).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from pygls.uris import to_fs_path
 
 from ..document import Document
 from ..document.edits import TextEdit
+from ..document.text import Span
+from ..document.tracking import section_span
 from ..synth.backends import build_judge, build_teacher, for_document
 from ..synth.defaults import resolve_defaults
 from ..synth.errors import JudgeUnavailableError, SynthError, TeacherUnavailableError
@@ -41,7 +45,7 @@ from .client import ClientProfile
 from .config import Settings
 from .convert import to_text_edits
 from .jobs import Job, JobManager, JobProgress, ProgressSink
-from .workspace import Documents
+from .workspace import Documents, Tracker
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +62,11 @@ class Landing:
     present: list[MarkedPair] = field(default_factory=list)
     lost: list[MarkedPair] = field(default_factory=list)  # could not even be staged: returned to the client
     note: str = ""
+    #: why pairs were staged (placement's reasons, a refused edit, a closed document)
+    reasons: list[str] = field(default_factory=list)
+
+    def because(self, reasons: Sequence[str]) -> None:
+        self.reasons += [r for r in reasons if r not in self.reasons]
 
 
 class SynthesisHost(Protocol):
@@ -117,11 +126,25 @@ class Synthesizer:
             return self._failed(p.Message(severity="info", text=text), text)
         job = Job(uri, sections, title, settings, request_id=ls.current_request(), quiet=quiet)
         ls.jobs.add(job)
+        tracker = ls.documents.track(uri, self._source_spans(uri, sources))
         try:
-            return await self._run_job(job, sources, overrides)
+            return await self._run_job(job, sources, overrides, tracker)
         finally:
+            ls.documents.untrack(tracker)
             ls.jobs.remove(job)
             self._freeze_model_stack()
+
+    def _source_spans(self, uri: str, sources: Sequence[Source]) -> dict[str, Span]:
+        """Each source's range in the current version, to follow while the job runs."""
+        snapshot = self.ls.documents.get(uri)
+        spans: dict[str, Span] = {}
+        if snapshot is None:
+            return spans
+        for source in sources:
+            section = snapshot.doc.find(source.section_id)
+            if section is not None and source.section_id not in spans:
+                spans[source.section_id] = section_span(snapshot.doc, section)
+        return spans
 
     def _freeze_model_stack(self) -> None:
         """A local model brings millions of long-lived objects (torch, transformers);
@@ -133,7 +156,7 @@ class Synthesizer:
             gc.freeze()
 
     async def _run_job(
-        self, job: Job, sources: Sequence[Source], overrides: dict[str, Any]
+        self, job: Job, sources: Sequence[Source], overrides: dict[str, Any], tracker: Tracker
     ) -> p.SynthesizeResult:
         ls = self.ls
         settings = job.settings
@@ -159,7 +182,7 @@ class Synthesizer:
                 return self._failed(messages.not_run("no usable teacher"), "no usable teacher")
             if result.status != "cancelled":
                 progress.message("placing the accepted pairs")
-            landing = await self._land(job, result)
+            landing = await self._land(job, result, tracker)
             progress.final = ("cancelled, " if result.status == "cancelled" else "") + messages.counts(
                 len(result.accepted), len(result.report.rejected), len(landing.applied), len(landing.staged)
             )
@@ -234,7 +257,7 @@ class Synthesizer:
 
     # -- landing -------------------------------------------------------------
 
-    async def _land(self, job: Job, result: SynthResult) -> Landing:
+    async def _land(self, job: Job, result: SynthResult, tracker: Tracker) -> Landing:
         settings = job.settings
         pairs = mark(result.accepted, result.report.teacher, result.report.synth_at)
         landing = Landing()
@@ -243,9 +266,11 @@ class Synthesizer:
         if result.status == "cancelled" or settings.apply_mode == "stage":
             # a cancelled job never edits the document; what it accepted is kept
             landing.note = "cancelled: " if result.status == "cancelled" else ""
-            self._stage(job.uri, pairs, settings, landing)
+            self._stage(job.uri, pairs, settings, landing, tracker)
             return landing
-        await self.land_pairs(job.uri, pairs, source_contents(result.accepted), settings, landing)
+        await self.land_pairs(
+            job.uri, pairs, source_contents(result.accepted), settings, landing, tracker=tracker
+        )
         return landing
 
     async def land_pairs(
@@ -256,34 +281,43 @@ class Synthesizer:
         settings: Settings,
         landing: Landing,
         label: str = "Insert synthesized instructions",
+        tracker: Tracker | None = None,
     ) -> None:
-        """Insert `pairs` into the open document `uri` (or stage them)."""
-        remaining = pairs
+        """Insert `pairs` into the open document `uri` (or stage them): after the
+        sources `tracker` followed, when given."""
+        remaining = pairs  # as made: the tracker knows their sources by these ids
+        to_stage: list[MarkedPair] = []
+        reasons: list[str] = []
         preview = settings.apply_mode == "preview" and self.ls.client.change_annotations
         for _ in range(APPLY_ATTEMPTS):
             snapshot = self.ls.documents.get(uri)
             if snapshot is None:
+                to_stage, reasons = remaining, [messages.DOCUMENT_CLOSED]
                 break
-            placement = plan_placement(snapshot.doc, remaining, contents)
+            spans = tracker.spans() if tracker is not None else None
+            placement = plan_placement(snapshot.doc, remaining, contents, spans)
             landing.present += placement.present
-            unplaced = placement.unplaced
+            # placed pairs name their source's current id: that is what gets staged
+            to_stage, reasons = placement.placed + placement.unplaced, placement.reasons
             if not placement.edits:
-                remaining = unplaced
                 break
             edit = self.workspace_edit(uri, snapshot.version, snapshot.doc, placement.edits, preview, label)
             answer = await self.ls.apply_edit(lsp.ApplyWorkspaceEditParams(edit=edit, label=label))
             if answer.applied and await self._arrived(uri, placement.placed):
                 landing.applied += placement.placed
-                remaining = unplaced
+                to_stage = placement.unplaced
                 break
             if preview and not answer.applied:
                 landing.note = "the preview was declined: "
-                remaining = placement.placed + unplaced
                 break
             log.info("applyEdit for %s not applied (%s); recomputing", uri, answer.failure_reason)
-            remaining = placement.placed + unplaced
-        if remaining:
-            self._stage(uri, remaining, settings, landing)
+            present = {(pair.question, pair.answer) for pair in placement.present}
+            remaining = [pair for pair in remaining if (pair.question, pair.answer) not in present]
+        else:
+            reasons = [*reasons, messages.EDIT_NOT_APPLIED]
+        if to_stage:
+            landing.because(reasons)
+            self._stage(uri, to_stage, settings, landing, tracker)
 
     async def _arrived(self, uri: str, placed: list[MarkedPair]) -> bool:
         """True once the document the client sent back holds every placed pair."""
@@ -330,12 +364,22 @@ class Synthesizer:
         plain = [lsp.TextEdit(range=e.range, new_text=e.new_text) for e in text_edits]
         return lsp.WorkspaceEdit(changes={uri: plain})
 
-    def _stage(self, uri: str, pairs: list[MarkedPair], settings: Settings, landing: Landing) -> None:
+    def _stage(
+        self,
+        uri: str,
+        pairs: list[MarkedPair],
+        settings: Settings,
+        landing: Landing,
+        tracker: Tracker | None = None,
+    ) -> None:
         """Into the store of `settings`: the job's, frozen when it started, so a
-        settings change while it ran cannot move where its pairs go."""
+        settings change while it ran cannot move where its pairs go. A document the
+        editor closed meanwhile is still a file with a store: its `dlm_id` is the
+        one it had when it was closed."""
         snapshot = self.ls.documents.get(uri)
+        doc = snapshot.doc if snapshot is not None else tracker.closed_doc if tracker is not None else None
         path = to_fs_path(uri)
-        dlm_id = snapshot.doc.dlm_id if snapshot is not None else None
+        dlm_id = doc.dlm_id if doc is not None else None
         if dlm_id is None or path is None:
             landing.lost += pairs
             return
@@ -386,6 +430,7 @@ class Synthesizer:
             present=len(landing.present),
             lost=len(landing.lost),
             note=landing.note,
+            reasons=landing.reasons,
         )
         interrupting = status in ("failed", "nothing-accepted") or bool(
             landing.staged or landing.lost or messages.teacher_failures(result.report.rejected)
