@@ -4,7 +4,8 @@ Upstream stops at the first error; an editor needs all of them, at the exact ran
 with a code a quick fix or a CI filter can key on. Severity follows one rule:
 `error` means upstream's parser would refuse the document; `warning` means upstream
 accepts it but it will misbehave later (train-time grammar failures, stale
-provenance); `info` flags lines that look structural but are not.
+provenance); `info` flags lines that look structural but are not, and provenance that
+only needs confirming (pairs that follow prose edited after they were made).
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ class Code(StrEnum):
     PREFERENCE_GRAMMAR = "DLM031"
     # provenance (DLM04x)
     STALE_PROVENANCE = "DLM040"
+    SOURCE_EDITED = "DLM041"
 
 
 SEVERITY: dict[Code, Severity] = {
@@ -61,6 +63,7 @@ SEVERITY: dict[Code, Severity] = {
     Code.INSTRUCTION_GRAMMAR: Severity.WARNING,
     Code.PREFERENCE_GRAMMAR: Severity.WARNING,
     Code.STALE_PROVENANCE: Severity.WARNING,
+    Code.SOURCE_EDITED: Severity.INFO,
 }
 
 

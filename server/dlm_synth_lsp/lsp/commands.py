@@ -17,8 +17,9 @@ from typing import Any, Protocol
 from lsprotocol import types as lsp
 from pygls.uris import to_fs_path
 
-from ..document.edits import EditError, plan_revert
+from ..document.edits import EditError, TextEdit, plan_revert
 from ..document.model import SectionType
+from ..document.relink import plan_relink
 from ..document.text import Span
 from ..synth.errors import PendingSynthPlanError
 from ..synth.pipeline import Source, select_sources
@@ -120,6 +121,14 @@ async def synthesize_document(ls: CommandHost, args: p.SynthesizeDocumentArgs) -
     return await _run(ls, snapshot, sources, None, args, "Synthesizing instructions for the document")
 
 
+async def _apply(ls: CommandHost, snapshot: Snapshot, edits: list[TextEdit], label: str) -> str | None:
+    """Send `edits` (computed on `snapshot`) as one versioned edit; the error if the
+    editor did not apply them."""
+    edit = ls.synthesizer.workspace_edit(snapshot.uri, snapshot.version, snapshot.doc, edits)
+    answer = await ls.apply_edit(lsp.ApplyWorkspaceEditParams(edit=edit, label=label))
+    return None if answer.applied else answer.failure_reason or "not applied"
+
+
 async def revert(ls: CommandHost, args: p.RevertArgs) -> p.RevertResult:
     snapshot = ls.snapshot(args.uri)
     try:
@@ -129,16 +138,30 @@ async def revert(ls: CommandHost, args: p.RevertArgs) -> p.RevertResult:
     if not edits:
         return p.RevertResult(removed=0, message=messages.reverted(0))
     removed = len(applied_sections(snapshot.doc)) if args.section_id is None else 1
-    label = "Revert synthesized instructions"
-    edit = ls.synthesizer.workspace_edit(snapshot.uri, snapshot.version, snapshot.doc, edits, False, label)
-    answer = await ls.apply_edit(lsp.ApplyWorkspaceEditParams(edit=edit, label=label))
-    if not answer.applied:
-        error = answer.failure_reason or "not applied"
-        message = messages.revert_refused(error)
+    error = await _apply(ls, snapshot, edits, "Revert synthesized instructions")
+    if error is not None:
+        message = messages.edit_refused("revert", error)
         if not args.quiet:
             ls.show(lsp.MessageType.Warning, message.text)
         return p.RevertResult(removed=0, error=error, message=message)
     return p.RevertResult(removed=removed, message=messages.reverted(removed))
+
+
+async def relink(ls: CommandHost, args: p.RelinkArgs) -> p.RelinkResult:
+    snapshot = ls.snapshot(args.uri)
+    try:
+        edits = plan_relink(snapshot.doc, args.section_id)
+    except EditError as exc:
+        raise CommandError(str(exc)) from exc
+    if not edits:
+        return p.RelinkResult(relinked=0, message=messages.relinked(0))
+    error = await _apply(ls, snapshot, edits, "Re-link synthesized pairs")
+    if error is not None:
+        message = messages.edit_refused("re-link", error)
+        if not args.quiet:
+            ls.show(lsp.MessageType.Warning, message.text)
+        return p.RelinkResult(relinked=0, error=error, message=message)
+    return p.RelinkResult(relinked=len(edits), message=messages.relinked(len(edits)))
 
 
 async def list_synthesized(ls: CommandHost, args: p.DocumentArgs) -> p.ListResult:
@@ -219,6 +242,19 @@ async def reveal_source(ls: CommandHost, args: p.RevealSourceArgs) -> p.RevealSo
     return p.RevealSourceResult(shown=bool(shown and shown.success))
 
 
+def review(ls: CommandHost, args: p.ReviewArgs) -> p.ReviewResult:
+    ls.snapshot(args.uri)
+    return ls.synthesizer.review(args.uri, args.review_id)
+
+
+async def apply_review(ls: CommandHost, args: p.ApplyReviewArgs) -> p.ApplyReviewResult:
+    ls.snapshot(args.uri)
+    result = await ls.synthesizer.decide(args.uri, args.review_id, args.keep, args.stage)
+    if not args.quiet and result.message.severity != "info":
+        ls.show(lsp.MessageType.Warning, result.message.text)
+    return result
+
+
 #: command id → handler, registered by the server
 HANDLERS: dict[str, Callable[..., Any]] = {
     p.SYNTHESIZE: synthesize,
@@ -228,4 +264,7 @@ HANDLERS: dict[str, Callable[..., Any]] = {
     p.CANCEL: cancel,
     p.APPLY_STAGED: apply_staged,
     p.REVEAL_SOURCE: reveal_source,
+    p.RELINK: relink,
+    p.REVIEW: review,
+    p.APPLY_REVIEW: apply_review,
 }

@@ -287,6 +287,7 @@ def did_change(ls: DlmLanguageServer, params: lsp.DidChangeTextDocumentParams) -
 def did_close(ls: DlmLanguageServer, params: lsp.DidCloseTextDocumentParams) -> None:
     uri = params.text_document.uri
     ls.documents.close(uri)
+    ls.synthesizer.document_closed(uri)
     ls.changed(uri)
     ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 

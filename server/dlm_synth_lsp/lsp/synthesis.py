@@ -29,8 +29,9 @@ from pygls.uris import to_fs_path
 
 from ..document import Document
 from ..document.edits import TextEdit
+from ..document.outline import last_content_line, summary
 from ..document.text import Span
-from ..document.tracking import section_span
+from ..document.tracking import section_span, source_block
 from ..synth.backends import build_judge, build_teacher, for_document
 from ..synth.defaults import resolve_defaults
 from ..synth.errors import JudgeUnavailableError, SynthError, TeacherUnavailableError
@@ -43,8 +44,9 @@ from . import messages
 from . import protocol as p
 from .client import ClientProfile
 from .config import Settings
-from .convert import to_text_edits
+from .convert import line_range, to_text_edits
 from .jobs import Job, JobManager, JobProgress, ProgressSink
+from .review import Review, Reviews
 from .workspace import Documents, Tracker
 
 log = logging.getLogger(__name__)
@@ -52,7 +54,6 @@ log = logging.getLogger(__name__)
 APPLY_ATTEMPTS = 3
 #: how long to wait for the client's didChange after it reports an applied edit
 APPLY_CONFIRM_S = 3.0
-ANNOTATION_ID = "dlm-synth"
 
 
 @dataclass(slots=True)
@@ -64,6 +65,8 @@ class Landing:
     note: str = ""
     #: why pairs were staged (placement's reasons, a refused edit, a closed document)
     reasons: list[str] = field(default_factory=list)
+    #: preview mode: the pairs wait for the user's review instead
+    review: Review | None = None
 
     def because(self, reasons: Sequence[str]) -> None:
         self.reasons += [r for r in reasons if r not in self.reasons]
@@ -100,6 +103,7 @@ class SynthesisHost(Protocol):
 class Synthesizer:
     def __init__(self, host: SynthesisHost) -> None:
         self.ls = host
+        self.reviews = Reviews()
         self._frozen = False
 
     # -- running -------------------------------------------------------------
@@ -130,7 +134,8 @@ class Synthesizer:
         try:
             return await self._run_job(job, sources, overrides, tracker)
         finally:
-            ls.documents.untrack(tracker)
+            if not any(review.tracker is tracker for review in self.reviews.of(uri)):
+                ls.documents.untrack(tracker)
             ls.jobs.remove(job)
             self._freeze_model_stack()
 
@@ -184,7 +189,11 @@ class Synthesizer:
                 progress.message("placing the accepted pairs")
             landing = await self._land(job, result, tracker)
             progress.final = ("cancelled, " if result.status == "cancelled" else "") + messages.counts(
-                len(result.accepted), len(result.report.rejected), len(landing.applied), len(landing.staged)
+                len(result.accepted),
+                len(result.report.rejected),
+                len(landing.applied),
+                len(landing.staged),
+                review=len(landing.review.pairs) if landing.review is not None else 0,
             )
         return self._answer(job, result, landing)
 
@@ -268,6 +277,13 @@ class Synthesizer:
             landing.note = "cancelled: " if result.status == "cancelled" else ""
             self._stage(job.uri, pairs, settings, landing, tracker)
             return landing
+        if settings.apply_mode == "preview":
+            titles = {p.source.section_id: p.source.title for p in result.accepted}
+            review = Review(job.uri, pairs, source_contents(result.accepted), titles, settings, tracker)
+            for evicted in self.reviews.add(review):
+                self._end_review(evicted, evicted.pairs, stage=True)
+            landing.review = review
+            return landing
         await self.land_pairs(
             job.uri, pairs, source_contents(result.accepted), settings, landing, tracker=tracker
         )
@@ -288,7 +304,6 @@ class Synthesizer:
         remaining = pairs  # as made: the tracker knows their sources by these ids
         to_stage: list[MarkedPair] = []
         reasons: list[str] = []
-        preview = settings.apply_mode == "preview" and self.ls.client.change_annotations
         for _ in range(APPLY_ATTEMPTS):
             snapshot = self.ls.documents.get(uri)
             if snapshot is None:
@@ -301,14 +316,11 @@ class Synthesizer:
             to_stage, reasons = placement.placed + placement.unplaced, placement.reasons
             if not placement.edits:
                 break
-            edit = self.workspace_edit(uri, snapshot.version, snapshot.doc, placement.edits, preview, label)
+            edit = self.workspace_edit(uri, snapshot.version, snapshot.doc, placement.edits)
             answer = await self.ls.apply_edit(lsp.ApplyWorkspaceEditParams(edit=edit, label=label))
             if answer.applied and await self._arrived(uri, placement.placed):
                 landing.applied += placement.placed
                 to_stage = placement.unplaced
-                break
-            if preview and not answer.applied:
-                landing.note = "the preview was declined: "
                 break
             log.info("applyEdit for %s not applied (%s); recomputing", uri, answer.failure_reason)
             present = {(pair.question, pair.answer) for pair in placement.present}
@@ -333,36 +345,105 @@ class Synthesizer:
             await self.ls.document_changed(uri, deadline - loop.time())
 
     def workspace_edit(
-        self,
-        uri: str,
-        version: int | None,
-        doc: Document,
-        edits: Sequence[TextEdit],
-        preview: bool,
-        label: str,
+        self, uri: str, version: int | None, doc: Document, edits: Sequence[TextEdit]
     ) -> lsp.WorkspaceEdit:
-        text_edits: list[lsp.TextEdit | lsp.AnnotatedTextEdit] = list(
-            to_text_edits(doc, edits, self.ls.client.encoding)
-        )
-        annotations = None
-        if preview:
-            text_edits = [
-                lsp.AnnotatedTextEdit(range=e.range, new_text=e.new_text, annotation_id=ANNOTATION_ID)
-                for e in text_edits
-            ]
-            annotations = {ANNOTATION_ID: lsp.ChangeAnnotation(label=label, needs_confirmation=True)}
+        text_edits = to_text_edits(doc, edits, self.ls.client.encoding)
         if self.ls.client.document_changes:
             return lsp.WorkspaceEdit(
                 document_changes=[
                     lsp.TextDocumentEdit(
                         text_document=lsp.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version),
-                        edits=text_edits,
+                        edits=list(text_edits),
                     )
                 ],
-                change_annotations=annotations,
             )
-        plain = [lsp.TextEdit(range=e.range, new_text=e.new_text) for e in text_edits]
-        return lsp.WorkspaceEdit(changes={uri: plain})
+        return lsp.WorkspaceEdit(changes={uri: text_edits})
+
+    # -- reviews (applyMode preview) -------------------------------------------------
+
+    def review(self, uri: str, review_id: str | None) -> p.ReviewResult:
+        """The pairs of a pending review, each with where it would land now."""
+        review = self._pending(uri, review_id)
+        snapshot = self.ls.documents.get(uri)
+        spans = review.tracker.spans()
+        pairs = []
+        for index, pair in enumerate(review.pairs):
+            title = review.titles.get(pair.source_section_id, "")
+            where = None
+            span = spans.get(pair.source_section_id) if spans is not None else None
+            block = source_block(snapshot.doc, span) if snapshot is not None and span is not None else None
+            if snapshot is not None and block is not None and block.section is not None:
+                doc, section = snapshot.doc, block.section
+                title = summary(section).title
+                where = line_range(doc, block.first, last_content_line(doc, section), self.ls.client.encoding)
+            pairs.append(
+                p.ReviewPair(
+                    index=index,
+                    question=pair.question,
+                    answer=pair.answer,
+                    strategy=pair.strategy,
+                    source_title=title,
+                    source_range=where,
+                )
+            )
+        return p.ReviewResult(review_id=review.id, pairs=pairs, message=messages.review_listed(len(pairs)))
+
+    async def decide(
+        self, uri: str, review_id: str | None, keep: Sequence[int], stage: bool
+    ) -> p.ApplyReviewResult:
+        """Insert the kept pairs; drop the others, or stage them when `stage`."""
+        review = self._pending(uri, review_id)
+        wanted = set(keep)
+        if any(index < 0 or index >= len(review.pairs) for index in wanted):
+            raise p.CommandError(f"keep: indexes must be between 0 and {len(review.pairs) - 1}")
+        self.reviews.remove(review)
+        kept = [pair for index, pair in enumerate(review.pairs) if index in wanted]
+        others = [pair for index, pair in enumerate(review.pairs) if index not in wanted]
+        landing = Landing()
+        try:
+            if kept:
+                await self.land_pairs(
+                    uri, kept, review.contents, review.settings, landing, tracker=review.tracker
+                )
+            if stage and others:
+                self._stage(uri, others, review.settings, landing, review.tracker)
+        finally:
+            self.ls.documents.untrack(review.tracker)
+        dropped = 0 if stage else len(others)
+        return p.ApplyReviewResult(
+            applied=len(landing.applied),
+            staged=len(landing.staged),
+            dropped=dropped,
+            already_present=len(landing.present),
+            message=messages.reviewed(
+                uri,
+                inserted=len(landing.applied),
+                staged=len(landing.staged),
+                dropped=dropped,
+                present=len(landing.present),
+                lost=len(landing.lost),
+                reasons=landing.reasons,
+            ),
+        )
+
+    def document_closed(self, uri: str) -> None:
+        """Closing is not a decision: the pairs of its pending reviews are staged."""
+        for review in self.reviews.of(uri):
+            self._end_review(review, review.pairs, stage=True)
+
+    def _pending(self, uri: str, review_id: str | None) -> Review:
+        review = self.reviews.find(uri, review_id)
+        if review is None:
+            raise p.CommandError("no synthesized pairs await review for this document")
+        return review
+
+    def _end_review(self, review: Review, pairs: list[MarkedPair], *, stage: bool) -> None:
+        self.reviews.remove(review)
+        landing = Landing()
+        if stage and pairs:
+            self._stage(review.uri, pairs, review.settings, landing, review.tracker)
+            self.ls.show(lsp.MessageType.Info, messages.review_staged(len(landing.staged), len(landing.lost)))
+        self.ls.documents.untrack(review.tracker)
 
     def _stage(
         self,
@@ -413,6 +494,8 @@ class Synthesizer:
         status: p.SynthStatus
         if result.status == "cancelled":
             status = "cancelled"
+        elif landing.review is not None:
+            status = "review"
         elif result.status == "failed" and not result.accepted:
             status = "failed"
         elif landing.applied:
@@ -425,6 +508,7 @@ class Synthesizer:
             status,
             result,
             job.uri,
+            review=landing.review.id if landing.review is not None else None,
             inserted=len(landing.applied),
             staged=len(landing.staged),
             present=len(landing.present),
@@ -432,7 +516,7 @@ class Synthesizer:
             note=landing.note,
             reasons=landing.reasons,
         )
-        interrupting = status in ("failed", "nothing-accepted") or bool(
+        interrupting = status in ("failed", "nothing-accepted", "review") or bool(
             landing.staged or landing.lost or messages.teacher_failures(result.report.rejected)
         )
         if not job.quiet and interrupting:

@@ -9,10 +9,14 @@ for a non-blank selection inside it "Synthesize instructions for the selection"
 synthesized section" (revert {uri, sectionId}). Anywhere (source): "Synthesize
 instructions for all prose sections" (synthesizeDocument {uri}) when there is prose,
 "Revert all synthesized instructions" (revert {uri}) when something was synthesized.
-Quick fixes: on DLM040 (stale provenance) "Regenerate from the current prose"
-(synthesize the nearest prose section above) and "Remove the stale synthesized
-section" (revert it); on DLM010 with a suggestion, the corrected fence (an edit,
-preferred); on DLM005 with a suggestion, the renamed frontmatter key (an edit).
+"Keep synthesized pairs after edited prose (re-link)" (an edit) when some pairs
+follow prose that was edited after they were made (DLM041).
+Quick fixes: on DLM041 (source edited) "Keep these pairs (re-link to the edited
+paragraph)" (an edit of the run's marker attributes, preferred), then "Regenerate
+from the current prose" and "Remove the stale synthesized section"; on DLM040
+(stale provenance) the last two (regenerate from the nearest prose section above);
+on DLM010 with a suggestion, the corrected fence (an edit, preferred); on DLM005 with
+a suggestion, the renamed frontmatter key (an edit).
 
 Quick fixes read only `diagnostic.code` and `diagnostic.data` (set from the core's
 `Problem.data`), never the message, and check the text still says what the
@@ -31,10 +35,11 @@ from ...document.fences import FENCE_RE
 from ...document.model import Section, SectionType
 from ...document.outline import DocIndex, content_row, index
 from ...document.problems import Code
+from ...document.relink import plan_relink, relinkable
 from ...document.text import Position, PositionEncoding, Span
 from ...synth.prompts import STRATEGY_CHOICES
 from .. import protocol as p
-from ..convert import from_position, to_position, to_range
+from ..convert import from_position, to_position, to_range, to_text_edits
 
 REWRITE = lsp.CodeActionKind.RefactorRewrite
 SOURCE = lsp.CodeActionKind.Source
@@ -47,6 +52,8 @@ REVERT_ALL = "Revert all synthesized instructions"
 REMOVE_SECTION = "Remove this synthesized section"
 REGENERATE = "Regenerate from the current prose"
 REMOVE_STALE = "Remove the stale synthesized section"
+KEEP_PAIRS = "Keep these pairs (re-link to the edited paragraph)"
+RELINK_ALL = "Keep synthesized pairs after edited prose (re-link)"
 
 
 def code_actions(
@@ -77,6 +84,9 @@ def code_actions(
             actions.append(_action(SYNTHESIZE_ALL, SOURCE, p.SYNTHESIZE_DOCUMENT, args))
         if idx.has_synth:
             actions.append(_action(REVERT_ALL, SOURCE, p.REVERT, p.RevertArgs(uri=uri)))
+            if relinkable(doc):
+                edit = lsp.WorkspaceEdit(changes={uri: to_text_edits(doc, plan_relink(doc), enc)})
+                actions.append(lsp.CodeAction(title=RELINK_ALL, kind=SOURCE, edit=edit))
     return actions
 
 
@@ -146,8 +156,8 @@ def _quick_fixes(
     doc: Document, idx: DocIndex, uri: str, diagnostic: lsp.Diagnostic, enc: PositionEncoding
 ) -> list[lsp.CodeAction]:
     data: Mapping[str, Any] = diagnostic.data if isinstance(diagnostic.data, Mapping) else {}
-    if diagnostic.code == Code.STALE_PROVENANCE.value:
-        return _stale_fixes(doc, idx, uri, diagnostic, data)
+    if diagnostic.code in (Code.STALE_PROVENANCE.value, Code.SOURCE_EDITED.value):
+        return _stale_fixes(doc, idx, uri, diagnostic, data, enc)
     suggestion = data.get("suggestion")
     if not isinstance(suggestion, str):
         return []
@@ -159,7 +169,12 @@ def _quick_fixes(
 
 
 def _stale_fixes(
-    doc: Document, idx: DocIndex, uri: str, diagnostic: lsp.Diagnostic, data: Mapping[str, Any]
+    doc: Document,
+    idx: DocIndex,
+    uri: str,
+    diagnostic: lsp.Diagnostic,
+    data: Mapping[str, Any],
+    enc: PositionEncoding,
 ) -> list[lsp.CodeAction]:
     wanted = data.get("section_id")
     if not isinstance(wanted, str):
@@ -171,6 +186,11 @@ def _stale_fixes(
     if section is None or not section.auto_synth:
         return []  # already removed: the diagnostic is from an older version
     fixes: list[lsp.CodeAction] = []
+    if diagnostic.code == Code.SOURCE_EDITED.value and any(
+        p.get("section_id") == wanted for p in relinkable(doc)
+    ):
+        edits = to_text_edits(doc, plan_relink(doc, wanted), enc)
+        fixes.append(_edit_action(KEEP_PAIRS, uri, edits, diagnostic, True))
     source = idx.prose_above(doc, section.start_line - 1)
     if source is not None:
         regenerate = p.SynthesizeArgs(uri=uri, section_id=source.section_id)
@@ -181,14 +201,14 @@ def _stale_fixes(
 
 
 def _edit_action(
-    title: str, uri: str, edit: lsp.TextEdit, diagnostic: lsp.Diagnostic, preferred: bool
+    title: str, uri: str, edits: list[lsp.TextEdit], diagnostic: lsp.Diagnostic, preferred: bool
 ) -> lsp.CodeAction:
     return lsp.CodeAction(
         title=title,
         kind=QUICK_FIX,
         diagnostics=[diagnostic],
         is_preferred=preferred or None,
-        edit=lsp.WorkspaceEdit(changes={uri: [edit]}),
+        edit=lsp.WorkspaceEdit(changes={uri: edits}),
     )
 
 
@@ -206,7 +226,7 @@ def _fence_fix(
         return []
     fixed = f"::{intended}{hashed}{adapter}::"
     edit = lsp.TextEdit(range=to_range(doc, Span.of(row, 2, row, 2 + len(base)), enc), new_text=intended)
-    return [_edit_action(f"Change to {fixed}", uri, edit, diagnostic, True)]
+    return [_edit_action(f"Change to {fixed}", uri, [edit], diagnostic, True)]
 
 
 def _key_fix(
@@ -220,4 +240,4 @@ def _key_fix(
     if doc.lines[start.line][start.column : end.column] != key:
         return []
     edit = lsp.TextEdit(range=to_range(doc, Span(start, end), enc), new_text=suggestion)
-    return [_edit_action(f"Rename to '{suggestion}'", uri, edit, diagnostic, False)]
+    return [_edit_action(f"Rename to '{suggestion}'", uri, [edit], diagnostic, False)]

@@ -4,9 +4,11 @@ already set (no `codeLens/resolve` round trip):
 - above each prose section: "Synthesize instructions" (`dlm-synth.synthesize`
   for that section) and, when synthesized sections point at it, "N synthesized
   pairs" (`dlm-synth.list`);
-- above each synthesized section: "from <source title>" (`dlm-synth.revealSource`),
-  or, when its source prose no longer exists, "⚠ source missing · remove"
-  (`dlm-synth.revert` for that section; the editor's undo restores it).
+- above each synthesized section: "from <source title>" (`dlm-synth.revealSource`);
+  when it follows prose edited after it was made (DLM041), "✎ source edited · keep
+  pairs" (`dlm-synth.relink` for its run); when its source prose no longer exists,
+  "⚠ source missing · remove" (`dlm-synth.revert` for that section; the editor's
+  undo restores it).
 
 A lens sits on the section's first line: the fence, or the first text line of the
 leading prose.
@@ -19,6 +21,7 @@ from lsprotocol import types as lsp
 from ...document import Document
 from ...document.model import SectionType
 from ...document.outline import index, summary
+from ...document.relink import relinkable
 from ...document.text import PositionEncoding
 from .. import protocol as p
 from ..convert import line_range
@@ -30,6 +33,7 @@ def code_lenses(doc: Document, uri: str, enc: PositionEncoding) -> list[lsp.Code
 
 def _code_lenses(doc: Document, uri: str, enc: PositionEncoding) -> list[lsp.CodeLens]:
     idx = index(doc)
+    edited = {problem.get("section_id") for problem in relinkable(doc)}
     lenses: list[lsp.CodeLens] = []
     for section in doc.sections:
         first = section.start_line - 1
@@ -60,6 +64,12 @@ def _code_lenses(doc: Document, uri: str, enc: PositionEncoding) -> list[lsp.Cod
                     f"from “{summary(source).title}”",
                     p.REVEAL_SOURCE,
                     p.RevealSourceArgs(uri=uri, section_id=source.section_id),
+                )
+            elif section.section_id in edited:
+                command = p.command(
+                    "✎ source edited · keep pairs",
+                    p.RELINK,
+                    p.RelinkArgs(uri=uri, section_id=section.section_id),
                 )
             else:
                 command = p.command(
