@@ -100,9 +100,10 @@ def synthesis(
         reasons = rejection_summary(report.rejected)
         parts.append(f"No synthesized pair was accepted ({counted})" + (f": {reasons}" if reasons else ""))
     elif status == "review":
+        waiting = len(result.accepted)
         parts.append(
-            f"{plural(len(result.accepted), 'synthesized pair')} await your review ({counted}); "
-            "nothing is inserted until you keep them"
+            f"{plural(waiting, 'synthesized pair')} {'awaits' if waiting == 1 else 'await'} your review "
+            f"({counted}); nothing is inserted until you keep {'it' if waiting == 1 else 'them'}"
         )
     elif inserted:
         parts.append(f"Inserted {plural(inserted, 'synthesized pair')} ({counted})")
@@ -139,8 +140,8 @@ def synthesis(
 def review_listed(count: int) -> p.Message:
     return p.Message(
         severity="info",
-        text=f"{plural(count, 'synthesized pair')} await review: keep the ones you want; "
-        "the others are dropped (or staged, if you choose).",
+        text=f"{plural(count, 'synthesized pair')} {'awaits' if count == 1 else 'await'} review: keep the "
+        "ones you want; the others are dropped (or staged, if you choose).",
     )
 
 
@@ -155,23 +156,23 @@ def reviewed(
     reasons: Sequence[str],
 ) -> p.Message:
     """The outcome of a review decision."""
-    parts = [f"Inserted {plural(inserted, 'reviewed pair')}"]
+    parts: list[str] = []
+    if inserted:
+        parts.append(f"inserted {plural(inserted, 'reviewed pair')}")
     if present:
         parts.append(f"{present} already present")
-    if dropped:
-        parts.append(f"dropped {dropped}")
-    severity: p.Severity = "info"
     if staged:
         why = f" ({'; '.join(reasons)})" if reasons else ""
-        parts.append(f"staged {staged} in the dlm store{why}")
+        parts.append(f"staged {plural(staged, 'reviewed pair')} in the dlm store{why}")
+    if dropped:
+        parts.append(f"dropped {plural(dropped, 'reviewed pair')}")
+    severity: p.Severity = "warning" if lost or (staged and reasons) else "info"
     if lost:
-        severity = "warning"
         parts.append(f"{lost} could not be inserted or staged (no dlm_id, or the document is not a file)")
-    if reasons and staged:
-        severity = "warning"
+    text = "; ".join(parts) or "nothing to insert"
     return p.Message(
         severity=severity,
-        text="; ".join(parts) + ".",
+        text=text[0].upper() + text[1:] + ".",
         actions=[apply_staged_action(uri)] if staged else [],
     )
 
