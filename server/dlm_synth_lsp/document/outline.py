@@ -27,7 +27,7 @@ from .fences import CODE_FENCE_PREFIX
 from .grammar import Item, parse_instruction, parse_preference
 from .memo import Lru
 from .model import Section, SectionType
-from .text import ODD_BREAKS, headline
+from .text import ODD_BREAKS, headline, not_blank
 
 #: a heading further down than this is not looked for (bounds the cost of a huge section)
 HEADING_SCAN_LINES = 500
@@ -178,8 +178,26 @@ class DocIndex:
 
 
 def index(doc: Document) -> DocIndex:
-    """The document's index, computed once per Document."""
+    """The document's index, computed once per Document (one pass over every
+    section: features that run after each keystroke use the cheaper questions below)."""
     return doc.memo("outline.index", lambda: _build_index(doc))
+
+
+def has_prose(doc: Document) -> bool:
+    """Whether some prose section has text (usually answered by the first block)."""
+    return doc.memo("outline.has_prose", lambda: any(_is_text(b.section) for b in doc.blocks))
+
+
+def has_synth(doc: Document) -> bool:
+    """Whether some section was synthesized (stops at the first one)."""
+    return doc.memo(
+        "outline.has_synth",
+        lambda: any(b.section is not None and b.section.auto_synth for b in doc.blocks),
+    )
+
+
+def _is_text(section: Section | None) -> bool:
+    return section is not None and section.type is SectionType.PROSE and not_blank(section.content)
 
 
 def _build_index(doc: Document) -> DocIndex:

@@ -58,6 +58,11 @@ def first_text_line(text: str) -> str:
     return next((line.strip() for line in text.splitlines() if line.strip()), "")
 
 
+def not_blank(text: str) -> bool:
+    """`text.strip() != ""` without copying the text (stops at the first non-space)."""
+    return bool(text) and not text.isspace()
+
+
 def shorten(text: str, limit: int) -> str:
     """`text` cut to `limit` characters, the last one an ellipsis when cut."""
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from .document import Document, TextChange
 from .model import Section, SectionType
 from .outline import content_row, last_content_line
-from .text import Position, PositionEncoding, Span
+from .text import Position, PositionEncoding, Span, not_blank
 from .tokenizer import Block
 
 
@@ -98,7 +98,7 @@ def section_span(doc: Document, section: Section) -> Span:
 
 def _is_source(block: Block) -> bool:
     section = block.section
-    return section is not None and section.type is SectionType.PROSE and bool(section.content.strip())
+    return section is not None and section.type is SectionType.PROSE and not_blank(section.content)
 
 
 def _block_index(doc: Document, line: int) -> int:

@@ -13,10 +13,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
+import threading
 from collections.abc import Generator
-from typing import Any
+from typing import Any, BinaryIO
 
 from lsprotocol import types as lsp
+from pygls.io_ import StdoutWriter, run_async
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
 
@@ -30,6 +33,7 @@ from .commands import HANDLERS
 from .config import SECTION, Settings, load_settings
 from .convert import to_diagnostic
 from .jobs import JobManager, ProgressSink
+from .stdio import PipeReader, pipe_capable
 from .synthesis import Synthesizer
 from .workspace import Documents, Snapshot
 
@@ -104,6 +108,32 @@ class DlmLanguageServer(LanguageServer):
         self._waiters: dict[str, list[asyncio.Future[None]]] = {}
         self._serialised: Lru[int, tuple[Any, Any]] = Lru(SERIALISED_MEMO_SIZE)
         self._warned: set[str] = set()
+
+    def _start_io_async(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        """pygls' start-up (pinned 2.1) with `stdio.PipeReader` in place of its
+        thread-pool reader, which costs three thread hand-offs per message."""
+        stream = stdin or sys.stdin.buffer
+        if not pipe_capable(stream):
+            super()._start_io_async(stdin, stdout)
+            return
+        self._stop_event = threading.Event()
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        try:
+            asyncio.run(
+                run_async(
+                    stop_event=self._stop_event,
+                    reader=PipeReader(stream),
+                    protocol=self.protocol,
+                    logger=log,
+                    error_handler=self.report_server_error,
+                )
+            )
+        except BrokenPipeError:
+            log.error("the connection to the client is lost; shutting down")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()  # type: ignore[no-untyped-call]
 
     # -- helpers -------------------------------------------------------------
 
@@ -304,9 +334,9 @@ def document_symbol(ls: DlmLanguageServer, params: lsp.DocumentSymbolParams) -> 
 
 
 @server.feature(lsp.TEXT_DOCUMENT_FOLDING_RANGE)
-def folding_range(ls: DlmLanguageServer, params: lsp.FoldingRangeParams) -> list[lsp.FoldingRange]:
+def folding_range(ls: DlmLanguageServer, params: lsp.FoldingRangeParams) -> list[Any]:
     snapshot = ls.documents.get(params.text_document.uri)
-    return [] if snapshot is None else features.folding_ranges(snapshot.doc)
+    return [] if snapshot is None else [ls.serialised(r) for r in features.folding_ranges(snapshot.doc)]
 
 
 @server.feature(lsp.TEXT_DOCUMENT_HOVER)
@@ -324,9 +354,11 @@ def definition(ls: DlmLanguageServer, params: lsp.DefinitionParams) -> lsp.Locat
 
 
 @server.feature(lsp.TEXT_DOCUMENT_CODE_LENS)
-def code_lens(ls: DlmLanguageServer, params: lsp.CodeLensParams) -> list[lsp.CodeLens]:
+def code_lens(ls: DlmLanguageServer, params: lsp.CodeLensParams) -> list[Any]:
     snapshot = ls.documents.get(params.text_document.uri)
-    return [] if snapshot is None else features.code_lenses(snapshot.doc, snapshot.uri, ls.encoding)
+    if snapshot is None:
+        return []
+    return [ls.serialised(lens) for lens in features.code_lenses(snapshot.doc, snapshot.uri, ls.encoding)]
 
 
 @server.feature(
@@ -339,11 +371,11 @@ def code_lens(ls: DlmLanguageServer, params: lsp.CodeLensParams) -> list[lsp.Cod
         ]
     ),
 )
-def code_action(ls: DlmLanguageServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
+def code_action(ls: DlmLanguageServer, params: lsp.CodeActionParams) -> list[Any]:
     snapshot = ls.documents.get(params.text_document.uri)
     if snapshot is None:
         return []
-    return features.code_actions(
+    found = features.code_actions(
         snapshot.doc,
         snapshot.uri,
         params.range,
@@ -351,6 +383,8 @@ def code_action(ls: DlmLanguageServer, params: lsp.CodeActionParams) -> list[lsp
         ls.encoding,
         [str(k) for k in params.context.only] if params.context.only else None,
     )
+    # most actions are the same objects from one request to the next (see features)
+    return [ls.serialised(action) for action in found]
 
 
 # -- commands (commands.py) -----------------------------------------------------------

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from dlm_synth_lsp.document import parse_text
+from dlm_synth_lsp.document.document import TextChange
 from dlm_synth_lsp.document.outline import prose_title
 from dlm_synth_lsp.lsp import features
 from dlm_synth_lsp.lsp import protocol as ids
@@ -136,6 +138,24 @@ def test_outline_children_per_pair_and_synth_marking() -> None:
         " · 1 pair  lines 22-28, name on 25\n"
         "Interface Hand written? · instruction · 1 pair  lines 29-33, name on 31"
     )
+
+
+def test_large_documents_get_an_outline_by_prose_heading(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dlm_synth_lsp.lsp.features import symbols
+
+    monkeypatch.setattr(symbols, "DETAILED_LIMIT", 3)
+    fx = fixture(ALL_SECTIONS)
+    assert outline(fx, features.document_symbols(fx.doc, U16)) == (
+        "Module frontmatter · smollm2-135m  lines 0-9, name on 0\n"
+        "String Rotating TLS certificates · prose · 2 instruction · 1 preference · 1 image · 1 audio"
+        " · 1 synthesized · 2 pairs  lines 11-42, name on 11\n"
+        "String Notes · prose  lines 43-47, name on 45"
+    )
+    # a keystroke in the last paragraph rebuilds only its group's symbol
+    before = features.document_symbols(fx.doc, U16)
+    last = len(fx.doc.lines) - 2
+    after = features.document_symbols(fx.doc.apply(TextChange("x", (last, 0, last, 0)), U16), U16)
+    assert after[1] is before[1] and after[2] is not before[2]
 
 
 def test_prose_titles() -> None:
