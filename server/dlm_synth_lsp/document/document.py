@@ -55,6 +55,22 @@ def body_bounds(lines: Sequence[str], raw_first: int) -> tuple[int, int]:
     return first, stop
 
 
+class FirstLines:
+    """The blocks' first lines, for bisecting: read through the blocks instead of
+    copied into a list, which would cost a pass over every block per version."""
+
+    __slots__ = ("_blocks",)
+
+    def __init__(self, blocks: tuple[Block, ...]) -> None:
+        self._blocks = blocks
+
+    def __len__(self) -> int:
+        return len(self._blocks)
+
+    def __getitem__(self, index: int) -> int:
+        return self._blocks[index].first
+
+
 @dataclass(frozen=True)
 class Document:
     lines: tuple[str, ...]
@@ -76,8 +92,8 @@ class Document:
         return tuple([b.section for b in self.blocks if b.section is not None])
 
     @cached_property
-    def firsts(self) -> list[int]:
-        return [b.first for b in self.blocks]
+    def firsts(self) -> FirstLines:
+        return FirstLines(self.blocks)
 
     @property
     def bom(self) -> bool:

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
+import json
 import logging
 import sys
 import threading
 from collections.abc import Generator
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, ClassVar
 
 from lsprotocol import types as lsp
 from pygls.io_ import StdoutWriter, run_async
@@ -40,7 +42,12 @@ from .workspace import Documents, Snapshot
 log = logging.getLogger("dlm_synth_lsp")
 
 DIAGNOSTICS_DELAY_S = 0.15
-SERIALISED_MEMO_SIZE = 50_000
+ENCODED_MEMO_SIZE = 50_000
+
+
+class EncodedJson(str):
+    """A result already encoded as JSON text (`DlmLanguageServer.encoded`): sent as
+    it is, without pygls' conversion and `json.dumps` of the whole answer."""
 
 
 class DlmProtocol(LanguageServerProtocol):
@@ -54,6 +61,9 @@ class DlmProtocol(LanguageServerProtocol):
     incremental snapshots (`workspace.Documents`). So these handlers only pass the
     notification on to ours, and pygls' workspace never holds a text document.
     (They must stay generator functions: pygls drives only those as built-ins.)"""
+
+    #: writes in flight on an asynchronous transport (kept so they are not collected)
+    _writes: ClassVar[set[asyncio.Future[Any]]] = set()
 
     def _ours(self, method: str, params: Any) -> Generator[Any, Any, None]:
         if (handler := self.fm.features.get(method)) is not None:
@@ -74,6 +84,23 @@ class DlmProtocol(LanguageServerProtocol):
         self, params: lsp.DidCloseTextDocumentParams
     ) -> Generator[Any, Any, None]:
         yield from self._ours(lsp.TEXT_DOCUMENT_DID_CLOSE, params)
+
+    def _send_data(self, data: Any) -> None:
+        """A response whose result is `EncodedJson` is framed here, the text spliced
+        in as it is; everything else goes through pygls (`json.dumps` of the whole)."""
+        result = getattr(data, "result", None)
+        if not isinstance(result, EncodedJson) or self.writer is None or not self._include_headers:
+            super()._send_data(data)
+            return
+        body = f'{{"id": {json.dumps(data.id)}, "jsonrpc": "{self.VERSION}", "result": {result}}}'.encode()
+        kind = f"{self.CONTENT_TYPE}; charset={self.CHARSET}"
+        written = self.writer.write(
+            f"Content-Length: {len(body)}\r\nContent-Type: {kind}\r\n\r\n".encode() + body
+        )
+        if inspect.isawaitable(written):  # a websocket: pygls leaves these running too
+            task = asyncio.ensure_future(written)
+            self._writes.add(task)
+            task.add_done_callback(self._writes.discard)
 
     def _handle_cancel_notification(self, msg_id: Any) -> None:
         """pygls answers `$/cancelRequest` for `workspace/executeCommand` but leaves
@@ -106,7 +133,7 @@ class DlmLanguageServer(LanguageServer):
         self.synthesizer = Synthesizer(self)
         self._diagnostics: dict[str, asyncio.TimerHandle] = {}
         self._waiters: dict[str, list[asyncio.Future[None]]] = {}
-        self._serialised: Lru[int, tuple[Any, Any]] = Lru(SERIALISED_MEMO_SIZE)
+        self._encoded: Lru[int, tuple[Any, str]] = Lru(ENCODED_MEMO_SIZE)
         self._warned: set[str] = set()
 
     def _start_io_async(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
@@ -204,15 +231,23 @@ class DlmLanguageServer(LanguageServer):
     async def show_document(self, params: lsp.ShowDocumentParams) -> lsp.ShowDocumentResult | None:
         return await self.window_show_document_async(params)
 
-    def serialised(self, value: Any) -> Any:
-        """`value` as JSON data, remembered per object: the outline of a large
-        document is mostly the same symbol objects between versions (see
-        features/symbols.py), and converting them again costs ~20 ms per request."""
-        held = self._serialised.get(id(value), lambda: (value, self.protocol._converter.unstructure(value)))
+    def encoded(self, values: list[Any]) -> EncodedJson:
+        """`values` as one JSON array, each value's text remembered per object: an
+        outline, the lenses and folds of a large document, the actions of a section
+        are mostly the same objects from one version to the next (see features/), and
+        converting and encoding them again cost ~20 ms per request (and garbage for
+        the collector; the remembered texts are strings, which it never scans)."""
+        return EncodedJson(f"[{','.join(self._encoded_one(value) for value in values)}]")
+
+    def _encoded_one(self, value: Any) -> str:
+        held = self._encoded.get(id(value), lambda: (value, self._encode(value)))
         if held[0] is not value:  # an id reused by a newer object
-            held = (value, self.protocol._converter.unstructure(value))
-            self._serialised.put(id(value), held)
+            held = (value, self._encode(value))
+            self._encoded.put(id(value), held)
         return held[1]
+
+    def _encode(self, value: Any) -> str:
+        return json.dumps(self.protocol._converter.unstructure(value), separators=(",", ":"))
 
     # -- document changes ----------------------------------------------------
 
@@ -326,17 +361,17 @@ def did_close(ls: DlmLanguageServer, params: lsp.DidCloseTextDocumentParams) -> 
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
-def document_symbol(ls: DlmLanguageServer, params: lsp.DocumentSymbolParams) -> list[Any]:
+def document_symbol(ls: DlmLanguageServer, params: lsp.DocumentSymbolParams) -> EncodedJson | list[Any]:
     snapshot = ls.documents.get(params.text_document.uri)
     if snapshot is None:
         return []
-    return [ls.serialised(symbol) for symbol in features.document_symbols(snapshot.doc, ls.encoding)]
+    return ls.encoded(features.document_symbols(snapshot.doc, ls.encoding))
 
 
 @server.feature(lsp.TEXT_DOCUMENT_FOLDING_RANGE)
-def folding_range(ls: DlmLanguageServer, params: lsp.FoldingRangeParams) -> list[Any]:
+def folding_range(ls: DlmLanguageServer, params: lsp.FoldingRangeParams) -> EncodedJson | list[Any]:
     snapshot = ls.documents.get(params.text_document.uri)
-    return [] if snapshot is None else [ls.serialised(r) for r in features.folding_ranges(snapshot.doc)]
+    return [] if snapshot is None else ls.encoded(features.folding_ranges(snapshot.doc))
 
 
 @server.feature(lsp.TEXT_DOCUMENT_HOVER)
@@ -354,11 +389,11 @@ def definition(ls: DlmLanguageServer, params: lsp.DefinitionParams) -> lsp.Locat
 
 
 @server.feature(lsp.TEXT_DOCUMENT_CODE_LENS)
-def code_lens(ls: DlmLanguageServer, params: lsp.CodeLensParams) -> list[Any]:
+def code_lens(ls: DlmLanguageServer, params: lsp.CodeLensParams) -> EncodedJson | list[Any]:
     snapshot = ls.documents.get(params.text_document.uri)
     if snapshot is None:
         return []
-    return [ls.serialised(lens) for lens in features.code_lenses(snapshot.doc, snapshot.uri, ls.encoding)]
+    return ls.encoded(features.code_lenses(snapshot.doc, snapshot.uri, ls.encoding))
 
 
 @server.feature(
@@ -371,7 +406,7 @@ def code_lens(ls: DlmLanguageServer, params: lsp.CodeLensParams) -> list[Any]:
         ]
     ),
 )
-def code_action(ls: DlmLanguageServer, params: lsp.CodeActionParams) -> list[Any]:
+def code_action(ls: DlmLanguageServer, params: lsp.CodeActionParams) -> EncodedJson | list[Any]:
     snapshot = ls.documents.get(params.text_document.uri)
     if snapshot is None:
         return []
@@ -384,7 +419,7 @@ def code_action(ls: DlmLanguageServer, params: lsp.CodeActionParams) -> list[Any
         [str(k) for k in params.context.only] if params.context.only else None,
     )
     # most actions are the same objects from one request to the next (see features)
-    return [ls.serialised(action) for action in found]
+    return ls.encoded(found)
 
 
 # -- commands (commands.py) -----------------------------------------------------------
