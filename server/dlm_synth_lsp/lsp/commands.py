@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from lsprotocol import types as lsp
 from pygls.uris import to_fs_path
 
+from ..document import Document
 from ..document.edits import EditError, TextEdit, plan_revert
 from ..document.model import SectionType
 from ..document.relink import plan_relink
@@ -121,47 +122,57 @@ async def synthesize_document(ls: CommandHost, args: p.SynthesizeDocumentArgs) -
     return await _run(ls, snapshot, sources, None, args, "Synthesizing instructions for the document")
 
 
-async def _apply(ls: CommandHost, snapshot: Snapshot, edits: list[TextEdit], label: str) -> str | None:
-    """Send `edits` (computed on `snapshot`) as one versioned edit; the error if the
-    editor did not apply them."""
-    edit = ls.synthesizer.workspace_edit(snapshot.uri, snapshot.version, snapshot.doc, edits)
-    answer = await ls.apply_edit(lsp.ApplyWorkspaceEditParams(edit=edit, label=label))
-    return None if answer.applied else answer.failure_reason or "not applied"
-
-
-async def revert(ls: CommandHost, args: p.RevertArgs) -> p.RevertResult:
-    snapshot = ls.snapshot(args.uri)
+async def _edit(
+    ls: CommandHost, uri: str, quiet: bool, plan: Callable[[Document], list[TextEdit]], label: str, what: str
+) -> tuple[Snapshot, int, str | None, p.Message | None]:
+    """Plan edits on the open document `uri` and send them as one versioned edit:
+    (the snapshot they were planned on, how many, the editor's error and the message
+    for it when it refused them)."""
+    snapshot = ls.snapshot(uri)
     try:
-        edits = plan_revert(snapshot.doc, args.section_id)
+        edits = plan(snapshot.doc)
     except EditError as exc:
         raise CommandError(str(exc)) from exc
     if not edits:
-        return p.RevertResult(removed=0, message=messages.reverted(0))
-    removed = len(applied_sections(snapshot.doc)) if args.section_id is None else 1
-    error = await _apply(ls, snapshot, edits, "Revert synthesized instructions")
-    if error is not None:
-        message = messages.edit_refused("revert", error)
-        if not args.quiet:
-            ls.show(lsp.MessageType.Warning, message.text)
-        return p.RevertResult(removed=0, error=error, message=message)
+        return snapshot, 0, None, None
+    edit = ls.synthesizer.workspace_edit(snapshot.uri, snapshot.version, snapshot.doc, edits)
+    answer = await ls.apply_edit(lsp.ApplyWorkspaceEditParams(edit=edit, label=label))
+    if answer.applied:
+        return snapshot, len(edits), None, None
+    error = answer.failure_reason or "not applied"
+    message = messages.edit_refused(what, error)
+    if not quiet:
+        ls.show(lsp.MessageType.Warning, message.text)
+    return snapshot, 0, error, message
+
+
+async def revert(ls: CommandHost, args: p.RevertArgs) -> p.RevertResult:
+    snapshot, count, error, refused = await _edit(
+        ls,
+        args.uri,
+        args.quiet,
+        lambda doc: plan_revert(doc, args.section_id),
+        "Revert synthesized instructions",
+        "revert",
+    )
+    if refused is not None:
+        return p.RevertResult(removed=0, error=error, message=refused)
+    removed = 0 if count == 0 else len(applied_sections(snapshot.doc)) if args.section_id is None else 1
     return p.RevertResult(removed=removed, message=messages.reverted(removed))
 
 
 async def relink(ls: CommandHost, args: p.RelinkArgs) -> p.RelinkResult:
-    snapshot = ls.snapshot(args.uri)
-    try:
-        edits = plan_relink(snapshot.doc, args.section_id)
-    except EditError as exc:
-        raise CommandError(str(exc)) from exc
-    if not edits:
-        return p.RelinkResult(relinked=0, message=messages.relinked(0))
-    error = await _apply(ls, snapshot, edits, "Re-link synthesized pairs")
-    if error is not None:
-        message = messages.edit_refused("re-link", error)
-        if not args.quiet:
-            ls.show(lsp.MessageType.Warning, message.text)
-        return p.RelinkResult(relinked=0, error=error, message=message)
-    return p.RelinkResult(relinked=len(edits), message=messages.relinked(len(edits)))
+    _, count, error, refused = await _edit(
+        ls,
+        args.uri,
+        args.quiet,
+        lambda doc: plan_relink(doc, args.section_id),
+        "Re-link synthesized pairs",
+        "re-link",
+    )
+    if refused is not None:
+        return p.RelinkResult(relinked=0, error=error, message=refused)
+    return p.RelinkResult(relinked=count, message=messages.relinked(count))
 
 
 async def list_synthesized(ls: CommandHost, args: p.DocumentArgs) -> p.ListResult:

@@ -15,33 +15,10 @@
 
 local env = vim.env
 local uv = vim.uv or vim.loop
-local result = { ok = false, notifications = {}, selects = {} }
-local current_step = 'start'
-
-local function finish(ok, err)
-  result.ok = ok
-  result.error = err
-  result.failed_step = not ok and current_step or nil
-  local file = assert(io.open(env.DLM_NVIM_RESULT, 'w'))
-  file:write(vim.json.encode(result))
-  file:close()
-  if not ok then
-    io.stderr:write(string.format('review.lua FAILED in step %q: %s\n', current_step, tostring(err)))
-  end
-  os.exit(ok and 0 or 1)
-end
-
-local function check(cond, message)
-  if not cond then
-    error(message, 2)
-  end
-end
-
-local function wait(ms, cond, what)
-  if not vim.wait(ms, cond, 20) then
-    error('timed out after ' .. ms .. ' ms waiting for ' .. what, 2)
-  end
-end
+local h = dofile(vim.fs.dirname(debug.getinfo(1, 'S').source:sub(2)) .. '/harness.lua')
+  .new('review.lua', env.DLM_NVIM_RESULT, 75000)
+local result, check, wait = h.result, h.check, h.wait
+result.notifications, result.selects = {}, {}
 
 vim.notify = function(msg)
   table.insert(result.notifications, msg)
@@ -70,12 +47,8 @@ vim.ui.select = function(items, opts, on_choice)
   end)
 end
 
-vim.defer_fn(function()
-  finish(false, 'watchdog: the whole run took longer than 75 s')
-end, 75000)
-
 local function main()
-  current_step = 'load plugin'
+  h.current = 'load plugin'
   vim.opt.runtimepath:prepend(env.DLM_NVIM_PLUGIN)
   vim.cmd('runtime! ftdetect/dlm.lua')
   vim.cmd('runtime! plugin/dlm_synth.lua')
@@ -93,7 +66,7 @@ local function main()
   })
   check(vim.fn.exists(':DlmSynthReview') == 2, ':DlmSynthReview was not defined')
 
-  current_step = 'open document'
+  h.current = 'open document'
   vim.cmd.edit(vim.fn.fnameescape(env.DLM_NVIM_DOC))
   local buf = vim.api.nvim_get_current_buf()
   local win = vim.api.nvim_get_current_win()
@@ -113,7 +86,7 @@ local function main()
   end
   check(prose_row, 'test document lacks the first prose section')
 
-  current_step = 'synthesize while typing'
+  h.current = 'synthesize while typing'
   vim.api.nvim_win_set_cursor(win, { prose_row, 0 })
   local before = #result.notifications + 1
   vim.cmd('DlmSynth')
@@ -148,7 +121,7 @@ local function main()
   result.typed = typed
   result.before_review = text()
 
-  current_step = 'review: drop the last pair'
+  h.current = 'review: drop the last pair'
   answers = {
     function(items)
       return items[3] -- the third pair: toggled off
@@ -164,7 +137,7 @@ local function main()
   end, 'the review result')
   result.after_review = text()
 
-  current_step = 'review again: close it, then stage instead'
+  h.current = 'review again: close it, then stage instead'
   before = #result.notifications + 1
   vim.cmd('DlmSynth')
   wait(30000, function()
@@ -197,5 +170,4 @@ local function main()
   check(text() == unchanged, 'staging changed the buffer')
 end
 
-local ok, err = xpcall(main, debug.traceback)
-finish(ok, not ok and err or nil)
+h.run(main)
