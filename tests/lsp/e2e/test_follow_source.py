@@ -243,6 +243,9 @@ async def run_trial(
 
     if target is None:
         assert result["status"] == "staged", context
+        # the message says why: the source was deleted, or became part of another section
+        why = result["message"]["text"]
+        assert "source section was deleted" in why or "section that is not prose" in why, context
         assert after == before, context
         pending = tmp_path / "home" / "store" / dlm_id / "synth" / "pending.json"
         staged = json.loads(pending.read_text(encoding="utf-8"))["sections"]
