@@ -27,6 +27,16 @@ Measured in one run (so machine drift hits every condition alike):
 
 Latency is the client's round trip: it includes the client's own JSON decoding and
 lsprotocol structuring (reported separately for documentSymbol at the end).
+
+First, the keystroke against upstream (`--keystrokes`, 0 to skip): a one-character
+`didChange` (type, then delete, a character in a prose line) followed by a
+`codeAction` (cursor in another paragraph), timed from sending the change to the
+action list arriving, against upstream's `parse_text` of the same text in its own
+`.venv-oracle` process (bench_parse.Upstream, timing its own loop), interleaved in
+rounds so the machine's load hits both alike. This client is a minimal one (framing
+and `json` only, like an editor's native client), so the time is the server's and
+the pipe's; the pytest-lsp client's numbers for the same pair are in the table ("after
+edit"). The machine's load average is printed with it.
 """
 
 from __future__ import annotations
@@ -53,6 +63,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
 import pytest_lsp  # noqa: E402
+from bench_parse import ORACLE_PYTHON, Upstream  # noqa: E402
 from dlm_synth_lsp.document import SectionType, parse_text  # noqa: E402
 from gen_doc import generate  # noqa: E402
 from lsprotocol import types as lsp  # noqa: E402
@@ -322,7 +333,7 @@ def check_answers(answers: dict[str, Any]) -> None:
         hover = answers["hover"]
         assert hover is not None and "synth" in str(hover.contents).lower(), hover
     if "documentSymbol" in answers:
-        assert answers["documentSymbol"] and len(answers["documentSymbol"]) > 1000
+        assert answers["documentSymbol"] and len(answers["documentSymbol"]) > 400  # one per prose heading
     if "codeAction" in answers:
         titles = [a.title for a in answers["codeAction"]]
         assert any("this section" in t for t in titles), titles
@@ -421,6 +432,121 @@ async def with_job(
         "rss_mib": rss_job / 1024,
     }
     return times, info | {"answers": answers}
+
+
+class RawClient:
+    """A minimal LSP client on the server's stdio: framing and `json` only."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            SERVER_CMD,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=SERVER_ENV,
+        )
+        self.next_id = 0
+
+    def send(self, message: dict[str, Any]) -> None:
+        assert self.proc.stdin is not None
+        body = json.dumps(message).encode()
+        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.proc.stdin.flush()
+
+    def read(self) -> Any:
+        assert self.proc.stdout is not None
+        length = 0
+        while (line := self.proc.stdout.readline()) not in (b"\r\n", b""):
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":")[1])
+        return json.loads(self.proc.stdout.read(length))
+
+    def notify(self, method: str, params: Any) -> None:
+        self.send({"jsonrpc": "2.0", "method": method, "params": params})
+
+    def request(self, method: str, params: Any) -> Any:
+        self.next_id += 1
+        ident = self.next_id
+        self.send({"jsonrpc": "2.0", "id": ident, "method": method, "params": params})
+        while True:
+            message = self.read()
+            if "method" not in message and message.get("id") == ident:
+                return message.get("result")
+            if "method" in message and "id" in message:  # a request to the client
+                self.send({"jsonrpc": "2.0", "id": message["id"], "result": None})
+
+    def close(self) -> None:
+        self.request("shutdown", None)
+        self.notify("exit", None)
+        self.proc.wait(timeout=30)
+
+
+def keystroke_ratio(
+    text: str, path: Path, work: Workload, rounds: int, per_round: int, reps: int
+) -> dict[str, Any]:
+    """Median (one-character didChange + codeAction) against upstream's parse_text."""
+    uri = path.resolve().as_uri()
+    client = RawClient()
+    client.request(
+        "initialize",
+        {"processId": None, "rootUri": None, "capabilities": {"general": {"positionEncodings": ["utf-16"]}}},
+    )
+    client.notify("initialized", {})
+    client.notify(
+        "textDocument/didOpen",
+        {"textDocument": {"uri": uri, "languageId": "dlm", "version": 1, "text": text}},
+    )
+    at = {"line": work.action_line, "character": 3}
+    action = {"textDocument": {"uri": uri}, "range": {"start": at, "end": at}, "context": {"diagnostics": []}}
+    version = 1
+
+    def keystroke(n: int) -> None:
+        nonlocal version
+        version += 1
+        end = 1 if n % 2 == 0 else 2
+        change = {
+            "range": {
+                "start": {"line": work.edit_line, "character": 1},
+                "end": {"line": work.edit_line, "character": end},
+            },
+            "text": "x" if n % 2 == 0 else "",
+        }
+        client.notify(
+            "textDocument/didChange",
+            {"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]},
+        )
+
+    for n in range(40):  # warm-up
+        keystroke(n)
+        client.request("textDocument/codeAction", action)
+    upstream = Upstream(str(path)) if ORACLE_PYTHON.exists() else None
+    ours: list[float] = []
+    alone: list[float] = []
+    theirs: list[float] = []
+    load = [os.getloadavg()[0]]
+    gc.disable()
+    try:
+        for _ in range(rounds):
+            for n in range(per_round):
+                t0 = time.perf_counter()
+                keystroke(n)
+                answer = client.request("textDocument/codeAction", action)
+                ours.append(time.perf_counter() - t0)
+                t0 = time.perf_counter()
+                client.request("textDocument/codeAction", action)
+                alone.append(time.perf_counter() - t0)
+            assert any("this section" in a["title"] for a in answer), answer
+            if upstream is not None:
+                theirs += upstream.run(reps)
+    finally:
+        gc.enable()
+    load.append(os.getloadavg()[0])
+    if per_round % 2:
+        keystroke(1)
+    client.close()
+    if upstream is not None:
+        upstream.close()
+    return {"ours": ours, "alone": alone, "theirs": theirs, "load": load}
 
 
 def fmt_ms(seconds: float) -> str:
@@ -544,6 +670,21 @@ async def run(args: argparse.Namespace) -> None:
         f"({n_prose} non-empty prose), dlm_id {doc.dlm_id}"
     )
     print(f"hover line {work.hover_line}, codeAction line {work.action_line}, edit line {work.edit_line}")
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+    if args.keystrokes:
+        k = await asyncio.to_thread(keystroke_ratio, text, path, work, args.keystrokes // 20, 20, 5)
+        ours, theirs = (
+            statistics.median(k["ours"]),
+            statistics.median(k["theirs"]) if k["theirs"] else math.nan,
+        )
+        print(
+            f"keystroke (1-char didChange + codeAction, minimal stdio client): median {fmt_ms(ours)} ms, "
+            f"p90 {fmt_ms(pct(k['ours'], 0.9))} ms, n={len(k['ours'])}; codeAction alone median "
+            f"{fmt_ms(statistics.median(k['alone']))} ms; upstream parse_text median {fmt_ms(theirs)} ms "
+            f"(n={len(k['theirs'])}); ratio {theirs / ours:.0f}× (target ≥ 50×: "
+            f"{'met' if theirs / ours >= 50 else 'NOT met'}); "
+            f"load average {k['load'][0]:.1f} → {k['load'][1]:.1f}"
+        )
 
     base = {
         "filter": "dedup-only",
@@ -735,6 +876,12 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.5, help="fake teacher latency per call (s)")
     parser.add_argument("--max-new-tokens", type=int, default=512, help="tokens per call for the hf teacher")
     parser.add_argument("--starts", type=int, default=5, help="cold starts (median)")
+    parser.add_argument(
+        "--keystrokes",
+        type=int,
+        default=400,
+        help="keystroke + codeAction samples against upstream (0: skip)",
+    )
     every = "hover,documentSymbol,codeAction,completion,completionProse,semanticTokensDelta"
     parser.add_argument("--requests", default=every, help=f"comma-separated subset of {every}")
     args = parser.parse_args()

@@ -255,3 +255,52 @@ def test_semantic_highlights_are_applied_by_default(tmp_path: Path) -> None:
     assert at["typed"] == [{"type": "keyword", "modifiers": []}]
     assert at["typed_adapter"] == [{"type": "namespace", "modifiers": []}]
     assert result["synthesized_italic"]
+
+
+def test_neovim_review_flow(tmp_path: Path) -> None:
+    """applyMode = 'preview' in Neovim: the result is a notification naming
+    :DlmSynthReview while the user keeps typing (no pick list, no focus change);
+    :DlmSynthReview keeps or drops each pair; closing it inserts and stages nothing;
+    "Stage them all instead" stages (tests/editors/nvim/review.lua)."""
+    nvim = nvim_binary()
+    dlm_id = "01KPQ9X1000000000000000008"
+    doc = tmp_path / "notes.dlm"
+    doc.write_text(cache_notes(dlm_id), encoding="utf-8")
+    result_file = tmp_path / "result.json"
+    home = tmp_path / "dlm-home"
+    env = nvim_env(tmp_path)
+    with fake_llm_server(default_reply=passage_reply, latency_s=0.5) as teacher:
+        env.update(
+            DLM_NVIM_PLUGIN=str(PLUGIN),
+            DLM_NVIM_SERVER_CMD=json.dumps([sys.executable, "-m", "dlm_synth_lsp", "--stdio"]),
+            DLM_NVIM_TEACHER=f"vllm-server:{teacher.url}",
+            DLM_NVIM_DOC=str(doc),
+            DLM_NVIM_HOME=str(home),
+            DLM_NVIM_DLM_ID=dlm_id,
+            DLM_NVIM_RESULT=str(result_file),
+        )
+        result = read_result(result_file, run_script(nvim, "review.lua", tmp_path, env))
+
+    # the pick list opened only for :DlmSynthReview, never while the user typed
+    assert result["selects"] and not any(s["while_typing"] for s in result["selects"])
+    assert result["typed"] >= 5
+    first = result["selects"][0]["items"]
+    assert [item[:4] for item in first[:3]] == ["[x] "] * 3 and "after “Cache blocking”, line" in first[0]
+    assert result["selects"][1]["items"][2].startswith("[ ] ")  # the dropped pair
+    # exactly the two kept pairs, right after the (typed-into) source, nothing else changed
+    before, after = result["before_review"], result["after_review"]
+    sections = parse_text(after + "\n").sections
+    inserted = [s for s in sections if s.auto_synth]
+    assert len(inserted) == 2
+    source = sections[0]
+    assert source.type is SectionType.PROSE and " w0" in source.content
+    assert sections[1] is inserted[0] and all(s.source_section_id == source.section_id for s in inserted)
+    shown = [item.split(" — ")[0][4:].rstrip("…") for item in first[:2]]  # shortened to fit
+    assert all(s.content.split("\n")[1].startswith(q) for s, q in zip(inserted, shown, strict=True))
+    at = before.index("::instruction::\n### Q\nWhat is a tile")
+    size = len(after) - len(before)
+    assert after[:at] == before[:at] and after[at + size :] == before[at:]
+    # closing the list staged nothing; "Stage them all instead" staged every pair
+    assert result["closed_pending"] == 0
+    pending = home / "store" / dlm_id / "synth" / "pending.json"
+    assert len(json.loads(pending.read_text(encoding="utf-8"))["sections"]) == result["second_count"] >= 1

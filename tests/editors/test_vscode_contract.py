@@ -178,7 +178,7 @@ def _py_types(tp: Any) -> set[str]:
         return set().union(*(_py_types(arg) for arg in get_args(tp)))
     if origin is Literal:
         return {f"'{value}'" for value in get_args(tp)}
-    if origin is list:
+    if origin in (list, tuple):  # tuple[X, ...] arrives as a JSON array too
         (item,) = _py_types(get_args(tp)[0])
         return {f"{item}[]"}
     if tp is type(None):

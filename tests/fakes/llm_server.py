@@ -18,8 +18,10 @@ Endpoints (any path prefix is accepted, so `…/v1` base URLs of every shape wor
 
 Each generation request takes the next scripted behaviour (`server.script(...)`) or,
 when the script is empty, replies with `server.default_reply(request_json)` after
-`server.latency_s`. `GET …/models` only takes behaviours scripted with
-`path="models"`, so a teacher's model discovery never eats a test's script.
+`server.latency_s` (and, while `server.gate` holds a `threading.Event`, once that
+event is set: a test decides when the teacher answers, without sleeping).
+`GET …/models` only takes behaviours scripted with `path="models"`, so a teacher's
+model discovery never eats a test's script.
 `server.slots` caps how many generation requests are served at once (a vLLM or
 llama.cpp server's parallel slots): more wait in line, their latency growing as on
 a real server; `in_flight`, `peak_in_flight` and each request's
@@ -55,6 +57,7 @@ __all__ = [
     "Delay",
     "Drip",
     "FakeLLMServer",
+    "Gate",
     "Hang",
     "RecordedRequest",
     "Reply",
@@ -105,6 +108,14 @@ class Drip:
 
 
 @dataclass(frozen=True)
+class Gate:
+    """Wait until `event` is set (noticing a client that gives up), then do `then`."""
+
+    event: threading.Event
+    then: Behaviour = field(default_factory=Reply)
+
+
+@dataclass(frozen=True)
 class Hang:
     """Never answer; the request ends when the client disconnects or the server stops."""
 
@@ -114,7 +125,7 @@ class Close:
     """Drop the connection without a response (a crash or a proxy reset)."""
 
 
-Behaviour = Reply | Status | Delay | Drip | Hang | Close
+Behaviour = Reply | Status | Delay | Drip | Gate | Hang | Close
 
 
 @dataclass
@@ -191,7 +202,7 @@ class FakeLLMServer:
 
     All attributes may be changed while it runs: `models` (ids listed by
     `/models`), `default_reply` (request JSON → text), `latency_s` (delay of default
-    replies)."""
+    replies), `gate` (default replies wait until this event is set)."""
 
     def __init__(
         self,
@@ -221,6 +232,7 @@ class FakeLLMServer:
         self.batch_polls: int | None = None
         self.batch_requests = 0  # requests answered inside batches
         self._ids = itertools.count(1)
+        self.gate: threading.Event | None = None
         self.requests: list[RecordedRequest] = []
         self._script: deque[tuple[str | None, Behaviour]] = deque()
         self._cond = threading.Condition()
@@ -471,6 +483,8 @@ class _Handler(BaseHTTPRequestHandler):
             if behaviour is None:
                 text = fake.default_reply(body)
                 behaviour = Delay(fake.latency_s, Reply(text)) if fake.latency_s > 0 else Reply(text)
+                if fake.gate is not None:
+                    behaviour = Gate(fake.gate, behaviour)
             gate = fake._slot_gate
             if gate is None:
                 self._perform(behaviour, request)
@@ -489,8 +503,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _perform(self, behaviour: Behaviour, request: RecordedRequest) -> None:
         fake = self.server.fake
-        while isinstance(behaviour, Delay):
-            if not self._wait(behaviour.seconds, request):
+        while isinstance(behaviour, Delay | Gate):
+            if isinstance(behaviour, Gate):
+                while not behaviour.event.is_set():
+                    if not self._wait(0.005, request):
+                        return
+            elif not self._wait(behaviour.seconds, request):
                 return
             behaviour = behaviour.then
         if isinstance(behaviour, Hang):

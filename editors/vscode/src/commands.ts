@@ -17,6 +17,7 @@ import {
   Message,
   RevertArgs,
   RevertResult,
+  ReviewArgs,
   ServerCommand,
   ServerCommandId,
   SynthesizeArgs,
@@ -24,6 +25,7 @@ import {
   SynthesizeResult,
 } from './protocol';
 import { buttons, DETAILS, Notice, notice } from './results';
+import { ReviewIO, runReview } from './review';
 import { LANGUAGE_ID, PaletteCommand } from './serverIds';
 
 /** The part of the extension that owns the client (extension.ts: ServerController). */
@@ -73,6 +75,7 @@ export class DlmCommands {
       [PaletteCommand.list, () => this.list()],
       [PaletteCommand.cancel, () => this.cancel()],
       [PaletteCommand.applyStaged, () => this.applyStaged()],
+      [PaletteCommand.review, () => this.review()],
       [PaletteCommand.restartServer, () => this.deps.host.restart()],
     ];
   }
@@ -196,7 +199,24 @@ export class DlmCommands {
     if (result) await this.show(client, result.message);
   }
 
+  /** The pairs of the document's latest preview-mode job, awaiting review (review.ts). */
+  async review(): Promise<void> {
+    const target = await this.target();
+    if (!target) return;
+    const { client, editor } = target;
+    await this.runReview(client, { uri: this.uri(client, editor.document) });
+  }
+
   // -- helpers ----------------------------------------------------------------------
+
+  private async runReview(client: LanguageClient, args: ReviewArgs): Promise<void> {
+    const io: ReviewIO = {
+      send: (command, payload) => this.send(client, command, payload),
+      window: this.deps.window,
+    };
+    const message = await runReview(io, args);
+    if (message) await this.show(client, message);
+  }
 
   private async synthesize(
     client: LanguageClient,
@@ -258,6 +278,11 @@ export class DlmCommands {
     }
     const action = (message.actions ?? []).find((a) => a.title === picked);
     if (!action) return;
+    if (action.command === ServerCommand.review) {
+      // the review opens only now, because the user asked for it
+      await this.runReview(client, (action.arguments?.[0] ?? {}) as ReviewArgs);
+      return;
+    }
     const result = await this.send<{ message?: Message }>(
       client,
       action.command as ServerCommandId,

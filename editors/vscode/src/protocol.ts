@@ -18,6 +18,9 @@ export const ServerCommand = {
   cancel: 'dlm-synth.cancel',
   applyStaged: 'dlm-synth.applyStaged',
   revealSource: 'dlm-synth.revealSource',
+  relink: 'dlm-synth.relink',
+  review: 'dlm-synth.review',
+  applyReview: 'dlm-synth.applyReview',
 } as const;
 
 export type ServerCommandId = (typeof ServerCommand)[keyof typeof ServerCommand];
@@ -27,7 +30,7 @@ export type FilterKind = 'sway' | 'dedup-only' | 'none' | 'grounded';
 /** A filter as the user chooses it: `auto` is resolved by the server for each document. */
 export type FilterChoice = 'auto' | 'sway' | 'dedup-only' | 'none' | 'grounded';
 export type Severity = 'info' | 'warning' | 'error';
-export type SynthStatus = 'applied' | 'staged' | 'cancelled' | 'nothing-accepted' | 'failed';
+export type SynthStatus = 'applied' | 'staged' | 'review' | 'cancelled' | 'nothing-accepted' | 'failed';
 
 // -- arguments --------------------------------------------------------------------
 
@@ -52,6 +55,25 @@ export interface SynthesizeArgs extends SynthesizeDocumentArgs {
 export interface RevertArgs {
   uri: string;
   sectionId?: string | null;
+  quiet?: boolean;
+}
+
+export interface RelinkArgs {
+  uri: string;
+  sectionId?: string | null;
+  quiet?: boolean;
+}
+
+export interface ReviewArgs {
+  uri: string;
+  reviewId?: string | null;
+}
+
+export interface ApplyReviewArgs {
+  uri: string;
+  reviewId?: string | null;
+  keep?: number[];
+  stage?: boolean;
   quiet?: boolean;
 }
 
@@ -144,6 +166,36 @@ export interface SynthesizeResult {
 export interface RevertResult {
   removed: number;
   error: string | null;
+  message: Message;
+}
+
+export interface RelinkResult {
+  relinked: number;
+  error: string | null;
+  message: Message;
+}
+
+/** A pair awaiting review; `sourceRange`: the section it would follow now (null: its source is gone). */
+export interface ReviewPair {
+  index: number;
+  question: string;
+  answer: string;
+  strategy: string;
+  sourceTitle: string;
+  sourceRange: Range | null;
+}
+
+export interface ReviewResult {
+  reviewId: string;
+  pairs: ReviewPair[];
+  message: Message;
+}
+
+export interface ApplyReviewResult {
+  applied: number;
+  staged: number;
+  dropped: number;
+  alreadyPresent: number;
   message: Message;
 }
 

@@ -63,6 +63,22 @@ def body_bounds(lines: Sequence[str], raw_first: int) -> tuple[int, int]:
     return first, stop
 
 
+class FirstLines:
+    """The blocks' first lines, for bisecting: read through the blocks instead of
+    copied into a list, which would cost a pass over every block per version."""
+
+    __slots__ = ("_blocks",)
+
+    def __init__(self, blocks: tuple[Block, ...]) -> None:
+        self._blocks = blocks
+
+    def __len__(self) -> int:
+        return len(self._blocks)
+
+    def __getitem__(self, index: int) -> int:
+        return self._blocks[index].first
+
+
 @dataclass(frozen=True)
 class Document:
     lines: tuple[str, ...]
@@ -84,8 +100,8 @@ class Document:
         return tuple([b.section for b in self.blocks if b.section is not None])
 
     @cached_property
-    def firsts(self) -> list[int]:
-        return [b.first for b in self.blocks]
+    def firsts(self) -> FirstLines:
+        return FirstLines(self.blocks)
 
     @property
     def bom(self) -> bool:
@@ -188,28 +204,54 @@ class Document:
         return None
 
     def _stale_provenance(self) -> list[Problem]:
+        """DLM040 for an auto-synth section whose source id names no prose section;
+        DLM041 instead when it sits in the run of auto-synth sections right after a
+        non-empty prose section that no section of the run names: that prose was
+        most likely edited after the pairs were made (`relink.py` re-links them)."""
         prose = {s.section_id for s in self.sections if s.type is SectionType.PROSE}
         stale: list[Problem] = []
+        source: Section | None = None  # the prose section the current run follows
+        run: list[Section] = []
+
+        def end_run() -> None:
+            edited = source is not None and not any(m.source_section_id == source.section_id for m in run)
+            for member in run:
+                if member.source_section_id not in prose:
+                    stale.append(self._stale(member, source if edited else None))
+            run.clear()
+
         for section in self.sections:
-            if not section.auto_synth or section.source_section_id in prose:
+            if section.auto_synth:  # only instruction sections carry synth markers
+                run.append(section)
                 continue
-            row = self._synth_marker_line(section)
-            line = self.lines[row]
-            found = source_attribute(line)
-            span = Span.of(row, found[1], row, found[2]) if found else Span.of(row, 0, row, len(line))
-            stale.append(
-                Problem(
-                    Code.STALE_PROVENANCE,
-                    span,
-                    f"stale provenance: source_section_id {section.source_section_id} matches "
-                    "no prose section in this document (the source was edited or removed)",
-                    (
-                        ("source_section_id", section.source_section_id or ""),
-                        ("section_id", section.section_id),
-                    ),
-                )
-            )
+            end_run()
+            source = section if section.type is SectionType.PROSE and section.content.strip() else None
+        end_run()
         return stale
+
+    def _stale(self, section: Section, edited: Section | None) -> Problem:
+        row = self._synth_marker_line(section)
+        line = self.lines[row]
+        found = source_attribute(line)
+        span = Span.of(row, found[1], row, found[2]) if found else Span.of(row, 0, row, len(line))
+        data = (("source_section_id", section.source_section_id or ""), ("section_id", section.section_id))
+        if edited is None:
+            return Problem(
+                Code.STALE_PROVENANCE,
+                span,
+                f"stale provenance: source_section_id {section.source_section_id} matches "
+                "no prose section in this document (the source was edited or removed)",
+                data,
+            )
+        return Problem(
+            Code.SOURCE_EDITED,
+            span,
+            f"source edited: the prose section above (line {edited.start_line}) changed after these pairs "
+            f"were synthesized, so source_section_id {section.source_section_id} names its earlier text; "
+            "the pairs may no longer match the new text: keep them (re-link to the edited paragraph) "
+            "or regenerate them",
+            (*data, ("relink_to", edited.section_id), ("run", str(edited.start_line))),
+        )
 
     def _synth_marker_line(self, section: Section) -> int:
         fence = section.start_line - 1

@@ -178,8 +178,26 @@ class DocIndex:
 
 
 def index(doc: Document) -> DocIndex:
-    """The document's index, computed once per Document."""
+    """The document's index, computed once per Document (one pass over every
+    section: features that run after each keystroke use the cheaper questions below)."""
     return doc.memo("outline.index", lambda: _build_index(doc))
+
+
+def has_prose(doc: Document) -> bool:
+    """Whether some prose section has text (usually answered by the first block)."""
+    return doc.memo("outline.has_prose", lambda: any(_is_text(b.section) for b in doc.blocks))
+
+
+def has_synth(doc: Document) -> bool:
+    """Whether some section was synthesized (stops at the first one)."""
+    return doc.memo(
+        "outline.has_synth",
+        lambda: any(b.section is not None and b.section.auto_synth for b in doc.blocks),
+    )
+
+
+def _is_text(section: Section | None) -> bool:
+    return section is not None and section.type is SectionType.PROSE and has_text(section.content)
 
 
 def _build_index(doc: Document) -> DocIndex:

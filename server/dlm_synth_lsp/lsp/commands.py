@@ -21,8 +21,10 @@ from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException, JsonRpcInternalError
 from pygls.uris import to_fs_path
 
-from ..document.edits import EditError, plan_revert
+from ..document import Document
+from ..document.edits import EditError, TextEdit, plan_revert
 from ..document.model import SectionType
+from ..document.relink import plan_relink
 from ..document.text import Span
 from ..synth.errors import PendingSynthPlanError
 from ..synth.pipeline import Source, select_sources
@@ -128,25 +130,57 @@ async def synthesize_document(ls: CommandHost, args: p.SynthesizeDocumentArgs) -
     return await _run(ls, snapshot, sources, None, args, "Synthesizing instructions for the document")
 
 
-async def revert(ls: CommandHost, args: p.RevertArgs) -> p.RevertResult:
-    snapshot = ls.snapshot(args.uri)
+async def _edit(
+    ls: CommandHost, uri: str, quiet: bool, plan: Callable[[Document], list[TextEdit]], label: str, what: str
+) -> tuple[Snapshot, int, str | None, p.Message | None]:
+    """Plan edits on the open document `uri` and send them as one versioned edit:
+    (the snapshot they were planned on, how many, the editor's error and the message
+    for it when it refused them)."""
+    snapshot = ls.snapshot(uri)
     try:
-        edits = plan_revert(snapshot.doc, args.section_id)
+        edits = plan(snapshot.doc)
     except EditError as exc:
         raise CommandError(str(exc)) from exc
     if not edits:
-        return p.RevertResult(removed=0, message=messages.reverted(0))
-    removed = len(applied_sections(snapshot.doc)) if args.section_id is None else 1
-    label = "Revert synthesized instructions"
-    edit = ls.synthesizer.workspace_edit(snapshot.uri, snapshot.version, snapshot.doc, edits, False, label)
+        return snapshot, 0, None, None
+    edit = ls.synthesizer.workspace_edit(snapshot.uri, snapshot.version, snapshot.doc, edits)
     answer = await ls.apply_edit(lsp.ApplyWorkspaceEditParams(edit=edit, label=label))
-    if not answer.applied:
-        error = answer.failure_reason or "not applied"
-        message = messages.revert_refused(error)
-        if not args.quiet:
-            ls.show(lsp.MessageType.Warning, message.text)
-        return p.RevertResult(removed=0, error=error, message=message)
+    if answer.applied:
+        return snapshot, len(edits), None, None
+    error = answer.failure_reason or "not applied"
+    message = messages.edit_refused(what, error)
+    if not quiet:
+        ls.show(lsp.MessageType.Warning, message.text)
+    return snapshot, 0, error, message
+
+
+async def revert(ls: CommandHost, args: p.RevertArgs) -> p.RevertResult:
+    snapshot, count, error, refused = await _edit(
+        ls,
+        args.uri,
+        args.quiet,
+        lambda doc: plan_revert(doc, args.section_id),
+        "Revert synthesized instructions",
+        "revert",
+    )
+    if refused is not None:
+        return p.RevertResult(removed=0, error=error, message=refused)
+    removed = 0 if count == 0 else len(applied_sections(snapshot.doc)) if args.section_id is None else 1
     return p.RevertResult(removed=removed, message=messages.reverted(removed))
+
+
+async def relink(ls: CommandHost, args: p.RelinkArgs) -> p.RelinkResult:
+    _, count, error, refused = await _edit(
+        ls,
+        args.uri,
+        args.quiet,
+        lambda doc: plan_relink(doc, args.section_id),
+        "Re-link synthesized pairs",
+        "re-link",
+    )
+    if refused is not None:
+        return p.RelinkResult(relinked=0, error=error, message=refused)
+    return p.RelinkResult(relinked=count, message=messages.relinked(count))
 
 
 async def list_synthesized(ls: CommandHost, args: p.DocumentArgs) -> p.ListResult:
@@ -233,6 +267,19 @@ async def reveal_source(ls: CommandHost, args: p.RevealSourceArgs) -> p.RevealSo
     return p.RevealSourceResult(shown=bool(shown and shown.success))
 
 
+def review(ls: CommandHost, args: p.ReviewArgs) -> p.ReviewResult:
+    ls.snapshot(args.uri)
+    return ls.synthesizer.review(args.uri, args.review_id)
+
+
+async def apply_review(ls: CommandHost, args: p.ApplyReviewArgs) -> p.ApplyReviewResult:
+    ls.snapshot(args.uri)
+    result = await ls.synthesizer.decide(args.uri, args.review_id, args.keep, args.stage)
+    if not args.quiet and result.message.severity != "info":
+        ls.show(lsp.MessageType.Warning, result.message.text)
+    return result
+
+
 def _failure(command: str, exc: Exception) -> JsonRpcInternalError:
     """What the client gets for an error a handler did not expect: one sentence. pygls
     would send the exception's traceback in `error.data`; that goes to the server log
@@ -281,6 +328,9 @@ _HANDLERS: dict[str, Callable[..., Any]] = {
     p.CANCEL: cancel,
     p.APPLY_STAGED: apply_staged,
     p.REVEAL_SOURCE: reveal_source,
+    p.RELINK: relink,
+    p.REVIEW: review,
+    p.APPLY_REVIEW: apply_review,
 }
 HANDLERS: dict[str, Callable[..., Any]] = {
     command: contained(command, handler) for command, handler in _HANDLERS.items()

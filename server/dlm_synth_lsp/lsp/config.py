@@ -139,6 +139,10 @@ def json_problem(tp: Any, value: Any) -> str | None:
         isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
     ):
         return f"must be a list of strings, got {value!r}"
+    if tp == tuple[int, ...] and not (
+        isinstance(value, list | tuple) and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+    ):
+        return f"must be a list of whole numbers, got {value!r}"
     if tp is str and not isinstance(value, str):
         return f"must be a string, got {value!r}"
     return None

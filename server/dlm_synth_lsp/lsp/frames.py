@@ -20,12 +20,11 @@ JSON stays pygls' business (it logs it and goes on): the framing around it is in
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from collections import deque
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 log = logging.getLogger(__name__)
 
@@ -203,10 +202,17 @@ class FrameStream(_Frames):
         return self._body(n)
 
 
-class AsyncFrameStream(_Frames):
-    """An asyncio stream (a TCP connection) for pygls' async read loop."""
+class ChunkSource(Protocol):
+    """What the async stream reads from: an asyncio StreamReader (a TCP connection)
+    or `stdio.PipeReader` (stdin read on the event loop)."""
 
-    def __init__(self, raw: asyncio.StreamReader, max_frame: int = MAX_FRAME) -> None:
+    async def read(self, n: int = -1, /) -> bytes: ...
+
+
+class AsyncFrameStream(_Frames):
+    """An asyncio byte source for pygls' async read loop."""
+
+    def __init__(self, raw: ChunkSource, max_frame: int = MAX_FRAME) -> None:
         super().__init__(max_frame)
         self._raw = raw
 

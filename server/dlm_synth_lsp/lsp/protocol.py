@@ -44,6 +44,9 @@ LIST = "dlm-synth.list"
 CANCEL = "dlm-synth.cancel"
 APPLY_STAGED = "dlm-synth.applyStaged"
 REVEAL_SOURCE = "dlm-synth.revealSource"
+RELINK = "dlm-synth.relink"
+REVIEW = "dlm-synth.review"
+APPLY_REVIEW = "dlm-synth.applyReview"
 
 ALL_COMMANDS: tuple[str, ...] = (
     SYNTHESIZE,
@@ -53,6 +56,9 @@ ALL_COMMANDS: tuple[str, ...] = (
     CANCEL,
     APPLY_STAGED,
     REVEAL_SOURCE,
+    RELINK,
+    REVIEW,
+    APPLY_REVIEW,
 )
 
 T = TypeVar("T")
@@ -112,6 +118,38 @@ class RevertArgs:
 
 
 @attrs.frozen(kw_only=True)
+class RelinkArgs:
+    """Re-link the synthesized sections that follow edited prose (DLM041): those of
+    the run `section_id` is in, or (no id) all of them. `quiet` as for revert."""
+
+    uri: str
+    section_id: str | None = None
+    quiet: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class ReviewArgs:
+    """The pairs of a job run in `applyMode: preview`, awaiting review: `review_id`
+    from the job's message, or (no id) the latest for the document."""
+
+    uri: str
+    review_id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ApplyReviewArgs:
+    """The user's decision on a review: insert the pairs whose `index` is in `keep`
+    (each right after its source, as the source is now); the others are dropped, or
+    staged when `stage` is true. `keep: []` without `stage` discards them all."""
+
+    uri: str
+    review_id: str | None = None
+    keep: tuple[int, ...] = ()
+    stage: bool = False
+    quiet: bool = False
+
+
+@attrs.frozen(kw_only=True)
 class CancelArgs:
     """The jobs of one document, or (no uri) every job."""
 
@@ -141,7 +179,8 @@ class Message:
     actions: list[lsp.Command] = attrs.field(factory=list)
 
 
-SynthStatus = Literal["applied", "staged", "cancelled", "nothing-accepted", "failed"]
+#: "review": applyMode preview; nothing was inserted, the pairs await the user's review
+SynthStatus = Literal["applied", "staged", "review", "cancelled", "nothing-accepted", "failed"]
 
 
 @attrs.frozen(kw_only=True)
@@ -167,6 +206,42 @@ class SynthesizeResult:
 class RevertResult:
     removed: int
     error: str | None = None
+    message: Message
+
+
+@attrs.frozen(kw_only=True)
+class RelinkResult:
+    relinked: int
+    error: str | None = None
+    message: Message
+
+
+@attrs.frozen(kw_only=True)
+class ReviewPair:
+    """One pair awaiting review, and where it would land now: right after the
+    section `source_range` covers (null when its source is gone: it would be staged)."""
+
+    index: int
+    question: str
+    answer: str
+    strategy: str
+    source_title: str
+    source_range: lsp.Range | None
+
+
+@attrs.frozen(kw_only=True)
+class ReviewResult:
+    review_id: str
+    pairs: list[ReviewPair]
+    message: Message
+
+
+@attrs.frozen(kw_only=True)
+class ApplyReviewResult:
+    applied: int
+    staged: int
+    dropped: int
+    already_present: int
     message: Message
 
 
@@ -214,6 +289,9 @@ ARGUMENTS: tuple[type, ...] = (
     SynthesizeDocumentArgs,
     SynthesizeArgs,
     RevertArgs,
+    RelinkArgs,
+    ReviewArgs,
+    ApplyReviewArgs,
     CancelArgs,
     RevealSourceArgs,
 )
@@ -221,6 +299,10 @@ RESULTS: tuple[type, ...] = (
     Message,
     SynthesizeResult,
     RevertResult,
+    RelinkResult,
+    ReviewPair,
+    ReviewResult,
+    ApplyReviewResult,
     ListEntry,
     ListResult,
     CancelResult,
@@ -273,6 +355,8 @@ def _structure_args(converter: cattrs.Converter, cls: type[Any]) -> Callable[[An
             raise CommandError(f"{key}: {problem}")
         if isinstance(value, float) and int in (tp, *get_args(tp)):
             value = int(value)  # 3.0 is 3
+        if typing.get_origin(tp) is tuple:
+            value = tuple(value)
         if name in RULES:
             try:
                 check_option(name, value)

@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
+import json
 import logging
 import sys
 import threading
 from collections.abc import Generator
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, ClassVar
 
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcInvalidParams
-from pygls.io_ import run_async
+from pygls.io_ import StdoutWriter, run_async
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
 
@@ -35,6 +37,7 @@ from .config import SECTION, Settings, load_settings
 from .convert import to_diagnostic
 from .frames import AsyncFrameStream, FrameStream
 from .jobs import JobManager, ProgressSink
+from .stdio import PipeReader, pipe_capable
 from .synthesis import Synthesizer
 from .workspace import Documents, Snapshot
 
@@ -43,10 +46,66 @@ log = logging.getLogger("dlm_synth_lsp")
 DIAGNOSTICS_DELAY_S = 0.15
 #: how long a command waits for a settings pull in flight before it uses what it has
 SETTINGS_WAIT_S = 5.0
-SERIALISED_MEMO_SIZE = 50_000
+ENCODED_MEMO_SIZE = 50_000
+
+
+class EncodedJson(str):
+    """A result already encoded as JSON text (`DlmLanguageServer.encoded`): sent as
+    it is, without pygls' conversion and `json.dumps` of the whole answer."""
 
 
 class DlmProtocol(LanguageServerProtocol):
+    """pygls' protocol with four built-in handlers replaced (pygls >=2.1,<2.2, pinned;
+    `tests/lsp/unit/test_pygls_contract.py` fails if pygls changes underneath).
+
+    Document sync: pygls' built-in didOpen/didChange/didClose keep a `TextDocument`
+    copy of every open document in its `Workspace`, and its incremental update
+    re-splits and rebuilds the whole text on every change (~16 ms per keystroke on a
+    1 MB document). Nothing here reads that copy: the open documents are our own
+    incremental snapshots (`workspace.Documents`). So these handlers only pass the
+    notification on to ours, and pygls' workspace never holds a text document.
+    (They must stay generator functions: pygls drives only those as built-ins.)"""
+
+    #: writes in flight on an asynchronous transport (kept so they are not collected)
+    _writes: ClassVar[set[asyncio.Future[Any]]] = set()
+
+    def _ours(self, method: str, params: Any) -> Generator[Any, Any, None]:
+        if (handler := self.fm.features.get(method)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_OPEN)
+    def lsp_text_document__did_open(self, params: lsp.DidOpenTextDocumentParams) -> Generator[Any, Any, None]:
+        yield from self._ours(lsp.TEXT_DOCUMENT_DID_OPEN, params)
+
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(
+        self, params: lsp.DidChangeTextDocumentParams
+    ) -> Generator[Any, Any, None]:
+        yield from self._ours(lsp.TEXT_DOCUMENT_DID_CHANGE, params)
+
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_CLOSE)
+    def lsp_text_document__did_close(
+        self, params: lsp.DidCloseTextDocumentParams
+    ) -> Generator[Any, Any, None]:
+        yield from self._ours(lsp.TEXT_DOCUMENT_DID_CLOSE, params)
+
+    def _send_data(self, data: Any) -> None:
+        """A response whose result is `EncodedJson` is framed here, the text spliced
+        in as it is; everything else goes through pygls (`json.dumps` of the whole)."""
+        result = getattr(data, "result", None)
+        if not isinstance(result, EncodedJson) or self.writer is None or not self._include_headers:
+            super()._send_data(data)
+            return
+        body = f'{{"id": {json.dumps(data.id)}, "jsonrpc": "{self.VERSION}", "result": {result}}}'.encode()
+        kind = f"{self.CONTENT_TYPE}; charset={self.CHARSET}"
+        written = self.writer.write(
+            f"Content-Length: {len(body)}\r\nContent-Type: {kind}\r\n\r\n".encode() + body
+        )
+        if inspect.isawaitable(written):  # a websocket: pygls leaves these running too
+            task = asyncio.ensure_future(written)
+            self._writes.add(task)
+            task.add_done_callback(self._writes.discard)
+
     def _handle_cancel_notification(self, msg_id: Any) -> None:
         """pygls answers `$/cancelRequest` for `workspace/executeCommand` but leaves
         the command's coroutine running (field notes §1.8); this also cancels our job."""
@@ -73,7 +132,8 @@ class DlmProtocol(LanguageServerProtocol):
 class DlmLanguageServer(LanguageServer):
     """pygls' server with the two overrides documented here (pinned to pygls 2.1, see
     pyproject): `DlmProtocol`, and input read through `frames.py` so that a malformed
-    frame cannot desynchronise the session (`start_io`, `start_tcp`)."""
+    frame cannot desynchronise the session, from stdin on the event loop
+    (`_start_io_async`, `stdio.py`) or a TCP connection (`start_tcp`)."""
 
     def __init__(self) -> None:
         super().__init__(
@@ -89,13 +149,10 @@ class DlmLanguageServer(LanguageServer):
         self.semantic_tokens = features.SemanticTokensStore()
         self._diagnostics: dict[str, asyncio.TimerHandle] = {}
         self._waiters: dict[str, list[asyncio.Future[None]]] = {}
-        self._serialised: Lru[int, tuple[Any, Any]] = Lru(SERIALISED_MEMO_SIZE)
+        self._encoded: Lru[int, tuple[Any, str]] = Lru(ENCODED_MEMO_SIZE)
         self._warned: set[str] = set()
         #: the pull of the global settings in flight (after `initialized` or a change)
         self._settings_pull: asyncio.Future[None] | None = None
-
-    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
-        super().start_io(FrameStream(stdin or sys.stdin.buffer), stdout or sys.stdout.buffer)  # type: ignore[arg-type]
 
     def start_tcp(self, host: str, port: int) -> None:
         """pygls 2.1's `start_tcp`, each connection's input read by `AsyncFrameStream`."""
@@ -119,6 +176,33 @@ class DlmLanguageServer(LanguageServer):
 
         with contextlib.suppress(asyncio.CancelledError):
             asyncio.run(serve())
+
+    def _start_io_async(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        """pygls' start-up (pinned 2.1) with `stdio.PipeReader` in place of its
+        thread-pool reader, which costs three thread hand-offs per message, and every
+        frame checked by `frames.py` on the way in."""
+        stream = stdin or sys.stdin.buffer
+        if not pipe_capable(stream):
+            super()._start_io_async(FrameStream(stream), stdout or sys.stdout.buffer)  # type: ignore[arg-type]
+            return
+        self._stop_event = threading.Event()
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        try:
+            asyncio.run(
+                run_async(
+                    stop_event=self._stop_event,
+                    reader=AsyncFrameStream(PipeReader(stream)),
+                    protocol=self.protocol,
+                    logger=log,
+                    error_handler=self.report_server_error,
+                )
+            )
+        except BrokenPipeError:
+            log.error("the connection to the client is lost; shutting down")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()  # type: ignore[no-untyped-call]
 
     # -- helpers -------------------------------------------------------------
 
@@ -220,15 +304,23 @@ class DlmLanguageServer(LanguageServer):
     async def show_document(self, params: lsp.ShowDocumentParams) -> lsp.ShowDocumentResult | None:
         return await self.window_show_document_async(params)
 
-    def serialised(self, value: Any) -> Any:
-        """`value` as JSON data, remembered per object: the outline of a large
-        document is mostly the same symbol objects between versions (see
-        features/symbols.py), and converting them again costs ~20 ms per request."""
-        held = self._serialised.get(id(value), lambda: (value, self.protocol._converter.unstructure(value)))
+    def encoded(self, values: list[Any]) -> EncodedJson:
+        """`values` as one JSON array, each value's text remembered per object: an
+        outline, the lenses and folds of a large document, the actions of a section
+        are mostly the same objects from one version to the next (see features/), and
+        converting and encoding them again cost ~20 ms per request (and garbage for
+        the collector; the remembered texts are strings, which it never scans)."""
+        return EncodedJson(f"[{','.join(self._encoded_one(value) for value in values)}]")
+
+    def _encoded_one(self, value: Any) -> str:
+        held = self._encoded.get(id(value), lambda: (value, self._encode(value)))
         if held[0] is not value:  # an id reused by a newer object
-            held = (value, self.protocol._converter.unstructure(value))
-            self._serialised.put(id(value), held)
+            held = (value, self._encode(value))
+            self._encoded.put(id(value), held)
         return held[1]
+
+    def _encode(self, value: Any) -> str:
+        return json.dumps(self.protocol._converter.unstructure(value), separators=(",", ":"))
 
     # -- document changes ----------------------------------------------------
 
@@ -320,6 +412,7 @@ def did_close(ls: DlmLanguageServer, params: lsp.DidCloseTextDocumentParams) -> 
     uri = params.text_document.uri
     ls.documents.close(uri)
     ls.semantic_tokens.forget(uri)
+    ls.synthesizer.document_closed(uri)
     ls.changed(uri)
     ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
@@ -328,17 +421,17 @@ def did_close(ls: DlmLanguageServer, params: lsp.DidCloseTextDocumentParams) -> 
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
-def document_symbol(ls: DlmLanguageServer, params: lsp.DocumentSymbolParams) -> list[Any]:
+def document_symbol(ls: DlmLanguageServer, params: lsp.DocumentSymbolParams) -> EncodedJson | list[Any]:
     snapshot = ls.documents.get(params.text_document.uri)
     if snapshot is None:
         return []
-    return [ls.serialised(symbol) for symbol in features.document_symbols(snapshot.doc, ls.encoding)]
+    return ls.encoded(features.document_symbols(snapshot.doc, ls.encoding))
 
 
 @server.feature(lsp.TEXT_DOCUMENT_FOLDING_RANGE)
-def folding_range(ls: DlmLanguageServer, params: lsp.FoldingRangeParams) -> list[lsp.FoldingRange]:
+def folding_range(ls: DlmLanguageServer, params: lsp.FoldingRangeParams) -> EncodedJson | list[Any]:
     snapshot = ls.documents.get(params.text_document.uri)
-    return [] if snapshot is None else features.folding_ranges(snapshot.doc)
+    return [] if snapshot is None else ls.encoded(features.folding_ranges(snapshot.doc))
 
 
 @server.feature(lsp.TEXT_DOCUMENT_HOVER)
@@ -390,9 +483,11 @@ def definition(ls: DlmLanguageServer, params: lsp.DefinitionParams) -> lsp.Locat
 
 
 @server.feature(lsp.TEXT_DOCUMENT_CODE_LENS)
-def code_lens(ls: DlmLanguageServer, params: lsp.CodeLensParams) -> list[lsp.CodeLens]:
+def code_lens(ls: DlmLanguageServer, params: lsp.CodeLensParams) -> EncodedJson | list[Any]:
     snapshot = ls.documents.get(params.text_document.uri)
-    return [] if snapshot is None else features.code_lenses(snapshot.doc, snapshot.uri, ls.encoding)
+    if snapshot is None:
+        return []
+    return ls.encoded(features.code_lenses(snapshot.doc, snapshot.uri, ls.encoding))
 
 
 @server.feature(
@@ -405,11 +500,11 @@ def code_lens(ls: DlmLanguageServer, params: lsp.CodeLensParams) -> list[lsp.Cod
         ]
     ),
 )
-def code_action(ls: DlmLanguageServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
+def code_action(ls: DlmLanguageServer, params: lsp.CodeActionParams) -> EncodedJson | list[Any]:
     snapshot = ls.documents.get(params.text_document.uri)
     if snapshot is None:
         return []
-    return features.code_actions(
+    found = features.code_actions(
         snapshot.doc,
         snapshot.uri,
         params.range,
@@ -417,6 +512,8 @@ def code_action(ls: DlmLanguageServer, params: lsp.CodeActionParams) -> list[lsp
         ls.encoding,
         [str(k) for k in params.context.only] if params.context.only else None,
     )
+    # most actions are the same objects from one request to the next (see features)
+    return ls.encoded(found)
 
 
 # -- commands (commands.py) -----------------------------------------------------------

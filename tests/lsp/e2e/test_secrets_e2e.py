@@ -75,7 +75,10 @@ async def _synthesize(
     """One job of `mode` on its own document; the command's result."""
     client = editor.client
     path = tmp / f"{mode}.dlm"
-    path.write_text(DOC, encoding="utf-8")
+    # the server keeps one reply cache across jobs: each mode's headings differ, so no
+    # mode is answered from the replies of another
+    text = DOC.replace("\n# ", f"\n# [{mode}] ")
+    path.write_text(text, encoding="utf-8")
     uri = file_uri(path)
     await configure(
         client,
@@ -86,7 +89,7 @@ async def _synthesize(
         useCache=True,
         timeoutSeconds=0.5 if mode == "timeout" else 20,
     )
-    editor.open(uri, DOC)
+    editor.open(uri, text)
     await wait_until(lambda: uri in client.diagnostics)
     since = 0
     if server is not None:

@@ -22,6 +22,8 @@ M.commands = {
   list = 'dlm-synth.list',
   cancel = 'dlm-synth.cancel',
   apply_staged = 'dlm-synth.applyStaged',
+  review = 'dlm-synth.review',
+  apply_review = 'dlm-synth.applyReview',
 }
 
 M.strategies = { 'extraction', 'expansion', 'both' }
@@ -158,6 +160,7 @@ local levels = {
 -- the user commands that run a server command a message offers as an action
 local action_commands = {
   [M.commands.apply_staged] = 'DlmSynthApplyStaged',
+  [M.commands.review] = 'DlmSynthReview',
 }
 
 --- The server's message about a command's outcome, as `text, level` (nil when the
@@ -183,6 +186,7 @@ local quiet_commands = {
   [M.commands.synthesize] = true,
   [M.commands.synthesize_document] = true,
   [M.commands.revert] = true,
+  [M.commands.apply_review] = true,
 }
 
 --- Send one server command. `on_result(result)` runs on success; without it the
@@ -418,6 +422,111 @@ function M.apply_staged()
 end
 
 -- ---------------------------------------------------------------------------
+-- reviewing the pairs of an `applyMode = 'preview'` job
+
+local function shorten(text, limit)
+  text = (text or ''):gsub('%s+', ' ')
+  if vim.fn.strchars(text) <= limit then
+    return text
+  end
+  return vim.fn.strcharpart(text, 0, limit - 1) .. '…'
+end
+
+--- Where a pair would land, as the server says now.
+local function landing(pair)
+  if type(pair.sourceRange) ~= 'table' then
+    return 'its source is gone: it would be staged'
+  end
+  return string.format('after “%s”, line %d', pair.sourceTitle or '?', pair.sourceRange.start.line + 1)
+end
+
+--- The items of one round of the review pick list: the pairs (picking one keeps or
+--- drops it), then the decisions.
+function M.review_items(pairs, kept)
+  local items = {}
+  local count = 0
+  for _, pair in ipairs(pairs) do
+    table.insert(items, { pair = pair })
+    if kept[pair.index] then
+      count = count + 1
+    end
+  end
+  table.insert(items, { decision = 'keep', text = string.format('Insert the kept pairs (%d of %d)', count, #pairs) })
+  table.insert(items, { decision = 'stage', text = 'Stage them all instead (insert nothing)' })
+  table.insert(items, { decision = 'discard', text = 'Discard them all' })
+  return items
+end
+
+function M.format_review_item(item, kept)
+  if item.pair then
+    local pair = item.pair
+    return string.format('%s %s — %s  (%s)', kept[pair.index] and '[x]' or '[ ]', shorten(pair.question, 60), shorten(pair.answer, 60), landing(pair))
+  end
+  return item.text
+end
+
+--- The pick-list rounds of one review: every pair kept at first; picking a pair
+--- toggles it; a decision ends the review (`on_decision(payload)`); closing the list
+--- (<Esc>) decides nothing: nothing is inserted or staged and the review waits.
+function M.review_rounds(pairs, on_decision, on_closed)
+  local kept = {}
+  for _, pair in ipairs(pairs) do
+    kept[pair.index] = true
+  end
+  local function round()
+    local items = M.review_items(pairs, kept)
+    vim.ui.select(items, {
+      prompt = string.format('dlm-synth: review %d synthesized pair(s) — pick a pair to keep/drop it', #pairs),
+      format_item = function(item)
+        return M.format_review_item(item, kept)
+      end,
+      kind = 'dlm_synth_review',
+    }, function(choice)
+      if choice == nil then
+        on_closed()
+      elseif choice.pair then
+        kept[choice.pair.index] = not kept[choice.pair.index]
+        round()
+      elseif choice.decision == 'keep' then
+        local keep = {}
+        for _, pair in ipairs(pairs) do
+          if kept[pair.index] then
+            table.insert(keep, pair.index)
+          end
+        end
+        -- an empty keep is the default: omitted (an empty Lua table would be sent as {})
+        on_decision(#keep > 0 and { keep = keep } or {})
+      elseif choice.decision == 'stage' then
+        on_decision({ stage = true })
+      else
+        on_decision({})
+      end
+    end)
+  end
+  round()
+end
+
+--- :DlmSynthReview   keep or drop each pair of the latest preview-mode synthesis.
+--- Only runs when asked: the result notification names this command.
+function M.review()
+  local bufnr = vim.api.nvim_get_current_buf()
+  local client = M.client(bufnr)
+  if not client then
+    return
+  end
+  local uri = vim.uri_from_bufnr(bufnr)
+  return M.execute(client, bufnr, M.commands.review, { uri = uri }, function(result)
+    local pairs = result.pairs or {}
+    M.review_rounds(pairs, function(decision)
+      local payload = vim.tbl_extend('force', { uri = uri, reviewId = result.reviewId }, decision)
+      M.execute(client, bufnr, M.commands.apply_review, payload)
+    end, function()
+      notify(string.format('review closed: nothing inserted or staged from the %d pair(s); :DlmSynthReview reopens it', #pairs))
+    end)
+  end)
+end
+
+-- ---------------------------------------------------------------------------
 -- wiring (called from plugin/dlm_synth.lua)
 
 --- Route server commands that code actions and code lenses carry through
@@ -516,6 +625,7 @@ function M.create_user_commands()
   create('DlmSynthList', M.list, { desc = 'dlm-synth: list synthesized and staged instructions in the quickfix list' })
   create('DlmSynthCancel', M.cancel, { bang = true, desc = 'dlm-synth: cancel synthesis for this buffer (! = all)' })
   create('DlmSynthApplyStaged', M.apply_staged, { desc = 'dlm-synth: insert staged synthesized instructions' })
+  create('DlmSynthReview', M.review, { desc = 'dlm-synth: keep or drop each pair of the last preview-mode synthesis' })
 end
 
 return M

@@ -21,6 +21,14 @@ The `✦` prefix marks generated content in outlines that hide `detail` (Neovim'
 default list, breadcrumbs). `range` is the whole section (fence to its last owned
 line); `selectionRange` is the heading / question line, so "go to symbol" lands
 on the text that names it.
+
+Above `DETAILED_LIMIT` sections (about 600 KB of text) the outline is coarser, like
+a markdown outline: one symbol per non-empty prose section, covering the sections
+that follow it up to the next one (`detail` counts them: "prose · 3 instruction
+(2 synthesized), 7 pairs"), and one for any sections before the first prose. The
+full outline of a 1 MB document is ~0.8 MB of JSON, which editors take tens of
+milliseconds to decode on every change; the coarse one is a fifth of that and keeps
+navigation by heading.
 """
 
 from __future__ import annotations
@@ -31,10 +39,11 @@ from ...document import Document
 from ...document.memo import Lru
 from ...document.model import MEDIA_TYPES, Section, SectionType
 from ...document.outline import Summary, content_row, last_content_line, summary
-from ...document.text import PositionEncoding
+from ...document.text import PositionEncoding, has_text
 from ..convert import line_range
 
 SYNTH_PREFIX = "✦ "
+DETAILED_LIMIT = 1000
 
 _KIND = {
     SectionType.PROSE: lsp.SymbolKind.Module,
@@ -69,8 +78,79 @@ def _document_symbols(doc: Document, enc: PositionEncoding) -> list[lsp.Document
                 selection_range=line_range(doc, 0, 0, enc),
             )
         )
-    symbols.extend(_cached_symbol(doc, section, enc) for section in doc.sections)
+    sections = doc.sections
+    if len(sections) <= DETAILED_LIMIT:
+        symbols.extend(_cached_symbol(doc, section, enc) for section in sections)
+    else:
+        symbols.extend(_coarse_symbol(doc, group, enc) for group in _groups(sections))
     return symbols
+
+
+def _heads(section: Section) -> bool:
+    return section.type is SectionType.PROSE and has_text(section.content)
+
+
+def _groups(sections: tuple[Section, ...]) -> list[tuple[Section, ...]]:
+    """The sections cut before each non-empty prose section."""
+    cuts = [i for i, section in enumerate(sections) if _heads(section)]
+    if not cuts or cuts[0] != 0:
+        cuts.insert(0, 0)
+    return [sections[a:b] for a, b in zip(cuts, [*cuts[1:], len(sections)], strict=True)]
+
+
+#: (first and last section's identity, size, encoding) → (the group, its symbol):
+#: unchanged sections are the same objects from one version to the next
+_coarse: dict[tuple[int, int, int, PositionEncoding], tuple[tuple[Section, ...], lsp.DocumentSymbol]] = {}
+COARSE_CACHE_SIZE = 20_000
+
+
+def _coarse_symbol(doc: Document, group: tuple[Section, ...], enc: PositionEncoding) -> lsp.DocumentSymbol:
+    """One group's symbol, reused while the group holds the same section objects."""
+    key = (id(group[0]), id(group[-1]), len(group), enc)
+    held = _coarse.get(key)
+    if held is not None and all(a is b for a, b in zip(held[0], group, strict=True)):
+        return held[1]
+    symbol = _make_coarse(doc, group, enc)
+    if len(_coarse) >= COARSE_CACHE_SIZE:
+        _coarse.clear()  # old versions' groups; the next request rebuilds what it needs
+    _coarse[key] = (group, symbol)
+    return symbol
+
+
+def _make_coarse(doc: Document, group: tuple[Section, ...], enc: PositionEncoding) -> lsp.DocumentSymbol:
+    head = group[0]
+    rest = group[1:] if _heads(head) else group
+    kinds: dict[str, int] = {}
+    pairs = synthesized = 0
+    for section in rest:
+        kinds[section.type.value] = kinds.get(section.type.value, 0) + 1
+        pairs += len(summary(section).items) if section.type is SectionType.INSTRUCTION else 0
+        synthesized += section.auto_synth
+    parts = [f"{n} {kind}" for kind, n in kinds.items()]
+    if synthesized:
+        parts.append(f"{synthesized} synthesized")
+    if pairs:
+        parts.append(f"{pairs} pair{'' if pairs == 1 else 's'}")
+    first = head.start_line - 1
+    last = max(first, group[-1].end_line - 1)
+    if _heads(head):
+        info = summary(head)
+        title = min(content_row(head) + info.title_row, last)
+        name, kind, detail = info.title, lsp.SymbolKind.String, " · ".join(["prose", *parts])
+    else:
+        title = first
+        name, kind, detail = (
+            f"{len(group)} sections before the first prose",
+            lsp.SymbolKind.Namespace,
+            " · ".join(parts),
+        )
+    return lsp.DocumentSymbol(
+        name=name,
+        detail=detail,
+        kind=kind,
+        range=line_range(doc, first, last, enc),
+        selection_range=line_range(doc, title, title, enc),
+    )
 
 
 _symbols: Lru[tuple[Section, PositionEncoding, str], lsp.DocumentSymbol] = Lru(50_000)
