@@ -89,7 +89,7 @@ def test_build_records_marks_budget_filters_and_cli_agreement(doc: Path) -> None
         + reply(
             ("How long are bzip2 blocks usually?", "Usually 900 kbytes long."),
             ("What checksum does each bzip2 block carry?", "A 64-bit CRC."),
-            ("Are bzip2 blocks handled independently?", "Yes, each block is handled independently."),
+            ("How are bzip2 blocks handled relative to each other?", "Each block is handled independently."),
         ),
         # the same first pair again (a near-duplicate within the document run)
         reply(("How long are bzip2 blocks usually?", "Usually 900 kbytes long.")),
