@@ -12,6 +12,7 @@ Run from the repository root with the project's virtual environment:
         [--labels bench/quality/labels.jsonl] [--markdown]
     .venv/bin/python bench/bench_quality.py modes [--runs ...] [--examples]
     .venv/bin/python bench/bench_quality.py refilter [NAME...]   # after a filter changed
+    .venv/bin/python bench/bench_quality.py support NAME... [--labelled-only]  # then refilter
 
 `generate` needs `llama-cpp-python[server]` in `.venv` and upstream in `.venv-oracle`
 (`scripts/setup --oracle`); it serves the GGUF with llama.cpp on a free loopback port,
@@ -158,6 +159,17 @@ def cmd_refilter(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
+def cmd_support(args: argparse.Namespace) -> int:
+    from bench.quality.records import load_labels
+    from bench.quality.support import support
+
+    only = set(load_labels(Path(args.labels))) if args.labelled_only else None
+    for name in args.names:
+        count = support(RUNS / f"{name}.jsonl", args.teacher, args.threads, only)
+        print(f"{name}: {count} support margin(s) computed")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -207,6 +219,13 @@ def main(argv: list[str] | None = None) -> int:
     refilt.add_argument("names", nargs="*", help="run names (default: every run)")
     refilt.set_defaults(func=cmd_refilter)
 
+    sup = sub.add_parser("support", help="the local teacher's model check on each pair (then refilter)")
+    sup.add_argument("names", nargs="+", help="run names (bench/quality/runs/NAME.jsonl)")
+    sup.add_argument("--teacher", default="local", help="a local teacher selector (default: the bundled model)")
+    sup.add_argument("--threads", type=int, default=2)
+    sup.add_argument("--labelled-only", action="store_true", help="only pairs that have a label")
+    sup.add_argument("--labels", default=str(LABELS))
+    sup.set_defaults(func=cmd_support)
     timings = sub.add_parser("timings", help="attach llama.cpp timings from a server log to an older run")
     timings.add_argument("--name", required=True)
     timings.add_argument("--log", required=True)

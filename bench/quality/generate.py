@@ -47,7 +47,7 @@ from dlm_synth_lsp.document import parse_text
 from dlm_synth_lsp.document.grammar import parse_instruction
 from dlm_synth_lsp.document.sanitize import sanitize_pair
 from dlm_synth_lsp.synth.dedup import DedupIndex
-from dlm_synth_lsp.synth.grounding import check_grounding
+from dlm_synth_lsp.synth.grounding import SUPPORT_MARGIN, check_grounding
 from dlm_synth_lsp.synth.pipeline import Source, select_sources
 from dlm_synth_lsp.synth.prompts import budget, build_prompt
 from dlm_synth_lsp.synth.replies import ParsedReply, parse_reply
@@ -275,7 +275,18 @@ def upstream_dedupe(pairs: Sequence[tuple[str, str]]) -> list[bool]:
     return [i in kept for i in range(len(pairs))]
 
 
-FILTER_NAMES = ("none", "dedup-only", "grounded")
+FILTER_NAMES = ("none", "dedup-only", "grounded", "grounded+check")
+#: `grounded` as the pipeline runs it with the local teacher: the model-free checks,
+#: then the loaded model asked whether the passage supports the pair (its yes−no margin,
+#: recorded on each pair by `support`, against the pipeline's own threshold)
+CHECKED = "grounded+check"
+
+
+def _supported(pair: dict[str, Any]) -> bool | None:
+    margin = pair.get("support_margin")
+    if margin is None:
+        return None
+    return float(margin) >= SUPPORT_MARGIN[pair["call_strategy"]]
 
 
 def _accept_walk(pairs: list[dict[str, Any]], filter_name: str) -> list[bool]:
@@ -295,10 +306,12 @@ def _accept_walk(pairs: list[dict[str, Any]], filter_name: str) -> list[bool]:
         ok = clean is not None
         if ok and filter_name != "none":
             ok = dedup.check(*clean) is None  # type: ignore[misc]
-        if ok and filter_name == "grounded":
+        if ok and filter_name in ("grounded", CHECKED):
             ok = check_grounding(
                 pair["question"], pair["answer"], pair["source_text"], pair["call_strategy"]
             ).ok
+        if ok and filter_name == CHECKED:
+            ok = bool(_supported(pair))
         accepted_in_call[call] += ok
         decisions.append(ok)
     return decisions
@@ -317,7 +330,8 @@ def mark_filters(pairs: list[dict[str, Any]]) -> None:
       each reply, then its own dedup, run in `.venv-oracle`).
 
     Re-run by `refilter` when a filter changes."""
-    walks = {name: _accept_walk(pairs, name) for name in FILTER_NAMES}
+    names = [n for n in FILTER_NAMES if n != CHECKED or all(_supported(p) is not None for p in pairs)]
+    walks = {name: _accept_walk(pairs, name) for name in names}
     dedup = DedupIndex()
     for i, pair in enumerate(pairs):
         question, answer = pair["question"], pair["answer"]
@@ -333,7 +347,9 @@ def mark_filters(pairs: list[dict[str, Any]]) -> None:
             "dedup-only": unique,
             "grounded": unique and verdict.ok,
         }
-        pair["accepted"] = {name: walks[name][i] for name in FILTER_NAMES}
+        if CHECKED in walks:
+            pair["verdicts"][CHECKED] = unique and verdict.ok and bool(_supported(pair))
+        pair["accepted"] = {name: walks[name][i] for name in walks}
         pair.pop("filters", None)  # the name used before extras could stand in
         pair["upstream_staged"] = None
     upstream = [p for p in pairs if p["system"] == "upstream" and p["within_budget"]]

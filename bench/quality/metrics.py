@@ -38,7 +38,7 @@ from typing import Any
 
 from .records import LABEL_CLASSES
 
-FILTERS = ("none", "dedup-only", "grounded")
+FILTERS = ("none", "dedup-only", "grounded", "grounded+check")
 WORST_FIRST = ("malformed", "unsupported", "trivial", "good")
 BAD_FOR_REJECTION = ("unsupported", "malformed")
 
@@ -191,8 +191,6 @@ def compute(
         key = (str(record["system"]), str(record["model"]), str(record["strategy"]))
         if key not in groups:
             groups[key] = GroupMetrics(*key)
-            names = [*FILTERS, "own"] if key[0] == "upstream" else list(FILTERS)
-            groups[key].filters = {name: FilterStats() for name in names}
         return groups[key]
 
     for record in records:
@@ -238,6 +236,10 @@ def compute(
             verdicts = dict(record["verdicts"])
             if g.system == "upstream":
                 accepted["own"] = verdicts["own"] = bool(record.get("upstream_staged"))
+            # a filter is reported for a group when its pairs carry its decisions
+            # (`grounded+check` needs the support margins of `bench_quality.py support`)
+            for name in accepted:
+                g.filters.setdefault(name, FilterStats())
             for name, stats in g.filters.items():
                 ok = bool(accepted.get(name))
                 stats.accepted += ok
