@@ -221,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
 
     sup = sub.add_parser("support", help="the local teacher's model check on each pair (then refilter)")
     sup.add_argument("names", nargs="+", help="run names (bench/quality/runs/NAME.jsonl)")
-    sup.add_argument("--teacher", default="local", help="a local teacher selector (default: the bundled model)")
+    sup.add_argument("--teacher", default="local", help="a local teacher selector (default: bundled model)")
     sup.add_argument("--threads", type=int, default=2)
     sup.add_argument("--labelled-only", action="store_true", help="only pairs that have a label")
     sup.add_argument("--labels", default=str(LABELS))
