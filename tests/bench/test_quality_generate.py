@@ -198,3 +198,34 @@ def test_refilter_recomputes_decisions_of_a_stored_run(tmp_path: Path) -> None:
     assert new_pairs[1]["grounding"]["ok"] is False
     (new_call,) = [r for r in stored if r["kind"] == "call"]
     assert new_call["ours_parse_now"] == {"error": None, "valid": 2, "rejected": [], "same_pairs": True}
+
+
+def test_grounded_with_the_model_check_follows_the_recorded_support_margins(tmp_path: Path) -> None:
+    passage = "bzip2 compresses files in blocks, usually 900 kbytes long. Each block carries a 32-bit CRC."
+    items = [("How long are bzip2 blocks?", "Usually 900 kbytes long."),
+             ("What checksum does a bzip2 block carry?", "A 32-bit CRC."),
+             ("How are bzip2 blocks checked?", "Each block carries a 32-bit CRC checksum.")]  # fmt: skip
+    base = {"system": "ours", "model": "m", "strategy": "extraction", "document": "d"}
+    call = {**base, "kind": "call", "call_index": 0, "n": 2, "raw_reply": reply(*items)}
+
+    def run_with(margins: list[float | None]) -> list[dict[str, object]]:
+        pairs = [
+            {**base, "kind": "pair", "call_index": 0, "item_index": i, "within_budget": i < 2, "question": q,
+             "answer": a, "call_strategy": "extraction", "source_text": passage, "support_margin": m}
+            for i, ((q, a), m) in enumerate(zip(items, margins, strict=True))
+        ]  # fmt: skip
+        path = tmp_path / f"run-{len(list(tmp_path.iterdir()))}.jsonl"
+        write_jsonl(path, [call, *pairs, {**base, "kind": "doc"}])
+        generate.refilter(path)
+        return [r for r in read_jsonl(path) if r["kind"] == "pair"]
+
+    threshold = generate.SUPPORT_MARGIN["extraction"]
+    pairs = run_with([threshold + 1, threshold - 1, threshold])
+    assert [p["verdicts"]["grounded"] for p in pairs] == [True, True, True]
+    # the model doubts the second pair: it is rejected, and the extra stands in for it
+    assert [p["verdicts"]["grounded+check"] for p in pairs] == [True, False, True]
+    assert [p["accepted"]["grounded+check"] for p in pairs] == [True, False, True]
+    assert [p["accepted"]["grounded"] for p in pairs] == [True, True, False]
+    # without a margin on every pair the filter is not reported (rather than guessed)
+    pairs = run_with([threshold + 1, None, threshold])
+    assert all("grounded+check" not in p["accepted"] and "grounded+check" not in p["verdicts"] for p in pairs)
