@@ -283,10 +283,13 @@ CHECKED = "grounded+check"
 
 
 def _supported(pair: dict[str, Any]) -> bool | None:
+    """The check's verdict; True where the pipeline does not check this strategy, None
+    where it does but no margin was recorded."""
+    needed = SUPPORT_MARGIN[pair["call_strategy"]]
+    if needed is None:
+        return True
     margin = pair.get("support_margin")
-    if margin is None:
-        return None
-    return float(margin) >= SUPPORT_MARGIN[pair["call_strategy"]]
+    return None if margin is None else float(margin) >= needed
 
 
 def _accept_walk(pairs: list[dict[str, Any]], filter_name: str) -> list[bool]:
@@ -330,7 +333,11 @@ def mark_filters(pairs: list[dict[str, Any]]) -> None:
       each reply, then its own dedup, run in `.venv-oracle`).
 
     Re-run by `refilter` when a filter changes."""
-    names = [n for n in FILTER_NAMES if n != CHECKED or all(_supported(p) is not None for p in pairs)]
+    # grounded+check where the pipeline checks (a strategy with a threshold) and every
+    # pair has its margin; elsewhere it would only repeat grounded, or guess
+    checked = any(SUPPORT_MARGIN[p["call_strategy"]] is not None for p in pairs)
+    complete = all(_supported(p) is not None for p in pairs)
+    names = [n for n in FILTER_NAMES if n != CHECKED or (checked and complete)]
     walks = {name: _accept_walk(pairs, name) for name in names}
     dedup = DedupIndex()
     for i, pair in enumerate(pairs):

@@ -205,13 +205,13 @@ def test_grounded_with_the_model_check_follows_the_recorded_support_margins(tmp_
     items = [("How long are bzip2 blocks?", "Usually 900 kbytes long."),
              ("What checksum does a bzip2 block carry?", "A 32-bit CRC."),
              ("How are bzip2 blocks checked?", "Each block carries a 32-bit CRC checksum.")]  # fmt: skip
-    base = {"system": "ours", "model": "m", "strategy": "extraction", "document": "d"}
+    base = {"system": "ours", "model": "m", "strategy": "expansion", "document": "d"}
     call = {**base, "kind": "call", "call_index": 0, "n": 2, "raw_reply": reply(*items)}
 
     def run_with(margins: list[float | None]) -> list[dict[str, object]]:
         pairs = [
             {**base, "kind": "pair", "call_index": 0, "item_index": i, "within_budget": i < 2, "question": q,
-             "answer": a, "call_strategy": "extraction", "source_text": passage, "support_margin": m}
+             "answer": a, "call_strategy": "expansion", "source_text": passage, "support_margin": m}
             for i, ((q, a), m) in enumerate(zip(items, margins, strict=True))
         ]  # fmt: skip
         path = tmp_path / f"run-{len(list(tmp_path.iterdir()))}.jsonl"
@@ -219,7 +219,8 @@ def test_grounded_with_the_model_check_follows_the_recorded_support_margins(tmp_
         generate.refilter(path)
         return [r for r in read_jsonl(path) if r["kind"] == "pair"]
 
-    threshold = generate.SUPPORT_MARGIN["extraction"]
+    threshold = generate.SUPPORT_MARGIN["expansion"]
+    assert threshold is not None
     pairs = run_with([threshold + 1, threshold - 1, threshold])
     assert [p["verdicts"]["grounded"] for p in pairs] == [True, True, True]
     # the model doubts the second pair: it is rejected, and the extra stands in for it

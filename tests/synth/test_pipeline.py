@@ -332,3 +332,60 @@ def test_pairs_beyond_the_budget_replace_filtered_ones() -> None:
     result = asyncio.run(run_synth(doc, sources, options, teacher))  # type: ignore[arg-type]
     assert [p.question for p in result.accepted] == ["What is new here?", "And a third one?"]
     assert [r.reason for r in result.report.rejected] == ["duplicate_pair"]
+
+
+class CheckingTeacher(ScriptedTeacher):
+    """A teacher with the `local` teacher's model check (`judges.ChecksSupport`): the
+    margin for each answer is scripted; every check is recorded."""
+
+    def __init__(self, reply: Reply, margins: dict[str, float]) -> None:
+        super().__init__(reply)
+        self.margins = margins
+        self.checked: list[tuple[str, str]] = []
+
+    def support_check(self) -> CheckingTeacher:
+        return self
+
+    async def margin(
+        self, passage: str, question: str, answer: str, strategy: str, cancel: CancelToken
+    ) -> float:
+        self.checked.append((strategy, answer))
+        return self.margins[answer]
+
+
+def _grounded_pairs(prompt: Prompt) -> str:
+    """Two pairs whose answers are the source's own words, so only the model check can
+    reject them (and an expansion answer shares the source's content words)."""
+    topic = _topic(prompt)
+    subject = "caches" if topic == "Alpha" else "vectors"
+    answers = [f"{topic} prose about {subject}.", f"{topic} prose covers {subject}."]
+    pairs = [{"question": f"What is {topic} prose {i} about?", "answer": a} for i, a in enumerate(answers)]
+    return json.dumps(pairs)
+
+
+def test_the_model_check_rejects_expansion_pairs_below_the_margin_and_leaves_extraction_alone() -> None:
+    from dlm_synth_lsp.synth.grounding import SUPPORT_MARGIN
+
+    needed = SUPPORT_MARGIN["expansion"]
+    assert needed is not None and SUPPORT_MARGIN["extraction"] is None
+    margins = {
+        "Alpha prose about caches.": needed + 0.5,
+        "Alpha prose covers caches.": needed - 0.5,  # doubted: rejected
+        "Beta prose about vectors.": needed,  # exactly the margin: kept
+        "Beta prose covers vectors.": -5.0,
+    }
+    teacher = CheckingTeacher(_grounded_pairs, margins)
+    options = SynthOptions(strategy="expansion", per_section=2, filter="grounded", use_cache=False)
+    result = _run(teacher, options)
+    assert [p.answer for p in result.accepted] == ["Alpha prose about caches.", "Beta prose about vectors."]
+    assert sorted(a for _, a in teacher.checked) == sorted(margins)
+    doubted = [r for r in result.report.rejected if r.reason == "ungrounded"]
+    assert len(doubted) == 2
+    for rejection in doubted:
+        assert "does not find the answer supported" in rejection.detail
+        assert f"< {needed:+.2f}" in rejection.detail
+
+    teacher = CheckingTeacher(_grounded_pairs, margins)
+    options = SynthOptions(strategy="extraction", per_section=2, filter="grounded", use_cache=False)
+    result = _run(teacher, options)
+    assert teacher.checked == [] and len(result.accepted) == 4  # extraction is not checked

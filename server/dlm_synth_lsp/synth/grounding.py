@@ -51,9 +51,13 @@ from rapidfuzz import fuzz
 
 Strategy = Literal["extraction", "expansion"]
 
-#: the yes−no margin a pair needs from the model check (`local/check.py`), per strategy;
-#: calibrated on the labelled pairs in bench/quality (see bench/README.md)
-SUPPORT_MARGIN: dict[Strategy, float] = {"extraction": 2.0, "expansion": 1.3}
+#: the yes−no margin a pair needs from the model check (`local/check.py`); None: no
+#: check. Chosen on the labelled pairs of one run and confirmed on another run labelled by
+#: other people (bench/README.md, "The model check"): on expansion pairs, where the
+#: lexical checks catch almost nothing, 1.3 rejects about half the unsupported answers
+#: and raises the good share of what is accepted by about ten points; on extraction pairs
+#: it gains one or two points for a forward pass per pair, so they are not checked.
+SUPPORT_MARGIN: dict[Strategy, float | None] = {"extraction": None, "expansion": 1.3}
 DEFAULT_EXTRACTION_THRESHOLD = 0.6
 DEFAULT_EXPANSION_THRESHOLD = 0.1
 EXPANSION_MIN_SHARED = 2

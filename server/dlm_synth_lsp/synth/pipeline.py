@@ -300,16 +300,17 @@ class _Run:
             if not verdict.ok:
                 self._reject(call, "ungrounded", verdict.reason or "not supported by the source", pair)
                 return False
-            if self.checker is not None:
+            needed = SUPPORT_MARGIN[call.strategy]
+            if self.checker is not None and needed is not None:
                 margin = await self.checker.margin(
                     call.source.text, pair[0], pair[1], call.strategy, self.cancel
                 )
-                if margin < SUPPORT_MARGIN[call.strategy]:
+                if margin < needed:
                     self._reject(
                         call,
                         "ungrounded",
                         f"{self.checker.name} does not find the answer supported by the passage "
-                        f"(yes−no margin {margin:+.2f} < {SUPPORT_MARGIN[call.strategy]:+.2f})",
+                        f"(yes−no margin {margin:+.2f} < {needed:+.2f})",
                         pair,
                     )
                     return False

@@ -177,3 +177,25 @@ async def test_bad_targets_are_unavailable_with_a_reason(target: str) -> None:
     teacher = GgufTeacher(target, TeacherOptions())
     with pytest.raises(TeacherUnavailableError, match=r"local:"):
         await teacher.prepare(CancelToken())
+
+
+def test_the_support_check_reads_a_verdict_from_the_loaded_model(smol_path: Path) -> None:
+    """The `grounded` filter's model check on the teacher's own loaded model: a finite
+    yes−no margin that depends on the pair, and a cancel that stops it."""
+    from dlm_synth_lsp.synth.local.check import GgufSupportCheck
+
+    check = GgufSupportCheck(_loaded(smol_path), "local:smollm2-135m")
+
+    async def margins() -> list[float]:
+        right = await check.margin(PASSAGE, "What does DGEMM multiply?", "Two double-precision matrices.",
+                                   "expansion", CancelToken())  # fmt: skip
+        wrong = await check.margin(PASSAGE, "What does DGEMM multiply?", "Bananas, in Paris, in 1987.",
+                                   "expansion", CancelToken())  # fmt: skip
+        return [right, wrong]
+
+    right, wrong = asyncio.run(margins())
+    assert all(abs(m) < 100 for m in (right, wrong)) and right != wrong
+    cancelled = CancelToken()
+    cancelled.cancel("test")
+    with pytest.raises(SynthCancelled):
+        asyncio.run(check.margin(PASSAGE, "q?", "a.", "expansion", cancelled))
