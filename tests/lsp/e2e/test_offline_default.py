@@ -7,6 +7,7 @@ user anything. The ordinary test runs SmolLM2-135M as a stand-in for the default
 
 from __future__ import annotations
 
+import difflib
 import os
 from pathlib import Path
 from typing import Any
@@ -25,20 +26,23 @@ if os.environ.get("CI") != "true":
     pytest.importorskip("llama_cpp")
 
 
-def _code_action_command(actions: list[Any]) -> lsp.Command:
-    (action,) = [a for a in actions if a.title == "Synthesize instructions for this section"]
+def _code_action_command(actions: list[Any], title: str) -> lsp.Command:
+    (action,) = [a for a in actions if a.title == title]
     assert isinstance(action, lsp.CodeAction) and action.command is not None
     return action.command
 
 
 async def _synthesize_first_section(
-    profile: str, tmp_path: Path, env: dict[str, str]
+    profile: str, tmp_path: Path, env: dict[str, str], title: str = "Synthesize instructions for this section"
 ) -> tuple[dict[str, Any], str, Any]:
-    """Open the example with no settings at all, run the section's code action."""
+    """Open the example with no settings at all, run the code action `title` offered on
+    the first prose section."""
     path = tmp_path / "blas-notes.dlm"
     path.write_text(EXAMPLE, encoding="utf-8")
     uri = file_uri(path)
-    async with launch(profile, env={"DLM_HOME": str(tmp_path / "home"), **env}) as client:
+    # a reply cache of its own: the model really runs (a user's cache would answer it)
+    isolated = {"DLM_HOME": str(tmp_path / "home"), "DLM_SYNTH_CACHE_DIR": str(tmp_path / "cache")}
+    async with launch(profile, env={**isolated, **env}) as client:
         editor = make_editor(client)
         editor.open(uri, EXAMPLE)
         await wait_until(lambda: uri in client.diagnostics)
@@ -52,7 +56,7 @@ async def _synthesize_first_section(
                 context=lsp.CodeActionContext(diagnostics=[]),
             )
         )
-        command = _code_action_command(list(actions or []))
+        command = _code_action_command(list(actions or []), title)
         result = await client.workspace_execute_command_async(
             lsp.ExecuteCommandParams(command=command.command, arguments=command.arguments)
         )
@@ -75,20 +79,29 @@ async def test_default_settings_synthesize_with_the_offline_teacher(profile: str
 
 async def test_the_real_default_model_inserts_pairs_right_after_their_source(tmp_path: Path) -> None:
     """The bundled Qwen2.5-Coder-1.5B, assembled and verified on first use, through the
-    language server with default settings (about a minute on two cores)."""
-    result, text, first = await _synthesize_first_section("visual-studio-code", tmp_path, {})
+    language server with default settings (about a minute on two cores). The whole
+    document: what the model writes about one section may all be rejected (on the first
+    section it asks about "the operation described in the passage"), so the test asks
+    for every section and checks each landed block."""
+    result, text, _ = await _synthesize_first_section(
+        "visual-studio-code", tmp_path, {}, "Synthesize instructions for all prose sections"
+    )
     assert result["status"] == "applied", result
     assert result["report"]["teacher"] == f"local:{DEFAULT_MODEL}" == "local:" + CATALOGUE[DEFAULT_MODEL].key
     assert result["applied"] >= 1
     sections = parse_text(text).sections
-    at = next(i for i, s in enumerate(sections) if s.section_id == first.section_id)
-    inserted = sections[at + 1 : at + 1 + result["applied"]]
-    assert all(s.type is SectionType.INSTRUCTION and s.auto_synth for s in inserted)
-    assert all(s.source_section_id == first.section_id for s in inserted)
+    inserted = [s for s in sections if s.auto_synth]
+    assert len(inserted) == result["applied"]
+    assert all(s.type is SectionType.INSTRUCTION for s in inserted)
     assert all(s.synth_teacher == f"local:{DEFAULT_MODEL}" for s in inserted)
-    # a pure insertion right after the source: every other line is the example's own
-    old, new = EXAMPLE.splitlines(keepends=True), text.splitlines(keepends=True)
-    cut = inserted[0].start_line - 1
-    added = len(new) - len(old)
-    assert new[:cut] == old[:cut] and new[cut + added :] == old[cut:]
-    assert cut == sections[at].end_line
+    for at, section in enumerate(sections):
+        if section.auto_synth:  # right after its source, or after its source's other pairs
+            before = sections[at - 1]
+            assert before.section_id == section.source_section_id or (
+                before.auto_synth and before.source_section_id == section.source_section_id
+            )
+            assert before.type is SectionType.PROSE or before.auto_synth
+    # pure insertions: every line of the example is kept, in order, untouched
+    ops = difflib.SequenceMatcher(None, EXAMPLE.splitlines(), text.splitlines(), autojunk=False).get_opcodes()
+    assert {op for op, *_ in ops} <= {"equal", "insert"}
+    assert sum(op == "insert" for op, *_ in ops) == len({s.source_section_id for s in inserted})
