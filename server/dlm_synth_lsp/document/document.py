@@ -18,13 +18,14 @@ import bisect
 import logging
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from .frontmatter import Frontmatter
 from .grammar import parse_instruction
 from .marker import SYNTH_RE, source_attribute
+from .memo import Lineage
 from .model import Section, SectionType
 from .problems import Code, Problem, Severity
 from .text import (
@@ -89,6 +90,8 @@ class Document:
     open_code: int | None
     #: the editor's text when it differs from the normalised one (BOM or CR present)
     original: str | None = None
+    #: caches shared by the versions of one open document (`shared`, memo.Lineage)
+    lineage: Lineage = field(default_factory=Lineage, compare=False, repr=False)
 
     # ------------------------------------------------------------------ views
     @cached_property
@@ -171,6 +174,17 @@ class Document:
     @cached_property
     def _memo(self) -> dict[str, object]:
         return {}
+
+    def shared(self, name: str, make: Callable[[], Any]) -> Any:
+        """The cache `name` (made by `make` on first use) that every version of this
+        open document shares: what was derived from an unchanged section is reused by
+        the next version, and released with the document when it is closed."""
+        return self.lineage.cache(name, make)
+
+    def succeeding(self, previous: Document) -> Document:
+        """This document as the next version of `previous` (a full-text change):
+        it shares `previous`'s caches."""
+        return self if self.lineage is previous.lineage else replace(self, lineage=previous.lineage)
 
     @property
     def has_errors(self) -> bool:
@@ -265,12 +279,14 @@ class Document:
         incremental update fail, the changed text is parsed from scratch (see the
         module docstring)."""
         try:
-            return self._apply(change, encoding)
+            new = self._apply(change, encoding)
         except Exception as exc:  # a bug in the incremental path; the text must still follow
             log.error("incremental update failed (%s); parsing the changed text again", type(exc).__name__)
             if change.range is None:
-                return parse_text(change.text)
-            return parse_text(_splice_original(self, change, encoding))
+                new = parse_text(change.text)
+            else:
+                new = parse_text(_splice_original(self, change, encoding))
+        return new.succeeding(self)
 
     def _apply(self, change: TextChange, encoding: PositionEncoding) -> Document:
         if change.range is None:
@@ -336,7 +352,9 @@ class Document:
             )
             open_code = None if self.open_code is None else self.open_code + delta
         blocks = (*self.blocks[:start], *result.blocks, *tail)
-        return Document(lines, self.frontmatter, body_first, body_stop, blocks, open_code)
+        return Document(
+            lines, self.frontmatter, body_first, body_stop, blocks, open_code, lineage=self.lineage
+        )
 
 
 def _splice_original(doc: Document, change: TextChange, encoding: PositionEncoding) -> str:

@@ -54,13 +54,30 @@ class Summary:
     code_blocks: tuple[tuple[int, int], ...] = ()  # ``` opener and closer rows (prose)
 
 
-_summaries: Lru[tuple[str, str | None], Summary] = Lru(65536)
+#: per open document (`Document.shared`, released on close); a summary is small
+#: unless its section holds thousands of pairs, so a weight (roughly bytes) bounds those
+SUMMARIES_KEPT = 65536
+SUMMARY_BYTES_KEPT = 16 * 1024 * 1024
+_SummaryKey = tuple[str, str | None]
 
 
-def summary(section: Section) -> Summary:
-    """The section's summary, from the cache when its id was seen before. A media
-    section's id covers only its path, so its alt text (its title) is in the key too."""
-    return _summaries.get((section.section_id, section.media_alt), lambda: _summarise(section))
+def _summary_weight(key: _SummaryKey, value: Summary) -> int:
+    items = sum(100 + len(item.name) for item in value.items)
+    return 200 + len(value.title) + items + 80 * len(value.code_blocks)
+
+
+def _summary_cache() -> Lru[_SummaryKey, Summary]:
+    return Lru(SUMMARIES_KEPT, SUMMARY_BYTES_KEPT, _summary_weight)
+
+
+def summary(section: Section, doc: Document | None = None) -> Summary:
+    """The section's summary; given the document it belongs to, from that document's
+    cache when its id was seen in any version. A media section's id covers only its
+    path, so its alt text (its title) is in the key too."""
+    if doc is None:
+        return _summarise(section)
+    summaries: Lru[_SummaryKey, Summary] = doc.shared("summaries", _summary_cache)
+    return summaries.get((section.section_id, section.media_alt), lambda: _summarise(section))
 
 
 def _summarise(section: Section) -> Summary:
@@ -212,7 +229,7 @@ def _build_index(doc: Document) -> DocIndex:
             has_synth = True
             source = section.source_section_id or ""
             count, pairs = synthesized.get(source, (0, 0))
-            synthesized[source] = (count + 1, pairs + len(summary(section).items))
+            synthesized[source] = (count + 1, pairs + len(summary(section, doc).items))
     return DocIndex(
         prose,
         synthesized,

@@ -294,7 +294,30 @@ def _comment(text: str, line: int, spans: list[tuple[int, int]], add: _Add) -> N
 # -- a document ------------------------------------------------------------------------------
 
 #: a block's or the frontmatter's chunk, by the text it was computed from
-_chunks: Lru[tuple[object, ...], Chunk] = Lru(_CACHE_SIZE)
+#: kept per open document (`Document.shared`, released on close), bounded by entries
+#: and by the text their keys hold (stale versions of an edited 4 MB block must not
+#: pile up)
+_CHUNK_TEXT_KEPT = 64 * 1024 * 1024
+_ChunkKey = tuple[object, ...]
+
+
+def _chunk_weight(key: _ChunkKey, chunk: Chunk) -> int:
+    """Roughly the bytes an entry keeps alive: its text (a string or a tuple of
+    lines in the key) and its integers."""
+    size = 200 + 8 * len(chunk.data)
+    for part in key:
+        if isinstance(part, str):
+            size += len(part)
+        elif isinstance(part, tuple):
+            size += sum(len(line) for line in part)
+    return size
+
+
+def _chunks(doc: Document) -> Lru[_ChunkKey, Chunk]:
+    chunks: Lru[_ChunkKey, Chunk] = doc.shared(
+        "token-chunks", lambda: Lru(_CACHE_SIZE, _CHUNK_TEXT_KEPT, _chunk_weight)
+    )
+    return chunks
 _ids = count(1)
 
 
@@ -309,7 +332,7 @@ def _block_chunk(doc: Document, block: Block, fenced: bool, encoding: PositionEn
         body = "\n".join(lines[block.first + head : block.stop])
     bom = doc.bom and block.first == 0
     key = (encoding, fenced, bom, lines[block.first : block.first + head], body, block.stop - block.first)
-    return _chunks.get(
+    return _chunks(doc).get(
         key, lambda: _encode(block_tokens(lines, block, fenced), lines, block.first, encoding, bom)
     )
 
@@ -321,7 +344,9 @@ def _frontmatter_chunk(doc: Document, encoding: PositionEncoding) -> Chunk:
     stop = closer + 1 if closer is not None else len(doc.lines)
     lines = doc.lines
     key = ("frontmatter", encoding, doc.bom, lines[:stop])
-    return _chunks.get(key, lambda: _encode(frontmatter_tokens(lines, closer), lines, 0, encoding, doc.bom))
+    return _chunks(doc).get(
+        key, lambda: _encode(frontmatter_tokens(lines, closer), lines, 0, encoding, doc.bom)
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,7 +33,15 @@ from .text import ODD_BREAKS, Span
 
 _CHUNK = 256  # lines per candidate search in scan()
 #: classify() is a pure function of the line and fence lines repeat a lot; Fence is frozen
-_classify = lru_cache(maxsize=4096)(classify)
+_classify_short = lru_cache(maxsize=4096)(classify)
+#: fence lines are short; a longer line is classified without being kept (4096 huge
+#: lines that start with "::" would otherwise stay in memory after their document)
+_CACHED_LINE = 256
+
+
+def _classify(line: str) -> Fence | None:
+    return _classify_short(line) if len(line) <= _CACHED_LINE else classify(line)
+
 
 # Conservative fast path for the body grammar: a body made only of blank lines, exact
 # header lines and lines that cannot be headers (no `###` after leading whitespace) in

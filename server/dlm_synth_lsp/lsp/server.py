@@ -17,7 +17,7 @@ import json
 import logging
 import sys
 import threading
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any, BinaryIO, ClassVar
 
 from lsprotocol import types as lsp
@@ -27,7 +27,8 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
 
 from .. import __version__
-from ..document.memo import Lru
+from ..document import Document
+from ..document.memo import Lru, Passes
 from ..document.text import PositionEncoding
 from . import features
 from . import protocol as p
@@ -46,7 +47,8 @@ log = logging.getLogger("dlm_synth_lsp")
 DIAGNOSTICS_DELAY_S = 0.15
 #: how long a command waits for a settings pull in flight before it uses what it has
 SETTINGS_WAIT_S = 5.0
-ENCODED_MEMO_SIZE = 50_000
+#: code actions encoded per open document (few, small: a count bounds them)
+ENCODED_MEMO_SIZE = 4096
 
 
 class EncodedJson(str):
@@ -149,7 +151,6 @@ class DlmLanguageServer(LanguageServer):
         self.semantic_tokens = features.SemanticTokensStore()
         self._diagnostics: dict[str, asyncio.TimerHandle] = {}
         self._waiters: dict[str, list[asyncio.Future[None]]] = {}
-        self._encoded: Lru[int, tuple[Any, str]] = Lru(ENCODED_MEMO_SIZE)
         self._warned: set[str] = set()
         #: the pull of the global settings in flight (after `initialized` or a change)
         self._settings_pull: asyncio.Future[None] | None = None
@@ -304,19 +305,32 @@ class DlmLanguageServer(LanguageServer):
     async def show_document(self, params: lsp.ShowDocumentParams) -> lsp.ShowDocumentResult | None:
         return await self.window_show_document_async(params)
 
-    def encoded(self, values: list[Any]) -> EncodedJson:
-        """`values` as one JSON array, each value's text remembered per object: an
-        outline, the lenses and folds of a large document, the actions of a section
-        are mostly the same objects from one version to the next (see features/), and
-        converting and encoding them again cost ~20 ms per request (and garbage for
-        the collector; the remembered texts are strings, which it never scans)."""
-        return EncodedJson(f"[{','.join(self._encoded_one(value) for value in values)}]")
+    def encoded(self, doc: Document, name: str, values: list[Any]) -> EncodedJson:
+        """`values` (the whole answer `name` for `doc`: its outline, lenses, folds) as
+        one JSON array, each value's text remembered per object: they are mostly the
+        same objects from one version to the next (see features/), and converting and
+        encoding them again cost ~20 ms per request (and garbage for the collector;
+        the remembered texts are strings, which it never scans). Remembered per open
+        document and answer, for the values of the last answer only (`memo.Passes`):
+        closing the document releases them."""
+        passes: Passes[int, tuple[Any, str]] = doc.shared(f"encoded:{name}", Passes)
+        made = passes.begin()
+        text = EncodedJson(f"[{','.join(self._encoded_one(made.get, value) for value in values)}]")
+        passes.end(made)
+        return text
 
-    def _encoded_one(self, value: Any) -> str:
-        held = self._encoded.get(id(value), lambda: (value, self._encode(value)))
+    def encoded_some(self, doc: Document, values: list[Any]) -> EncodedJson:
+        """Like `encoded` for answers about a part of `doc` (code actions): what was
+        encoded is kept per open document, a bounded number of (small) values."""
+        memo: Lru[int, tuple[Any, str]] = doc.shared("encoded:some", lambda: Lru(ENCODED_MEMO_SIZE))
+        return EncodedJson(f"[{','.join(self._encoded_one(memo.get, value) for value in values)}]")
+
+    def _encoded_one(
+        self, get: Callable[[int, Callable[[], tuple[Any, str]]], tuple[Any, str]], value: Any
+    ) -> str:
+        held = get(id(value), lambda: (value, self._encode(value)))
         if held[0] is not value:  # an id reused by a newer object
             held = (value, self._encode(value))
-            self._encoded.put(id(value), held)
         return held[1]
 
     def _encode(self, value: Any) -> str:
@@ -425,13 +439,15 @@ def document_symbol(ls: DlmLanguageServer, params: lsp.DocumentSymbolParams) -> 
     snapshot = ls.documents.get(params.text_document.uri)
     if snapshot is None:
         return []
-    return ls.encoded(features.document_symbols(snapshot.doc, ls.encoding))
+    return ls.encoded(snapshot.doc, "symbols", features.document_symbols(snapshot.doc, ls.encoding))
 
 
 @server.feature(lsp.TEXT_DOCUMENT_FOLDING_RANGE)
 def folding_range(ls: DlmLanguageServer, params: lsp.FoldingRangeParams) -> EncodedJson | list[Any]:
     snapshot = ls.documents.get(params.text_document.uri)
-    return [] if snapshot is None else ls.encoded(features.folding_ranges(snapshot.doc))
+    if snapshot is None:
+        return []
+    return ls.encoded(snapshot.doc, "folds", features.folding_ranges(snapshot.doc))
 
 
 @server.feature(lsp.TEXT_DOCUMENT_HOVER)
@@ -487,7 +503,7 @@ def code_lens(ls: DlmLanguageServer, params: lsp.CodeLensParams) -> EncodedJson 
     snapshot = ls.documents.get(params.text_document.uri)
     if snapshot is None:
         return []
-    return ls.encoded(features.code_lenses(snapshot.doc, snapshot.uri, ls.encoding))
+    return ls.encoded(snapshot.doc, "lenses", features.code_lenses(snapshot.doc, snapshot.uri, ls.encoding))
 
 
 @server.feature(
@@ -513,7 +529,7 @@ def code_action(ls: DlmLanguageServer, params: lsp.CodeActionParams) -> EncodedJ
         [str(k) for k in params.context.only] if params.context.only else None,
     )
     # most actions are the same objects from one request to the next (see features)
-    return ls.encoded(found)
+    return ls.encoded_some(snapshot.doc, found)
 
 
 # -- commands (commands.py) -----------------------------------------------------------

@@ -380,7 +380,7 @@ class Synthesizer:
             block = source_block(snapshot.doc, span) if snapshot is not None and span is not None else None
             if snapshot is not None and block is not None and block.section is not None:
                 doc, section = snapshot.doc, block.section
-                title = summary(section).title
+                title = summary(section, doc).title
                 where = line_range(doc, block.first, last_content_line(doc, section), self.ls.client.encoding)
             pairs.append(
                 p.ReviewPair(

@@ -98,7 +98,7 @@ class Documents:
             else:
                 for tracker in trackers:
                     tracker.changed(None)
-                doc = parse_text(change.text)
+                doc = parse_text(change.text).succeeding(doc)
         snapshot = Snapshot(uri, version, doc)
         self._open[uri] = snapshot
         return snapshot

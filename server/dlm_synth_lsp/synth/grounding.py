@@ -41,13 +41,14 @@ match.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
 from rapidfuzz import fuzz
+
+from ..document.memo import Lru
 
 Strategy = Literal["extraction", "expansion"]
 
@@ -225,8 +226,16 @@ def _terms(text: str, *, number_words: bool) -> _Terms:
     return _Terms(words, numbers)
 
 
-@functools.lru_cache(maxsize=64)  # every pair of a section is checked against the same prose
+#: every pair of a section is checked against the same prose: its terms are kept by
+#: the prose text, bounded by how much text that is (a section may be megabytes)
+_SOURCES: Lru[str, _Terms] = Lru(64, 8 * 1024 * 1024, lambda source, _: len(source))
+
+
 def _source_terms(source: str) -> _Terms:
+    return _SOURCES.get(source, lambda: _terms_of_source(source))
+
+
+def _terms_of_source(source: str) -> _Terms:
     terms = _terms(source, number_words=False)
     numbers = dict(terms.numbers)
     for token in _TOKEN_RE.findall(source.casefold()):

@@ -152,7 +152,7 @@ def select_sources(
             raise ValueError(f"no prose section with id {', '.join(missing)} in this document")
         prose = [s for s in prose if s.section_id in wanted]
     return [
-        Source(s.section_id, s.content.strip(), s.content, s.start_line, summary(s).title)
+        Source(s.section_id, s.content.strip(), s.content, s.start_line, summary(s, doc).title)
         for s in prose
         if s.content.strip()
     ]

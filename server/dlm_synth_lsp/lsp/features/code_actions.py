@@ -65,9 +65,16 @@ KEEP_PAIRS = "Keep these pairs (re-link to the edited paragraph)"
 RELINK_ALL = "Keep synthesized pairs after edited prose (re-link)"
 
 #: the actions of a section (and the source actions of a document) depend only on
-#: the uri and the section's id, type and origin: built once, shared across versions
-#: (the server also reuses their JSON, see `DlmLanguageServer.serialised`)
-_made: Lru[tuple[object, ...], tuple[lsp.CodeAction, ...]] = Lru(4096)
+#: the uri and the section's id, type and origin: built once, shared across the
+#: versions of the open document (`Document.shared`; released on close; entries are
+#: small, so a count bounds them) and the server reuses their JSON (`encoded`)
+ACTIONS_KEPT = 4096
+_Made = Lru[tuple[object, ...], tuple[lsp.CodeAction, ...]]
+
+
+def _made(doc: Document) -> _Made:
+    made: _Made = doc.shared("actions", lambda: Lru(ACTIONS_KEPT))
+    return made
 
 
 def code_actions(
@@ -93,7 +100,7 @@ def code_actions(
         actions += _rewrites(doc, uri, Span(start, end), enc)
     if wanted(SOURCE):
         prose, synth = has_prose(doc), has_synth(doc)
-        actions += _made.get(("source", uri, prose, synth), lambda: _source_actions(uri, prose, synth))
+        actions += _made(doc).get(("source", uri, prose, synth), lambda: _source_actions(uri, prose, synth))
         if synth:
             asked = bool(only) or any(d.code == Code.SOURCE_EDITED.value for d in diagnostics)
             if asked and relinkable(doc):
@@ -132,7 +139,7 @@ def _rewrites(doc: Document, uri: str, span: Span, enc: PositionEncoding) -> lis
     if section is None:
         return []
     key = ("rewrite", uri, section.section_id, section.type, section.auto_synth)
-    made = _made.get(key, lambda: _section_actions(uri, section))
+    made = _made(doc).get(key, lambda: _section_actions(uri, section))
     if not made or section.type is not SectionType.PROSE:
         return list(made)
     selected = _selection(doc, section, span, enc)

@@ -26,7 +26,7 @@ from functools import partial
 from lsprotocol import types as lsp
 
 from ...document import Document
-from ...document.memo import Lru
+from ...document.memo import Passes
 from ...document.model import Section, SectionType
 from ...document.outline import index, summary
 from ...document.relink import relinkable
@@ -34,8 +34,9 @@ from ...document.text import PositionEncoding, has_text
 from .. import protocol as p
 from ..convert import line_range
 
-#: (uri, section, encoding, what the lenses say about its neighbours) → its lenses
-_made: Lru[tuple[object, ...], tuple[lsp.CodeLens, ...]] = Lru(50_000)
+#: (uri, section, what the lenses say about its neighbours) → its lenses, kept per
+#: open document and encoding (`Document.shared`, `memo.Passes`): released on close
+_Lenses = Passes[tuple[object, ...], tuple[lsp.CodeLens, ...]]
 
 
 def code_lenses(doc: Document, uri: str, enc: PositionEncoding) -> list[lsp.CodeLens]:
@@ -46,6 +47,8 @@ def _code_lenses(doc: Document, uri: str, enc: PositionEncoding) -> list[lsp.Cod
     idx = index(doc)
     edited = {problem.get("section_id") for problem in relinkable(doc)} if idx.has_synth else set()
     lenses: list[lsp.CodeLens] = []
+    passes: _Lenses = doc.shared(f"lenses:{enc}", Passes)
+    made = passes.begin()
     for section in doc.sections:
         facts: tuple[object, ...]
         if section.type is SectionType.PROSE:
@@ -55,12 +58,13 @@ def _code_lenses(doc: Document, uri: str, enc: PositionEncoding) -> list[lsp.Cod
         elif section.auto_synth and section.type is SectionType.INSTRUCTION:
             source = idx.source_of(section)
             if source is not None:
-                facts = ("from", source.section_id, summary(source).title)
+                facts = ("from", source.section_id, summary(source, doc).title)
             else:
                 facts = ("edited",) if section.section_id in edited else ("missing",)
         else:
             continue
-        lenses += _made.get((uri, section, enc, facts), partial(_lenses, doc, uri, section, enc, facts))
+        lenses += made.get((uri, section, facts), partial(_lenses, doc, uri, section, enc, facts))
+    passes.end(made)
     return lenses
 
 

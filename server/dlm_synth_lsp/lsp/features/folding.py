@@ -13,15 +13,16 @@ from functools import partial
 from lsprotocol import types as lsp
 
 from ...document import Document
-from ...document.memo import Lru
+from ...document.memo import Passes
 from ...document.model import Section, SectionType
 from ...document.outline import content_row, last_content_line, summary
 
 REGION = lsp.FoldingRangeKind.Region
 
 #: a section's folds depend on the section alone (it carries its lines): kept across
-#: versions, so a keystroke re-folds one section (and the server reuses their JSON)
-_made: Lru[Section, tuple[lsp.FoldingRange, ...]] = Lru(50_000)
+#: the versions of an open document (`Document.shared`, `memo.Passes`; released on
+#: close), so a keystroke re-folds one section (and the server reuses their JSON)
+_Folds = Passes[Section, tuple[lsp.FoldingRange, ...]]
 
 
 def folding_ranges(doc: Document) -> list[lsp.FoldingRange]:
@@ -33,8 +34,11 @@ def _folding_ranges(doc: Document) -> list[lsp.FoldingRange]:
     closer = doc.frontmatter.closer
     if closer is not None and closer > 0:
         ranges.append(lsp.FoldingRange(start_line=0, end_line=closer, kind=REGION))
+    passes: _Folds = doc.shared("folds", Passes)
+    made = passes.begin()
     for section in doc.sections:
-        ranges += _made.get(section, partial(_section_folds, doc, section))
+        ranges += made.get(section, partial(_section_folds, doc, section))
+    passes.end(made)
     return ranges
 
 
@@ -48,6 +52,6 @@ def _section_folds(doc: Document, section: Section) -> tuple[lsp.FoldingRange, .
         top = content_row(section)
         folds.extend(
             lsp.FoldingRange(start_line=top + opener, end_line=top + closer_row, kind=REGION)
-            for opener, closer_row in summary(section).code_blocks
+            for opener, closer_row in summary(section, doc).code_blocks
         )
     return tuple(folds)

@@ -151,7 +151,7 @@ def _preview(content: str) -> list[str]:
 
 def _fence_hover(doc: Document, section: Section) -> str:
     idx = index(doc)
-    info = summary(section)
+    info = summary(section, doc)
     head = f"**{section.type.value}** section"
     if section.adapter:
         head += f" for adapter {code('#' + section.adapter)}"

@@ -36,7 +36,7 @@ from __future__ import annotations
 from lsprotocol import types as lsp
 
 from ...document import Document
-from ...document.memo import Lru
+from ...document.memo import Pass, Passes
 from ...document.model import MEDIA_TYPES, Section, SectionType
 from ...document.outline import Summary, content_row, last_content_line, summary
 from ...document.text import PositionEncoding, has_text
@@ -80,9 +80,15 @@ def _document_symbols(doc: Document, enc: PositionEncoding) -> list[lsp.Document
         )
     sections = doc.sections
     if len(sections) <= DETAILED_LIMIT:
-        symbols.extend(_cached_symbol(doc, section, enc) for section in sections)
+        passes: Passes[_SymbolKey, lsp.DocumentSymbol] = doc.shared(f"symbols:{enc}", Passes)
+        made = passes.begin()
+        symbols.extend(_cached_symbol(made, doc, section, enc) for section in sections)
+        passes.end(made)
     else:
-        symbols.extend(_coarse_symbol(doc, group, enc) for group in _groups(sections))
+        groups: Passes[_GroupKey, _Group] = doc.shared(f"groups:{enc}", Passes)
+        found = groups.begin()
+        symbols.extend(_coarse_symbol(found, doc, group, enc) for group in _groups(sections))
+        groups.end(found)
     return symbols
 
 
@@ -98,23 +104,22 @@ def _groups(sections: tuple[Section, ...]) -> list[tuple[Section, ...]]:
     return [sections[a:b] for a, b in zip(cuts, [*cuts[1:], len(sections)], strict=True)]
 
 
-#: (first and last section's identity, size, encoding) → (the group, its symbol):
-#: unchanged sections are the same objects from one version to the next
-_coarse: dict[tuple[int, int, int, PositionEncoding], tuple[tuple[Section, ...], lsp.DocumentSymbol]] = {}
-COARSE_CACHE_SIZE = 20_000
+#: (first and last section's identity, size) → (the group, its symbol): unchanged
+#: sections are the same objects from one version to the next. Kept per open
+#: document and pass (`Document.shared`, `memo.Passes`): released on close.
+_GroupKey = tuple[int, int, int]
+_Group = tuple[tuple[Section, ...], lsp.DocumentSymbol]
 
 
-def _coarse_symbol(doc: Document, group: tuple[Section, ...], enc: PositionEncoding) -> lsp.DocumentSymbol:
+def _coarse_symbol(
+    found: Pass[_GroupKey, _Group], doc: Document, group: tuple[Section, ...], enc: PositionEncoding
+) -> lsp.DocumentSymbol:
     """One group's symbol, reused while the group holds the same section objects."""
-    key = (id(group[0]), id(group[-1]), len(group), enc)
-    held = _coarse.get(key)
-    if held is not None and all(a is b for a, b in zip(held[0], group, strict=True)):
-        return held[1]
-    symbol = _make_coarse(doc, group, enc)
-    if len(_coarse) >= COARSE_CACHE_SIZE:
-        _coarse.clear()  # old versions' groups; the next request rebuilds what it needs
-    _coarse[key] = (group, symbol)
-    return symbol
+    key = (id(group[0]), id(group[-1]), len(group))
+    held = found.get(key, lambda: (group, _make_coarse(doc, group, enc)))
+    if not all(a is b for a, b in zip(held[0], group, strict=True)):  # ids reused by new sections
+        held = found.made[key] = (group, _make_coarse(doc, group, enc))
+    return held[1]
 
 
 def _make_coarse(doc: Document, group: tuple[Section, ...], enc: PositionEncoding) -> lsp.DocumentSymbol:
@@ -124,7 +129,7 @@ def _make_coarse(doc: Document, group: tuple[Section, ...], enc: PositionEncodin
     pairs = synthesized = 0
     for section in rest:
         kinds[section.type.value] = kinds.get(section.type.value, 0) + 1
-        pairs += len(summary(section).items) if section.type is SectionType.INSTRUCTION else 0
+        pairs += len(summary(section, doc).items) if section.type is SectionType.INSTRUCTION else 0
         synthesized += section.auto_synth
     parts = [f"{n} {kind}" for kind, n in kinds.items()]
     if synthesized:
@@ -134,7 +139,7 @@ def _make_coarse(doc: Document, group: tuple[Section, ...], enc: PositionEncodin
     first = head.start_line - 1
     last = max(first, group[-1].end_line - 1)
     if _heads(head):
-        info = summary(head)
+        info = summary(head, doc)
         title = min(content_row(head) + info.title_row, last)
         name, kind, detail = info.title, lsp.SymbolKind.String, " · ".join(["prose", *parts])
     else:
@@ -153,17 +158,21 @@ def _make_coarse(doc: Document, group: tuple[Section, ...], enc: PositionEncodin
     )
 
 
-_symbols: Lru[tuple[Section, PositionEncoding, str], lsp.DocumentSymbol] = Lru(50_000)
+#: a section with its fence line; symbols are kept per open document and pass
+#: (`Document.shared`, `memo.Passes`), so closing the document releases them
+_SymbolKey = tuple[Section, str]
 
 
-def _cached_symbol(doc: Document, section: Section, enc: PositionEncoding) -> lsp.DocumentSymbol:
+def _cached_symbol(
+    made: Pass[_SymbolKey, lsp.DocumentSymbol], doc: Document, section: Section, enc: PositionEncoding
+) -> lsp.DocumentSymbol:
     """A keystroke changes one section; the outline of a 1 MB document must not be
     rebuilt (~20 ms) for it. A symbol depends only on the section's fields and its
     fence line (attributes), so equal inputs share the same symbol object, which also
     lets the server reuse its serialised form."""
     row = section.start_line - 1
-    key = (section, enc, doc.lines[row] if 0 <= row < len(doc.lines) else "")
-    return _symbols.get(key, lambda: _section_symbol(doc, section, enc))
+    key = (section, doc.lines[row] if 0 <= row < len(doc.lines) else "")
+    return made.get(key, lambda: _section_symbol(doc, section, enc))
 
 
 def section_detail(section: Section, info: Summary) -> str:
@@ -186,7 +195,7 @@ def section_detail(section: Section, info: Summary) -> str:
 
 
 def _section_symbol(doc: Document, section: Section, enc: PositionEncoding) -> lsp.DocumentSymbol:
-    info = summary(section)
+    info = summary(section, doc)
     first = section.start_line - 1
     last = max(first, section.end_line - 1)
     top = content_row(section)
