@@ -34,7 +34,7 @@ from ..synth.results import applied_sections, as_json, listing, render_listing, 
 from ..synth.staging import pending_for, read_staged, save_plan, settle
 from ..synth.teachers.base import SamplingParams, TeacherOptions
 from .check import document_json, problem_line
-from .errors import CliError
+from .errors import CliError, flag_hint
 from .output import print_error, print_json
 
 OFFLINE_HINT = (
@@ -189,7 +189,7 @@ def cmd_instructions(args: argparse.Namespace) -> int:
     except JudgeInvocationError:
         raise  # the judge loaded and then failed: no hint about other teachers helps
     except SynthError as exc:
-        raise CliError(f"{exc}\n{OFFLINE_HINT}", 1) from exc
+        raise CliError(f"{exc}{flag_hint(exc)}\n{OFFLINE_HINT}", 1) from exc
     outcome = _settle(args, doc, original, result)
     if args.json:
         print_json({**as_json(result_data(result)), "outcome": outcome})

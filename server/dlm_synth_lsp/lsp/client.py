@@ -16,6 +16,7 @@ from lsprotocol import types as lsp
 
 from ..document.text import PositionEncoding
 from .convert import encoding_of
+from .protocol import EXPERIMENTAL
 
 
 def _flag(caps: Any, *path: str) -> bool:
@@ -43,6 +44,14 @@ class ClientProfile:
     change_annotations: bool = False
     #: `workspace/configuration` (settings are pulled, per document)
     configuration: bool = False
+    #: the client shows every command result's `message` and runs our client
+    #: commands (`experimental.dlmSynth.resultMessages`, protocol.py): the server then
+    #: never also sends `window/showMessage` about an outcome
+    result_messages: bool = False
+    #: a `window/showMessageRequest` answer may carry data besides its title
+    #: (`messageActionItem.additionalPropertiesSupport`): a choice can say which
+    #: setting to remember
+    choice_data: bool = False
 
     @classmethod
     def resolve(
@@ -55,4 +64,16 @@ class ClientProfile:
             document_changes=_flag(caps, "workspace", "workspace_edit", "document_changes"),
             change_annotations=_flag(caps, "workspace", "workspace_edit", "change_annotation_support"),
             configuration=_flag(caps, "workspace", "configuration"),
+            result_messages=_experimental(caps, "resultMessages"),
+            choice_data=_flag(
+                caps, "window", "show_message", "message_action_item", "additional_properties_support"
+            )
+            or _experimental(caps, "resultMessages"),
         )
+
+
+def _experimental(caps: lsp.ClientCapabilities, name: str) -> bool:
+    """`experimental.dlmSynth.<name>` is true (`experimental` is free-form JSON)."""
+    experimental = caps.experimental
+    ours = experimental.get(EXPERIMENTAL) if isinstance(experimental, dict) else None
+    return isinstance(ours, dict) and ours.get(name) is True

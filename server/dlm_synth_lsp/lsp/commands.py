@@ -17,9 +17,11 @@ from typing import Any, Protocol
 from lsprotocol import types as lsp
 from pygls.uris import to_fs_path
 
+from .. import __version__
 from ..document.edits import EditError, plan_revert
 from ..document.model import SectionType
 from ..document.text import Span
+from ..synth import readiness
 from ..synth.errors import PendingSynthPlanError
 from ..synth.pipeline import Source, select_sources
 from ..synth.results import SynthesizedEntry, applied_sections, listing
@@ -35,6 +37,9 @@ from .workspace import Snapshot
 
 class CommandHost(SynthesisHost, Protocol):
     """What the handlers need from the server (`DlmLanguageServer` is one)."""
+
+    #: the settings used when no document is named (or the client cannot be asked)
+    settings: Settings
 
     @property
     def synthesizer(self) -> Synthesizer: ...
@@ -100,9 +105,7 @@ async def _run(
         "filter": args.filter,
     }
     overrides = {name: value for name, value in chosen.items() if value is not None}
-    return await ls.synthesizer.run(
-        snapshot.uri, sources, sections, settings, overrides, title, quiet=args.quiet
-    )
+    return await ls.synthesizer.run(snapshot.uri, sources, sections, settings, overrides, title)
 
 
 async def synthesize(ls: CommandHost, args: p.SynthesizeArgs) -> p.SynthesizeResult:
@@ -120,28 +123,50 @@ async def synthesize_document(ls: CommandHost, args: p.SynthesizeDocumentArgs) -
     return await _run(ls, snapshot, sources, None, args, "Synthesizing instructions for the document")
 
 
+def _revert_targets(ls: CommandHost, snapshot: Snapshot, args: p.RevertArgs) -> list[str] | None:
+    """The ids of the synthesized sections to remove (None: all of them)."""
+    if args.section_id is not None:
+        return [args.section_id]
+    if args.section_ids is not None:
+        present = {s.section_id for s in applied_sections(snapshot.doc)}
+        return [i for i in args.section_ids if i in present]
+    if args.range is None:
+        return None
+    doc = snapshot.doc
+    section = doc.section_at(from_position(doc, args.range.start, ls.client.encoding).line)
+    if section is None:
+        return []
+    if section.auto_synth and section.type is SectionType.INSTRUCTION:
+        return [section.section_id]
+    return [s.section_id for s in applied_sections(doc) if s.source_section_id == section.section_id]
+
+
 async def revert(ls: CommandHost, args: p.RevertArgs) -> p.RevertResult:
     snapshot = ls.snapshot(args.uri)
+    targets = _revert_targets(ls, snapshot, args)
+    if targets == []:
+        message = messages.nothing_to_revert(at_cursor=args.range is not None)
+        return p.RevertResult(removed=0, message=message)
     try:
-        edits = plan_revert(snapshot.doc, args.section_id)
+        edits = plan_revert(snapshot.doc, targets)
     except EditError as exc:
         raise CommandError(str(exc)) from exc
     if not edits:
         return p.RevertResult(removed=0, message=messages.reverted(0))
-    removed = len(applied_sections(snapshot.doc)) if args.section_id is None else 1
+    removed = len(applied_sections(snapshot.doc)) if targets is None else len(targets)
     label = "Revert synthesized instructions"
     edit = ls.synthesizer.workspace_edit(snapshot.uri, snapshot.version, snapshot.doc, edits, False, label)
     answer = await ls.apply_edit(lsp.ApplyWorkspaceEditParams(edit=edit, label=label))
     if not answer.applied:
         error = answer.failure_reason or "not applied"
         message = messages.revert_refused(error)
-        if not args.quiet:
+        if not ls.client.result_messages:
             ls.show(lsp.MessageType.Warning, message.text)
         return p.RevertResult(removed=0, error=error, message=message)
     return p.RevertResult(removed=removed, message=messages.reverted(removed))
 
 
-async def list_synthesized(ls: CommandHost, args: p.DocumentArgs) -> p.ListResult:
+async def list_synthesized(ls: CommandHost, args: p.ListArgs) -> p.ListResult:
     snapshot = ls.snapshot(args.uri)
     doc, encoding = snapshot.doc, ls.client.encoding
     settings = await ls.settings_for(snapshot.uri)
@@ -151,6 +176,11 @@ async def list_synthesized(ls: CommandHost, args: p.DocumentArgs) -> p.ListResul
         ls.show(lsp.MessageType.Warning, f"The staged plan cannot be read: {exc}")
         plan = None
     found = listing(doc, plan.pairs if plan is not None else ())
+
+    def wanted(e: SynthesizedEntry) -> bool:
+        if args.section_ids is not None and e.section_id not in args.section_ids:
+            return False
+        return args.source_section_id is None or e.source_section_id == args.source_section_id
 
     def entry(e: SynthesizedEntry) -> p.ListEntry:
         """An entry as the client sees it: its lines as an LSP range instead."""
@@ -168,7 +198,10 @@ async def list_synthesized(ls: CommandHost, args: p.DocumentArgs) -> p.ListResul
             range=rng,
         )
 
-    return p.ListResult(applied=[entry(e) for e in found.applied], staged=[entry(e) for e in found.staged])
+    return p.ListResult(
+        applied=[entry(e) for e in found.applied if wanted(e)],
+        staged=[entry(e) for e in found.staged if wanted(e)],
+    )
 
 
 def cancel(ls: CommandHost, args: p.CancelArgs) -> p.CancelResult:
@@ -219,6 +252,32 @@ async def reveal_source(ls: CommandHost, args: p.RevealSourceArgs) -> p.RevealSo
     return p.RevealSourceResult(shown=bool(shown and shown.success))
 
 
+async def status(ls: CommandHost, args: p.StatusArgs) -> p.StatusResult:
+    """What a synthesis would use now, and whether it can run (the status item in
+    VS Code, `:checkhealth dlm_synth` in Neovim)."""
+    snapshot = ls.documents.get(args.uri) if args.uri is not None else None
+    settings = await ls.settings_for(args.uri) if args.uri is not None else ls.settings
+    path = to_fs_path(snapshot.uri) if snapshot is not None else None
+    found = await readiness.check(
+        settings.synth_options(),
+        settings.teacher_options(),
+        snapshot.doc if snapshot is not None else None,
+        Path(path) if path else None,
+        probe=args.probe,
+    )
+    jobs = [p.JobStatus(title=job.title, uri=job.uri) for job in ls.jobs.running(args.uri)]
+    return p.StatusResult(
+        server_version=__version__,
+        teacher=found.teacher,
+        teacher_setting=settings.teacher,
+        filter=found.filter,
+        filter_setting=settings.filter,
+        problem=found.problem,
+        reachable=found.reachable,
+        jobs=jobs,
+    )
+
+
 #: command id → handler, registered by the server
 HANDLERS: dict[str, Callable[..., Any]] = {
     p.SYNTHESIZE: synthesize,
@@ -228,4 +287,5 @@ HANDLERS: dict[str, Callable[..., Any]] = {
     p.CANCEL: cancel,
     p.APPLY_STAGED: apply_staged,
     p.REVEAL_SOURCE: reveal_source,
+    p.STATUS: status,
 }

@@ -222,9 +222,11 @@ async def launch(
     profile: str,
     initialization_options: Any = None,
     env: Mapping[str, str] | None = None,
+    result_messages: bool = False,
 ) -> AsyncIterator[LanguageClient]:
     """A client/server pair like the `client` fixture, with chosen initialization
-    options and extra server environment variables."""
+    options and extra server environment variables; `result_messages`: the client
+    says it shows every result's message (as the bundled clients do)."""
     config = ClientServerConfig(
         server_command=[sys.executable, "-m", "dlm_synth_lsp", "--stdio"],
         server_env={**SERVER_ENV, **(env or {})},
@@ -232,11 +234,11 @@ async def launch(
     )
     client: LanguageClient = await config.start()  # type: ignore[assignment]
     try:
+        capabilities = pytest_lsp.client_capabilities(profile)
+        if result_messages:
+            capabilities.experimental = {"dlmSynth": {"resultMessages": True}}
         result = await client.initialize_session(
-            lsp.InitializeParams(
-                capabilities=pytest_lsp.client_capabilities(profile),
-                initialization_options=initialization_options,
-            )
+            lsp.InitializeParams(capabilities=capabilities, initialization_options=initialization_options)
         )
         client.initialize_result = result  # type: ignore[attr-defined]
         yield client

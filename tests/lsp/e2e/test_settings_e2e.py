@@ -217,7 +217,7 @@ async def test_refused_preview_stages_and_tells_the_user(
         assert any("declined" in m for m in warnings(client))
     else:
         assert len(editor.edits) == 3  # a plain edit that failed is retried, then staged
-    assert any("2 synthesized pair(s) staged" in m for m in warnings(client))
+    assert any("2 synthesized pairs staged" in m for m in warnings(client))
     assert pending(tmp_path).exists() and staged_count(tmp_path) == 2
     listing = await execute(client, "dlm-synth.list", {"uri": uri})
     assert len(listing["staged"]) == 2 and all(

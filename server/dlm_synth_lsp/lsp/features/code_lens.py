@@ -3,7 +3,7 @@ already set (no `codeLens/resolve` round trip):
 
 - above each prose section: "Synthesize instructions" (`dlm-synth.synthesize`
   for that section) and, when synthesized sections point at it, "N synthesized
-  pairs" (`dlm-synth.list`);
+  pairs" (`dlm-synth.list` for that source: the client lists them);
 - above each synthesized section: "from <source title>" (`dlm-synth.revealSource`),
   or, when its source prose no longer exists, "⚠ source missing · remove"
   (`dlm-synth.revert` for that section; the editor's undo restores it).
@@ -50,9 +50,8 @@ def _code_lenses(doc: Document, uri: str, enc: PositionEncoding) -> list[lsp.Cod
             _, pairs = idx.synthesized.get(section.section_id, (0, 0))
             if pairs:
                 title = f"{pairs} synthesized pair{'' if pairs == 1 else 's'}"
-                lenses.append(
-                    lsp.CodeLens(range=at, command=p.command(title, p.LIST, p.DocumentArgs(uri=uri)))
-                )
+                args = p.ListArgs(uri=uri, source_section_id=section.section_id)
+                lenses.append(lsp.CodeLens(range=at, command=p.command(title, p.LIST, args)))
         elif section.auto_synth and section.type is SectionType.INSTRUCTION:
             source = idx.source_of(section)
             if source is not None:
