@@ -18,9 +18,19 @@ export const ServerCommand = {
   cancel: 'dlm-synth.cancel',
   applyStaged: 'dlm-synth.applyStaged',
   revealSource: 'dlm-synth.revealSource',
+  status: 'dlm-synth.status',
 } as const;
 
 export type ServerCommandId = (typeof ServerCommand)[keyof typeof ServerCommand];
+
+/** Follow-ups a message may offer that the client carries out itself (not server commands). */
+export const ClientCommand = {
+  openSetting: 'dlm-synth.openSetting',
+  rememberSettings: 'dlm-synth.rememberSettings',
+} as const;
+
+/** `ClientCapabilities.experimental[EXPERIMENTAL]`: `{resultMessages: true}`. */
+export const EXPERIMENTAL = 'dlmSynth';
 
 export type StrategyChoice = 'extraction' | 'expansion' | 'both';
 export type FilterKind = 'sway' | 'dedup-only' | 'none' | 'grounded';
@@ -35,13 +45,18 @@ export interface DocumentArgs {
   uri: string;
 }
 
+export interface ListArgs {
+  uri: string;
+  sourceSectionId?: string | null;
+  sectionIds?: string[] | null;
+}
+
 export interface SynthesizeDocumentArgs {
   uri: string;
   strategy?: StrategyChoice | null;
   teacher?: string | null;
   perSection?: number | null;
   filter?: FilterChoice | null;
-  quiet?: boolean;
 }
 
 export interface SynthesizeArgs extends SynthesizeDocumentArgs {
@@ -52,7 +67,8 @@ export interface SynthesizeArgs extends SynthesizeDocumentArgs {
 export interface RevertArgs {
   uri: string;
   sectionId?: string | null;
-  quiet?: boolean;
+  sectionIds?: string[] | null;
+  range?: Range | null;
 }
 
 export interface CancelArgs {
@@ -64,6 +80,11 @@ export interface RevealSourceArgs {
   sectionId: string;
 }
 
+export interface StatusArgs {
+  uri?: string | null;
+  probe?: boolean;
+}
+
 // -- results --------------------------------------------------------------------
 
 /** What to tell the user about an outcome, worded by the server. */
@@ -72,6 +93,12 @@ export interface Message {
   text: string;
   details: string[];
   actions: Command[];
+}
+
+/** An answer to the server's question; picking one with `remember` writes those settings. */
+export interface Choice {
+  title: string;
+  remember: Record<string, unknown> | null;
 }
 
 export interface Usage {
@@ -177,4 +204,20 @@ export interface ApplyStagedResult {
 
 export interface RevealSourceResult {
   shown: boolean;
+}
+
+export interface JobStatus {
+  title: string;
+  uri: string;
+}
+
+export interface StatusResult {
+  serverVersion: string;
+  teacher: string;
+  teacherSetting: string;
+  filter: string;
+  filterSetting: string;
+  problem: string | null;
+  reachable: boolean | null;
+  jobs: JobStatus[];
 }

@@ -17,6 +17,7 @@ export const PaletteCommand = {
   cancel: 'dlmSynth.cancel',
   applyStaged: 'dlmSynth.applyStaged',
   restartServer: 'dlmSynth.restartServer',
+  statusMenu: 'dlmSynth.statusMenu',
 } as const;
 
 export type PaletteCommandId = (typeof PaletteCommand)[keyof typeof PaletteCommand];
