@@ -105,16 +105,17 @@ async def check(
     *,
     probe: bool = False,
 ) -> Readiness:
-    """The teacher and filter `options` name, and the first problem found."""
+    """The teacher and filter `options` name, and every problem found (joined)."""
     if doc is not None:
         teacher_options = for_document(teacher_options, doc, path)
-    problem = _teacher_problem(options.teacher, teacher_options, doc)
-    if problem is None and options.filter == "sway":
-        problem = _needs_adapter("the sway filter", teacher_options, doc)
+    problems = [_teacher_problem(options.teacher, teacher_options, doc)]
+    if options.filter == "sway":
+        problems.append(_needs_adapter("the sway filter", teacher_options, doc))
     reachable: bool | None = None
-    if probe and options.teacher.startswith("vllm-server:"):
+    if probe and problems[0] is None and options.teacher.startswith("vllm-server:"):
         base = server_base_url(options.teacher.removeprefix("vllm-server:"))
         reachable = await asyncio.to_thread(_probe, base)
-        if not reachable and problem is None:
-            problem = f"{options.teacher} does not answer at {base}/models; is the server running?"
-    return Readiness(options.teacher, options.filter, problem, reachable)
+        if not reachable:
+            problems.append(f"{options.teacher} does not answer at {base}/models; is the server running?")
+    found = [problem for problem in problems if problem is not None]
+    return Readiness(options.teacher, options.filter, "; ".join(found) or None, reachable)
