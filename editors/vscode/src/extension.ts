@@ -24,6 +24,11 @@ const LAUNCH_SETTINGS = [`${SECTION}.server.path`, 'python.defaultInterpreterPat
 export async function activate(context: vscode.ExtensionContext): Promise<ServerController> {
   const output = vscode.window.createOutputChannel(CLIENT_NAME);
   context.subscriptions.push(output);
+  // what a bug report needs first, and what decides where settings open
+  output.appendLine(
+    `VS Code ${vscode.version}, ${vscode.env.remoteName ? `remote window (${vscode.env.remoteName})` : 'local window'}, ` +
+      `workspace ${vscode.workspace.isTrusted ? 'trusted' : 'not trusted'}`,
+  );
   const folderUri = (): vscode.Uri | undefined => vscode.workspace.workspaceFolders?.[0]?.uri;
   const ctl = new ServerController({
     workspace: vscode.workspace,
@@ -54,8 +59,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Server
   });
 
   // -- the language status item ----------------------------------------------------
-  const item = vscode.languages.createLanguageStatusItem('dlmSynth.status', { language: LANGUAGE_ID });
-  const status = new StatusView(item);
+  const serverItem = vscode.languages.createLanguageStatusItem('dlmSynth.server', { language: LANGUAGE_ID });
+  const synthesisItem = vscode.languages.createLanguageStatusItem('dlmSynth.synthesis', { language: LANGUAGE_ID });
+  const status = new StatusView(serverItem, synthesisItem);
   let refreshing: ReturnType<typeof setTimeout> | undefined;
   const refresh = (): void => {
     clearTimeout(refreshing);
@@ -74,7 +80,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Server
     }, 200);
   };
   context.subscriptions.push(
-    item,
+    serverItem,
+    synthesisItem,
     ctl.onStateChange((state) => {
       status.setServer(state);
       if (state.kind === 'running') refresh();
@@ -84,7 +91,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Server
       if (titles.length === 0) refresh();
     }),
     vscode.window.onDidChangeActiveTextEditor(refresh),
-    vscode.commands.registerCommand(STATUS_MENU_COMMAND, () => statusMenu(ctl, output)),
+    vscode.commands.registerCommand(STATUS_MENU_COMMAND, () => statusMenu(ctl, output, status)),
     { dispose: () => clearTimeout(refreshing) },
   );
 
@@ -119,9 +126,9 @@ async function offerRestart(ctl: ServerController, question: string): Promise<vo
 }
 
 /** The status item's menu. */
-async function statusMenu(ctl: ServerController, output: vscode.OutputChannel): Promise<void> {
+async function statusMenu(ctl: ServerController, output: vscode.OutputChannel, status: StatusView): Promise<void> {
   const items = ['Restart server', 'Show log', 'Open settings', 'Cancel synthesis'];
-  const picked = await vscode.window.showQuickPick(items, { title: 'dlm-synth' });
+  const picked = await vscode.window.showQuickPick(items, { title: `dlm-synth: ${status.describe()}` });
   if (picked === 'Restart server') await ctl.restart();
   else if (picked === 'Show log') output.show(true);
   else if (picked === 'Open settings') await openSetting(vscode.commands, '', vscode.env.remoteName);

@@ -23,7 +23,8 @@ export const EXTENSION_ID = 'dlm-synth-lsp.dlm-synth';
 /** The command and argument that open the Settings UI on `dlmSynth.<key>` (all of them for ''). */
 export function settingsTarget(key: string, remoteName: string | undefined): { command: string; arg: unknown } {
   const query = key ? `${SECTION}.${key}` : `@ext:${EXTENSION_ID}`;
-  if (remoteName && MACHINE_KEYS.includes(key)) {
+  // all of them: only the Remote tab lists the machine ones too
+  if (remoteName && (key === '' || MACHINE_KEYS.includes(key))) {
     return { command: 'workbench.action.openRemoteSettings', arg: { query } };
   }
   return { command: 'workbench.action.openSettings', arg: query };

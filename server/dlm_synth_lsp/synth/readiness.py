@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..document import Document
 from .backends import for_document
+from .defaults import resolve_defaults
 from .errors import InvalidTeacherSpecError
 from .options import SynthOptions
 from .teachers.base import TeacherOptions
@@ -75,12 +76,36 @@ def _teacher_problem(selector: str, options: TeacherOptions, doc: Document | Non
             resolve_hf_target(spec.target)
         except LocalModelError as exc:
             return str(exc)
+    if spec.kind == "local":
+        return _local_problem(spec.target)
     names = KEY_VARIABLES.get(spec.kind)
     if names and not any(os.environ.get(name, "").strip() for name in names):
         return (
             f"{selector} needs ${names[0]} in the environment the server was started in "
             "(API keys are never settings)"
         )
+    return None
+
+
+def _local_problem(target: str) -> str | None:
+    """The offline teacher: llama.cpp installed, and its model (a bundled one:
+    assembled already, or its packages installed; else the .gguf file)."""
+    from .local.bundled import CATALOGUE, OFFLINE_EXTRA, default_local_target, models_dir, part_paths
+    from .local.resolve import LocalModelError
+
+    if importlib.util.find_spec("llama_cpp") is None:
+        return f"the offline teacher needs llama-cpp-python ({OFFLINE_EXTRA})"
+    name = target.strip() or default_local_target()
+    model = CATALOGUE.get(name)
+    if model is None:
+        path = Path(name).expanduser()
+        return None if path.is_file() else f"local:{name}: no such .gguf file ({path})"
+    if (models_dir() / model.file_name).is_file():
+        return None
+    try:
+        part_paths(model)
+    except LocalModelError as exc:
+        return str(exc)
     return None
 
 
@@ -105,9 +130,11 @@ async def check(
     *,
     probe: bool = False,
 ) -> Readiness:
-    """The teacher and filter `options` name, and every problem found (joined)."""
+    """The teacher and filter a run would use (`auto` resolved for the document) and
+    every problem found (joined)."""
     if doc is not None:
         teacher_options = for_document(teacher_options, doc, path)
+    options = resolve_defaults(options, teacher_options).options
     problems = [_teacher_problem(options.teacher, teacher_options, doc)]
     if options.filter == "sway":
         problems.append(_needs_adapter("the sway filter", teacher_options, doc))
@@ -118,4 +145,4 @@ async def check(
         if not reachable:
             problems.append(f"{options.teacher} does not answer at {base}/models; is the server running?")
     found = [problem for problem in problems if problem is not None]
-    return Readiness(options.teacher, options.filter, "; ".join(found) or None, reachable)
+    return Readiness(options.teacher, options.filter_kind, "; ".join(found) or None, reachable)

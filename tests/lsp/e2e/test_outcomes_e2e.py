@@ -10,6 +10,7 @@ in the editor's words: no command id, no command-line flag.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import re
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -299,3 +300,20 @@ def test_a_choice_carries_the_settings_it_keeps_on_the_wire() -> None:
         {"title": "Use grounded"},
         {"title": "Always use grounded", "remember": {"filter": "grounded"}},
     ]
+
+
+async def test_status_resolves_auto_for_the_document(
+    ours: LanguageClient, doc_uri: str, tmp_path: Path
+) -> None:
+    """No teacher or filter chosen: what `auto` means for this never-trained document
+    (the bundled offline model, the model-free filter), and whether it can run."""
+    editor = make_editor(ours)
+    await configure(ours, dlmHome=str(tmp_path / "home"))
+    editor.open(doc_uri, DOC)
+    status = await execute(ours, p.STATUS, {"uri": doc_uri})
+    assert (status["teacher"], status["teacherSetting"]) == ("local", "auto")
+    assert (status["filter"], status["filterSetting"]) == ("grounded", "auto")
+    if importlib.util.find_spec("llama_cpp") is None:
+        assert "llama-cpp-python" in status["problem"]
+    else:
+        assert status["problem"] is None or "offline model" in status["problem"]

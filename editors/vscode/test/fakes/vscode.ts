@@ -139,6 +139,8 @@ const configEmitter = new EventEmitter<any>();
 const activeEditorEmitter = new EventEmitter<any>();
 const trustEmitter = new EventEmitter<void>();
 
+export const version = '1.100.3';
+
 export const workspace = {
   isTrusted: true,
   workspaceFolders: undefined as any,

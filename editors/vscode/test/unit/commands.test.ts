@@ -391,3 +391,13 @@ test('restart server goes to the host', async () => {
   await restart();
   assert.equal(restarts(), 1);
 });
+
+test('settings targets: one setting (Remote tab for machine ones in a remote window), or all of the extension', async () => {
+  const { settingsTarget } = await import('../../src/settingsUi');
+  assert.deepEqual(settingsTarget('teacher', undefined), { command: 'workbench.action.openSettings', arg: 'dlmSynth.teacher' });
+  assert.deepEqual(settingsTarget('teacher', 'ssh-remote'), { command: 'workbench.action.openSettings', arg: 'dlmSynth.teacher' });
+  assert.deepEqual(settingsTarget('server.path', 'wsl'), { command: 'workbench.action.openRemoteSettings', arg: { query: 'dlmSynth.server.path' } });
+  assert.deepEqual(settingsTarget('', undefined), { command: 'workbench.action.openSettings', arg: '@ext:dlm-synth-lsp.dlm-synth' });
+  // in a remote window only the Remote tab lists all of them (the User tab hides machine settings)
+  assert.deepEqual(settingsTarget('', 'codespaces'), { command: 'workbench.action.openRemoteSettings', arg: { query: '@ext:dlm-synth-lsp.dlm-synth' } });
+});

@@ -55,13 +55,14 @@ test('the language status item of .dlm editors shows what the server resolved, a
   vs.window.activeTextEditor = dlmEditor([0, 0]);
   const ctx = context();
   await activate(ctx);
-  const [item] = vs.recorded.statusItems;
-  assert.equal(item.id, 'dlmSynth.status');
+  const [server, item] = vs.recorded.statusItems;
+  assert.deepEqual([server.id, item.id], ['dlmSynth.server', 'dlmSynth.synthesis']);
   assert.deepEqual(item.selector, { language: 'dlm' });
   await tick(250);
   assert.deepEqual(asked, [{ uri: 'file:///ws/doc.dlm' }]);
-  assert.equal(item.text, 'teacher vllm-server:http://127.0.0.1:8000 · filter grounded');
-  assert.match(item.detail, /^dlm-synth 0\.3\.0, server from dlmSynth\.server\.path$/);
+  assert.equal(item.text, '$(sparkle) vllm-server:127.0.0.1:8000 · grounded');
+  assert.equal(server.text, 'dlm-synth 0.3.0');
+  assert.equal(server.detail, 'server from dlmSynth.server.path');
   // switching editors and changing settings ask again
   vs.window.switchEditor(dlmEditor([1, 0]));
   await tick(250);
@@ -69,7 +70,7 @@ test('the language status item of .dlm editors shows what the server resolved, a
   vs.workspace.fireConfigurationChange(['dlmSynth.filter']);
   await tick(250);
   assert.equal(asked.length, 3);
-  assert.equal(item.text, 'teacher vllm-server:http://127.0.0.1:8000 · filter dedup-only');
+  assert.equal(item.text, '$(sparkle) vllm-server:127.0.0.1:8000 · dedup-only');
   await deactivate();
   for (const d of ctx.subscriptions) d.dispose();
 });

@@ -8,6 +8,12 @@ function item(): StatusTarget {
   return { name: '', text: '', detail: '', severity: 0, busy: false, command: undefined } as unknown as StatusTarget;
 }
 
+function view() {
+  const server = item();
+  const synthesis = item();
+  return { server, synthesis, view: new StatusView(server, synthesis) };
+}
+
 const choice = (over: Partial<StatusResult> = {}): StatusResult => ({
   serverVersion: '0.3.0',
   teacher: 'local',
@@ -20,52 +26,51 @@ const choice = (over: Partial<StatusResult> = {}): StatusResult => ({
   ...over,
 });
 
-test('running: the resolved teacher and filter, where the server came from, and a menu', () => {
-  const target = item();
-  const view = new StatusView(target);
-  assert.equal(target.name, 'dlm-synth');
-  assert.deepEqual(target.command, { title: 'Restart, log, settings…', command: 'dlmSynth.statusMenu' });
-  view.setServer({ kind: 'running', source: 'workspace-venv', command: '/ws/.venv/bin/dlm-synth-lsp' });
-  view.setChoice(choice());
-  assert.equal(target.text, 'teacher local (auto) · filter grounded (auto)');
-  assert.equal(target.detail, "dlm-synth 0.3.0, server from the workspace's .venv");
-  assert.equal(target.severity, Severity.Information);
-  assert.equal(target.busy, false);
-  view.setChoice(choice({ teacher: 'vllm-server:http://127.0.0.1:8000', teacherSetting: 'vllm-server:http://127.0.0.1:8000' }));
-  assert.equal(target.text, 'teacher vllm-server:http://127.0.0.1:8000 · filter grounded (auto)');
+test('running: the server and where it came from (with a menu), the resolved teacher and filter', () => {
+  const { server, synthesis, view: v } = view();
+  assert.equal(server.name, 'dlm-synth server');
+  assert.deepEqual(server.command, { title: 'Restart, log, settings…', command: 'dlmSynth.statusMenu' });
+  assert.equal(synthesis.name, 'dlm-synth synthesis');
+  v.setServer({ kind: 'running', source: 'workspace-venv', command: '/ws/.venv/bin/dlm-synth-lsp' });
+  v.setChoice(choice());
+  assert.equal(server.text, 'dlm-synth 0.3.0');
+  assert.equal(server.detail, 'server from .venv');
+  assert.equal(synthesis.text, '$(sparkle) local (auto) · grounded (auto)');
+  assert.equal(synthesis.detail, 'teacher · filter');
+  assert.equal(synthesis.severity, Severity.Information);
+  assert.equal(v.describe(), "server 0.3.0 from the workspace's .venv (/ws/.venv/bin/dlm-synth-lsp); teacher local, filter grounded");
+  v.setChoice(choice({ teacher: 'vllm-server:http://127.0.0.1:8000', teacherSetting: 'vllm-server:http://127.0.0.1:8000' }));
+  assert.equal(synthesis.text, '$(sparkle) vllm-server:127.0.0.1:8000 · grounded (auto)', 'short: no scheme');
 });
 
 test('a teacher that cannot run yet is a warning that says why', () => {
-  const target = item();
-  const view = new StatusView(target);
-  view.setServer({ kind: 'running', source: 'path', command: '/usr/bin/dlm-synth-lsp' });
-  view.setChoice(choice({ teacher: 'openai:gpt-4o-mini', problem: 'openai:gpt-4o-mini needs $OPENAI_API_KEY in the environment …' }));
-  assert.equal(target.severity, Severity.Warning);
-  assert.match(target.detail ?? '', /^cannot synthesize yet: openai:gpt-4o-mini needs \$OPENAI_API_KEY/);
+  const { synthesis, view: v } = view();
+  v.setServer({ kind: 'running', source: 'path', command: '/usr/bin/dlm-synth-lsp' });
+  v.setChoice(choice({ teacher: 'openai:gpt-4o-mini', problem: 'openai:gpt-4o-mini needs $OPENAI_API_KEY in the environment …' }));
+  assert.equal(synthesis.severity, Severity.Warning);
+  assert.match(synthesis.detail ?? '', /^cannot synthesize yet: openai:gpt-4o-mini needs \$OPENAI_API_KEY/);
 });
 
 test('a running job: busy, with its title', () => {
-  const target = item();
-  const view = new StatusView(target);
-  view.setServer({ kind: 'running', source: 'path', command: 'x' });
-  view.setJobs(['Synthesizing instructions']);
-  assert.equal(target.busy, true);
-  assert.equal(target.text, '$(sync~spin) Synthesizing instructions');
-  view.setJobs(['Synthesizing instructions', 'Synthesizing instructions for the document']);
-  assert.equal(target.text, '$(sync~spin) Synthesizing instructions (+1)');
-  view.setJobs([]);
-  assert.equal(target.busy, false);
+  const { synthesis, view: v } = view();
+  v.setServer({ kind: 'running', source: 'path', command: 'x' });
+  v.setJobs(['Synthesizing instructions']);
+  assert.equal(synthesis.busy, true);
+  assert.equal(synthesis.text, '$(sync~spin) Synthesizing instructions');
+  v.setJobs(['Synthesizing instructions', 'Synthesizing instructions for the document']);
+  assert.equal(synthesis.text, '$(sync~spin) Synthesizing instructions (+1)');
+  v.setJobs([]);
+  assert.equal(synthesis.busy, false);
 });
 
 test('no server: an error that stays exactly as long as the problem', () => {
-  const target = item();
-  const view = new StatusView(target);
-  assert.equal(target.busy, true, 'starting');
-  view.setServer({ kind: 'unavailable', reason: 'The language server (dlm-synth-lsp) was not found. Tried: …' });
-  assert.equal(target.severity, Severity.Error);
-  assert.equal(target.text, 'dlm-synth: no server');
-  assert.match(target.detail ?? '', /was not found/);
-  view.setServer({ kind: 'running', source: 'path', command: 'x' });
-  assert.equal(target.severity, Severity.Information, 'cleared on recovery');
-  assert.equal(target.text, 'dlm-synth');
+  const { server, view: v } = view();
+  assert.equal(server.busy, true, 'starting');
+  v.setServer({ kind: 'unavailable', reason: 'The language server (dlm-synth-lsp) was not found. Tried: …' });
+  assert.equal(server.severity, Severity.Error);
+  assert.equal(server.text, 'dlm-synth: no server');
+  assert.match(server.detail ?? '', /was not found/);
+  v.setServer({ kind: 'running', source: 'path', command: 'x' });
+  assert.equal(server.severity, Severity.Information, 'cleared on recovery');
+  assert.equal(server.text, 'dlm-synth');
 });
