@@ -34,27 +34,17 @@ from dlm_synth_lsp.synth.dedup import find_duplicates  # noqa: E402
 ORACLE_PYTHON = ROOT / ".venv-oracle" / "bin" / "python"
 ORACLE_SCRIPT = """
 import gc, json, sys, time
-from dlm.doc.sections import Section, SectionType
+sys.path.insert(0, BENCH_DIR)
 from dlm.synth.filter import _dedupe
-from dlm.synth.run import PlannedSynthInstruction, SynthPair, SynthSourceSection
-pairs = json.load(sys.stdin)
-source = SynthSourceSection(section_id="0" * 16, content="prose")
-additions = tuple(
-    PlannedSynthInstruction(
-        source=source,
-        strategy="extraction",
-        pair=SynthPair(question=q, answer=a),
-        section=Section(type=SectionType.INSTRUCTION, content=f"### Q\\n{q}\\n### A\\n{a}"),
-    )
-    for q, a in pairs
-)
+from upstream_oracle import planned_additions
+additions = planned_additions(json.load(sys.stdin))
 index = {id(addition): i for i, addition in enumerate(additions)}
 gc.collect()
 t0 = time.perf_counter()
 survivors, skipped = _dedupe(additions)
 elapsed = time.perf_counter() - t0
 print(json.dumps({"elapsed": elapsed, "skipped": sorted(index[id(s.addition)] for s in skipped)}))
-"""
+""".replace("BENCH_DIR", repr(str(HERE)))
 
 _WORD_TEXT = """
 matrix vector kernel cache memory bandwidth latency thread block tile register compiler

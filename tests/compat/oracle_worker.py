@@ -41,8 +41,8 @@ def grammar(kind: str, content: str) -> dict[str, object]:
             items = [
                 [t.prompt, t.chosen, t.rejected] for t in parse_preference_body(content, section_id="x")
             ]
-    except Exception as exc:
-        return {"error": True, "message": str(exc).split(": ", 1)[-1]}
+    except Exception as exc:  # the grammar errors carry the bare message; location is in attributes
+        return {"error": True, "message": str(exc)}
     return {"error": False, "items": items}
 
 

@@ -469,6 +469,11 @@ TRICKY_CASES = [
     "training: {}",
     "1: x",
     "? [a]\n: x",
+    # nesting around our depth limit (frontmatter.MAX_DEPTH = 100) and far beyond it
+    # (600 levels: upstream's PyYAML raises RecursionError): rejected either way
+    *(f"system_prompt: {'[' * depth}x{']' * depth}" for depth in (99, 101, 600)),
+    *(f"training:\n  sources: {'[' * depth}{']' * depth}" for depth in (99, 101)),
+    "training:\n  adapters:\n" + "".join("  " * (level + 2) + f"a{level}:\n" for level in range(150)),
 ]
 
 

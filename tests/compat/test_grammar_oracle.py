@@ -41,6 +41,8 @@ def test_grammar_matches_upstream_trainer(oracle: Oracle, lines: list[str], kind
         ("preference", "### Prompt\np\n\n\n### Chosen\nc\n### Rejected\nr"),
         ("preference", "### Prompt\np\n### Chosen\nc\n\n"),
         ("instruction", ""),
+        ("instruction", ": "),  # the message quotes a line holding ": "
+        ("preference", "### Prompt\nkey: value\n### Chosen: c"),
         ("preference", "\n\n"),
     ],
 )

@@ -67,6 +67,19 @@ def nvim_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
+def script_env(tmp_path: Path, doc: Path, result_file: Path, **extra: str) -> dict[str, str]:
+    """The inputs of a script that loads the plugin, opens `doc` and writes `result_file`."""
+    env = nvim_env(tmp_path)
+    env.update(
+        DLM_NVIM_PLUGIN=str(PLUGIN),
+        DLM_NVIM_SERVER_CMD=json.dumps([sys.executable, "-m", "dlm_synth_lsp", "--stdio"]),
+        DLM_NVIM_DOC=str(doc),
+        DLM_NVIM_RESULT=str(result_file),
+        **extra,
+    )
+    return env
+
+
 def run_script(nvim: Path, script: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(nvim), "--headless", "--clean", "-u", "NONE", "-l", str(SCRIPTS / script)],
@@ -201,14 +214,7 @@ def test_neovim_help_legacy_start_and_ranges(tmp_path: Path) -> None:
     doc = tmp_path / "notes.dlm"
     doc.write_text(DOC, encoding="utf-8")
     result_file = tmp_path / "result.json"
-    env = nvim_env(tmp_path)
-    env.update(
-        DLM_NVIM_PLUGIN=str(PLUGIN),
-        DLM_NVIM_SERVER_CMD=json.dumps([sys.executable, "-m", "dlm_synth_lsp", "--stdio"]),
-        DLM_NVIM_TMP=str(tmp_path),
-        DLM_NVIM_DOC=str(doc),
-        DLM_NVIM_RESULT=str(result_file),
-    )
+    env = script_env(tmp_path, doc, result_file, DLM_NVIM_TMP=str(tmp_path))
     result = read_result(result_file, run_script(nvim, "smoke.lua", tmp_path, env))
     assert ":DlmSynth" in result["tags"]
 
@@ -373,3 +379,86 @@ def test_shipped_help_tags_are_current(tmp_path: Path) -> None:
     assert (PLUGIN / "doc" / "tags").read_text(encoding="utf-8") == (doc_dir / "tags").read_text(
         encoding="utf-8"
     ), "regenerate: nvim --headless --clean -u NONE -c 'helptags editors/neovim/doc' -c q"
+
+
+def test_semantic_highlights_are_applied_by_default(tmp_path: Path) -> None:
+    """The plugin as installed, no highlighting set-up: Neovim highlights the server's
+    semantic tokens (extmarks in its semantic-token namespace), the synthesized
+    modifier has its default look, and a typed fence is highlighted after the delta."""
+    nvim = nvim_binary()
+    doc = tmp_path / "notes.dlm"
+    marker = (
+        '<!-- dlm-auto-synth: synth_teacher="openai:gpt-4o-mini" synth_strategy="extraction" '
+        'synth_at="2026-11-21T10:00:00Z" source_section_id="0123456789abcdef" -->'
+    )
+    doc.write_text(DOC.replace("::instruction::\n", f"::instruction::\n{marker}\n", 1), encoding="utf-8")
+    result_file = tmp_path / "result.json"
+    env = script_env(tmp_path, doc, result_file)
+    result = read_result(result_file, run_script(nvim, "semantic.lua", tmp_path, env))
+    assert result["advertised"]
+    assert result["namespace"].startswith("nvim.lsp.semantic_tokens:")
+    rows = result["rows"]
+    groups = {int(row): [m["group"] for m in marks] for row, marks in result["groups"].items()}
+    assert "@lsp.type.property.dlm" in groups[rows["key"]]
+    assert "@lsp.type.keyword.dlm" in groups[rows["fence"]]
+    assert "@lsp.mod.synthesized.dlm" in groups[rows["marker"]]
+    assert "@lsp.type.decorator.dlm" in groups[rows["marker"]]
+    at = result["at"]
+    assert at["key"] == [{"type": "property", "modifiers": []}]
+    assert at["fence"] == [{"type": "keyword", "modifiers": ["synthesized"]}]
+    assert at["marker"] == [{"type": "decorator", "modifiers": ["synthesized"]}]
+    assert at["heading"] == [{"type": "keyword", "modifiers": ["synthesized"]}]
+    assert at["prose"] == []
+    assert at["typed"] == [{"type": "keyword", "modifiers": []}]
+    assert at["typed_adapter"] == [{"type": "namespace", "modifiers": []}]
+    assert result["synthesized_italic"]
+
+
+def test_neovim_review_flow(tmp_path: Path) -> None:
+    """applyMode = 'preview' in Neovim: the result is a notification naming its
+    follow-ups (:DlmSynthActions: Review N pairs…, Insert all, Stage them) while the
+    user keeps typing (no pick list, no focus change); the Review follow-up (and
+    :DlmSynthReview) keeps or drops each pair; closing it inserts and stages nothing;
+    "Stage them all instead" stages (tests/editors/nvim/review.lua)."""
+    nvim = nvim_binary()
+    dlm_id = "01KPQ9X1000000000000000008"
+    doc = tmp_path / "notes.dlm"
+    doc.write_text(cache_notes(dlm_id), encoding="utf-8")
+    result_file = tmp_path / "result.json"
+    home = tmp_path / "dlm-home"
+    env = nvim_env(tmp_path)
+    with fake_llm_server(default_reply=passage_reply, latency_s=0.5) as teacher:
+        env.update(
+            DLM_NVIM_PLUGIN=str(PLUGIN),
+            DLM_NVIM_SERVER_CMD=json.dumps([sys.executable, "-m", "dlm_synth_lsp", "--stdio"]),
+            DLM_NVIM_TEACHER=f"vllm-server:{teacher.url}",
+            DLM_NVIM_DOC=str(doc),
+            DLM_NVIM_HOME=str(home),
+            DLM_NVIM_DLM_ID=dlm_id,
+            DLM_NVIM_RESULT=str(result_file),
+        )
+        result = read_result(result_file, run_script(nvim, "review.lua", tmp_path, env))
+
+    # the pick list opened only for :DlmSynthReview, never while the user typed
+    assert result["selects"] and not any(s["while_typing"] for s in result["selects"])
+    assert result["typed"] >= 5
+    first = result["selects"][0]["items"]
+    assert [item[:4] for item in first[:3]] == ["[x] "] * 3 and "after “Cache blocking”, line" in first[0]
+    assert result["selects"][1]["items"][2].startswith("[ ] ")  # the dropped pair
+    # exactly the two kept pairs, right after the (typed-into) source, nothing else changed
+    before, after = result["before_review"], result["after_review"]
+    sections = parse_text(after + "\n").sections
+    inserted = [s for s in sections if s.auto_synth]
+    assert len(inserted) == 2
+    source = sections[0]
+    assert source.type is SectionType.PROSE and " w0" in source.content
+    assert sections[1] is inserted[0] and all(s.source_section_id == source.section_id for s in inserted)
+    shown = [item.split(" — ")[0][4:].rstrip("…") for item in first[:2]]  # shortened to fit
+    assert all(s.content.split("\n")[1].startswith(q) for s, q in zip(inserted, shown, strict=True))
+    at = before.index("::instruction::\n### Q\nWhat is a tile")
+    size = len(after) - len(before)
+    assert after[:at] == before[:at] and after[at + size :] == before[at:]
+    # closing the list staged nothing; "Stage them all instead" staged every pair
+    assert result["closed_pending"] == 0
+    pending = home / "store" / dlm_id / "synth" / "pending.json"
+    assert len(json.loads(pending.read_text(encoding="utf-8"))["sections"]) == result["second_count"] >= 1

@@ -198,7 +198,7 @@ def _py_types(tp: Any) -> set[str]:
         return set().union(*(_py_types(arg) for arg in get_args(tp)))
     if origin is Literal:
         return {f"'{value}'" for value in get_args(tp)}
-    if origin is list:
+    if origin in (list, tuple):  # tuple[X, ...] arrives as a JSON array too
         (item,) = _py_types(get_args(tp)[0])
         return {f"{item}[]"}
     if origin is dict:
@@ -264,3 +264,22 @@ def test_language_and_grammar_files_exist() -> None:
     assert (EXTENSION / contributes["languages"][0]["configuration"]).is_file()
     assert (EXTENSION / contributes["grammars"][0]["path"]).is_file()
     assert (EXTENSION / "package-lock.json").is_file(), "the lockfile is committed"
+
+
+def test_semantic_token_modifiers_and_editor_defaults() -> None:
+    """Every non-standard modifier the server sends is contributed (VS Code ignores
+    unknown ones) and scoped for themes; in `.dlm` files semantic highlighting is on
+    and word-based suggestions are off, so prose (where the server offers nothing)
+    never pops a list of document words."""
+    from dlm_synth_lsp.document.semantic_tokens import TOKEN_MODIFIERS, TOKEN_TYPES
+
+    contributes = MANIFEST["contributes"]
+    assert [m["id"] for m in contributes["semanticTokenModifiers"]] == list(TOKEN_MODIFIERS)
+    [scopes] = contributes["semanticTokenScopes"]
+    assert scopes["language"] == "dlm" and set(scopes["scopes"]) == {f"*.{m}" for m in TOKEN_MODIFIERS}
+    from lsprotocol.types import SemanticTokenModifiers, SemanticTokenTypes
+
+    assert set(TOKEN_TYPES) <= {t.value for t in SemanticTokenTypes}  # no custom types to contribute
+    assert not set(TOKEN_MODIFIERS) & {m.value for m in SemanticTokenModifiers}
+    defaults = contributes["configurationDefaults"]["[dlm]"]
+    assert defaults == {"editor.semanticHighlighting.enabled": True, "editor.wordBasedSuggestions": "off"}

@@ -38,7 +38,8 @@ def passage_pairs(request: Any) -> list[dict[str, str]]:
     pairs = []
     for i in range(count):
         sentence = sentences[i % len(sentences)]
-        topic = " ".join(sentence.split()[:6])
+        words = sentence.split()
+        topic = " ".join(words[: max(1, min(6, len(words) - 2))])  # the answer always says more
         if expansion:
             pairs.append(
                 {
@@ -48,7 +49,7 @@ def passage_pairs(request: Any) -> list[dict[str, str]]:
             )
         else:
             pairs.append(
-                {"question": f"What does the text say about “{topic}” (point {i + 1})?", "answer": sentence}
+                {"question": f"What holds for “{topic}” (point {i + 1})?", "answer": sentence}
             )
     return pairs
 

@@ -71,6 +71,8 @@ BODY_LINES = (
     '<!-- dlm-auto-harvest: source="run-1" -->',
     "<!-- dlm-auto-synth: garbage -->",
     "---",
+    # deeper than PyYAML's recursion allows when it lands in the frontmatter (issue 14, item 0)
+    "k: " + "[" * 600 + "]" * 600,
 )
 
 NEWLINES = ("\n", "\r\n", "\r")

@@ -8,7 +8,7 @@ bring in outside facts 0.0-0.4 (asserted: < 0.5), so the 0.6 default sits in the
 from __future__ import annotations
 
 import pytest
-from dlm_synth_lsp.synth.grounding import GroundingVerdict, check_grounding
+from dlm_synth_lsp.synth.grounding import GroundingVerdict, check_grounding, form_problem
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -256,9 +256,10 @@ def test_empty_answer_fails_extraction() -> None:
     assert verdict == GroundingVerdict(False, 0.0, "the answer is empty", ())
 
 
-def test_answer_without_content_words_passes_extraction() -> None:
-    # nothing to verify and nothing contradicted ("Yes." to a yes/no question)
-    assert check_grounding("Is DGEMM a BLAS routine?", "Yes.", SOURCE, "extraction").ok
+def test_a_bare_yes_teaches_nothing() -> None:
+    # nothing contradicted, but nothing a model could learn either (the rubric's "trivial")
+    verdict = check_grounding("Is DGEMM a BLAS routine?", "Yes.", SOURCE, "extraction")
+    assert verdict.reason == "the answer only repeats the question"
 
 
 def test_empty_source_fails() -> None:
@@ -290,8 +291,96 @@ def test_never_crashes(question: str, answer: str, source: str, strategy: str) -
 @settings(max_examples=200, deadline=None)
 @given(answer=st.text(alphabet=st.characters(categories=("L", "N", "Zs", "P")), max_size=200))
 def test_answer_copied_from_the_source_is_supported(answer: str) -> None:
-    """Whatever the text, an extraction that is a verbatim slice of its source passes."""
+    """Whatever the text, an extraction that is a verbatim slice of its source is never
+    rejected for support: it passes with full support unless its form is the problem."""
     source = "Some prose before. " + answer + " And some after."
     verdict = check_grounding("?", answer, source, "extraction")
-    if answer.strip():
+    if answer.strip() and form_problem("?", answer, source) is None:
         assert verdict.ok and verdict.score == 1.0, verdict
+
+
+# -- form: useless pairs, whatever their facts (cases from the labelled bench pairs) -------
+
+IDNA = (
+    "Support for the Internationalized Domain Names in Applications (IDNA) protocol as specified "
+    "in RFC 5891. This is the latest version of the protocol and is sometimes referred to as "
+    "IDNA 2008. This library also provides support for Unicode IDNA Compatibility Processing."
+)
+HEAP = (
+    "Heaps are arrays for which a[k] <= a[2*k+1] and a[k] <= a[2*k+2] for all k. The interesting "
+    "property of a heap is that a[0] is always its smallest element. Heaps are useful memory "
+    "structures to know. I use them in a few applications, and I think it is good to keep a "
+    "`heap' module around. :-)"
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "source", "reason"),
+    [
+        (
+            "What are the two standards mentioned in the passage?",
+            "RFC 5891 and Unicode IDNA Compatibility Processing.",
+            IDNA,
+            "the question only makes sense next to the passage (“the passage”)",
+        ),
+        (
+            "What is the purpose of this library?",
+            "It provides support for Unicode IDNA Compatibility Processing.",
+            IDNA,
+            "the question only makes sense next to the passage (“this library?”)",
+        ),
+        (
+            "What is the purpose of these standards?",
+            "To provide more comprehensive language coverage.",
+            IDNA,
+            "the question only makes sense next to the passage (“What is the purpose of these standards”)",
+        ),
+        (
+            "What is the maximum size of files that bzip2 can compress?",
+            "The maximum size is not specified in the passage.",
+            "bzip2 compresses files. Files of less than about one hundred bytes tend to get larger.",
+            "the answer talks about the passage instead of answering (“not specified”)",
+        ),
+        (
+            "What are some applications of heaps?",
+            "Heaps are useful memory structures to know. I use them in a few applications.",
+            HEAP,
+            "the answer repeats the author's first-person remark",
+        ),
+        (
+            "What is a heap?",
+            "Heaps are arrays for which a[k] <= a[2*k+1] and a[k] <= a[2*k+2] for all k. The interesting "
+            "property of a heap is that a[0] is always its smallest element. Heaps are useful memory "
+            "structures to know.",
+            HEAP,
+            "the answer copies 3 sentences of the passage instead of answering",
+        ),
+        (
+            "What is the name of the Internationalized Domain Names in Applications protocol (IDNA)?",
+            "Internationalized Domain Names in Applications (IDNA)",
+            IDNA,
+            "the answer only repeats the question",
+        ),
+    ],
+)
+def test_form_problems(question: str, answer: str, source: str, reason: str) -> None:
+    assert form_problem(question, answer, source) == reason
+    verdict = check_grounding(question, answer, source, "extraction")
+    assert not verdict.ok and verdict.reason == reason
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("Which RFC specifies the IDNA protocol that the idna library supports?", "RFC 5891."),
+        ("What is the smallest element of a heap?", "a[0] is always the smallest element of a heap."),
+        # one or two copied sentences that answer a specific question are fine
+        (
+            "What does the heap invariant say?",
+            "Heaps are arrays for which a[k] <= a[2*k+1] and a[k] <= a[2*k+2] for all k.",
+        ),
+        ("How does this differ from IDNA 2003 in Python's encodings.idna module?", "IDNA 2008 is newer."),
+    ],
+)
+def test_good_form_passes(question: str, answer: str) -> None:
+    assert form_problem(question, answer, IDNA + " " + HEAP) is None

@@ -18,6 +18,7 @@ from dlm_synth_lsp.synth.errors import TeacherInvocationError, TeacherUnavailabl
 from dlm_synth_lsp.synth.options import SynthOptions
 from dlm_synth_lsp.synth.pipeline import Progress, run_synth, select_sources
 from dlm_synth_lsp.synth.placement import mark, plan_placement, source_contents
+from dlm_synth_lsp.synth.prompts import SYSTEM_PROMPTS
 from dlm_synth_lsp.synth.teachers.base import Completion, Prompt, SamplingParams, Usage
 
 DOC = """---
@@ -95,7 +96,7 @@ def _topic(prompt: Prompt) -> str:
 def pairs_reply(n: int = 2) -> Reply:
     def reply(prompt: Prompt) -> str:
         topic = _topic(prompt)
-        kind = "ext" if "explicitly" in prompt.user else "exp"
+        kind = "ext" if prompt.system == SYSTEM_PROMPTS["extraction"] else "exp"
         return json.dumps(
             [
                 {"question": f"{topic} {kind} question {i}?", "answer": f"{topic} answer {i}."}

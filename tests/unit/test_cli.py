@@ -47,7 +47,9 @@ def test_sections_json_shape_and_exit_status() -> None:
 
 def test_check_reports_path_line_col_and_fails_on_errors(tmp_path: Path) -> None:
     bad = tmp_path / "bad.dlm"
-    bad.write_text("---\ndlm_id: 01KPQ9X1000000000000000000\nbase_model: m\n---\n\n::Instruction::\nx\n")
+    bad.write_text(
+        "---\ndlm_id: 01KPQ9X1000000000000000000\nbase_model: smollm2-135m\n---\n\n::Instruction::\nx\n"
+    )
     good = ROOT / "examples" / "blas-notes.dlm"
     result = run("check", str(good), str(bad))
     assert result.returncode == 1

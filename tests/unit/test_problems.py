@@ -54,16 +54,46 @@ def test_marker_problem_points_at_the_bad_field() -> None:
     assert problem.get("key") == "source_section_id"
 
 
+STALE_MARKER = (
+    '<!-- dlm-auto-synth: synth_teacher="t" synth_strategy="extraction" '
+    'synth_at="2026-01-01T00:00:00Z" source_section_id="0123456789abcdef" -->'
+)
+
+
 def test_stale_provenance_is_a_warning_with_the_id() -> None:
-    marker = (
-        '<!-- dlm-auto-synth: synth_teacher="t" synth_strategy="extraction" '
-        'synth_at="2026-01-01T00:00:00Z" source_section_id="0123456789abcdef" -->'
+    # no prose right before the synthesized section: its source is gone
+    doc = parse_text(
+        FM
+        + "\nProse\n\n::instruction::\n### Q\nmine\n### A\nx\n\n"
+        + f"::instruction::\n{STALE_MARKER}\n### Q\nq\n### A\na\n"
     )
-    doc = parse_text(FM + f"\nProse\n\n::instruction::\n{marker}\n### Q\nq\n### A\na\n")
     (problem,) = doc.problems
     assert problem.code is Code.STALE_PROVENANCE and problem.severity is Severity.WARNING
-    assert doc.lines[9][problem.span.start.column : problem.span.end.column] == "0123456789abcdef"
+    row = problem.span.start.line
+    assert doc.lines[row][problem.span.start.column : problem.span.end.column] == "0123456789abcdef"
     assert not doc.has_errors
+
+
+def test_pairs_right_after_edited_prose_are_an_info_that_names_the_prose() -> None:
+    doc = parse_text(FM + f"\nProse\n\n::instruction::\n{STALE_MARKER}\n### Q\nq\n### A\na\n")
+    (problem,) = doc.problems
+    assert problem.code is Code.SOURCE_EDITED and problem.severity is Severity.INFO
+    prose = doc.sections[0]
+    assert problem.get("relink_to") == prose.section_id and problem.get("run") == str(prose.start_line)
+    assert doc.lines[9][problem.span.start.column : problem.span.end.column] == "0123456789abcdef"
+    assert "may no longer match" in problem.message
+
+
+def test_a_run_that_still_names_its_prose_means_the_stale_one_lost_its_source() -> None:
+    text = (
+        FM
+        + f"\nProse\n\n::instruction::\n{STALE_MARKER.replace('0123456789abcdef', 'f' * 16)}\n"
+        + "### Q\nq1\n### A\na1\n\n"
+        + f"::instruction::\n{STALE_MARKER}\n### Q\nq2\n### A\na2\n"
+    )
+    prose_id = parse_text(text).sections[0].section_id  # markers are not content
+    doc = parse_text(text.replace("f" * 16, prose_id))
+    assert [p.code for p in doc.problems] == [Code.STALE_PROVENANCE]
 
 
 def test_whitespace_around_fence_is_content_with_a_hint() -> None:

@@ -36,7 +36,7 @@ def test_valid_frontmatter_has_no_problems() -> None:
 
 
 def test_missing_top_level_key_points_at_the_opening_delimiter() -> None:
-    found = problems("base_model: x\n")
+    found = problems("base_model: qwen2.5-1.5b\n")
     assert [p.code for p in found] == [Code.SCHEMA_MISSING_KEY]
     assert where(found[0]) == (0, 0, 0, 3)
     assert "missing required key 'dlm_id'" in found[0].message

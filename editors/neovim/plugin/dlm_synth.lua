@@ -1,6 +1,7 @@
 -- Loaded at startup by every plugin manager (and by a plain runtimepath entry).
--- Kept cheap: user commands, two autocmds and, depending on the Neovim version,
--- either vim.lsp.enable (0.11+) or a FileType autocmd calling vim.lsp.start (0.10).
+-- Kept cheap: user commands, a few autocmds, highlight defaults and, depending on the
+-- Neovim version, either vim.lsp.enable (0.11+) or a FileType autocmd calling
+-- vim.lsp.start (0.10).
 if vim.g.loaded_dlm_synth then
   return
 end
@@ -31,6 +32,15 @@ vim.api.nvim_create_autocmd('LspAttach', {
       dlm_synth.enable_codelens(ev.buf)
     end
   end,
+})
+
+-- semantic tokens are highlighted by Neovim itself; our modifier's default look
+-- is defined now and again after every :colorscheme (which clears defaults)
+dlm_synth.define_highlights()
+vim.api.nvim_create_autocmd('ColorScheme', {
+  group = group,
+  desc = 'dlm-synth: default highlights for the server\'s semantic tokens',
+  callback = dlm_synth.define_highlights,
 })
 
 vim.api.nvim_create_autocmd('LspProgress', {

@@ -28,6 +28,7 @@ import {
   ListResult,
   Message,
   RevertArgs,
+  ReviewArgs,
   ServerCommand,
   ServerCommandId,
   SynthesizeArgs,
@@ -36,6 +37,7 @@ import {
 } from './protocol';
 import { buttons, DETAILS, notice, Notice, prefixed } from './results';
 import { INSTALL_STEPS } from './serverCommand';
+import { ReviewIO, runReview } from './review';
 import { LANGUAGE_ID, PaletteCommand } from './serverIds';
 import { openSetting, remember } from './settingsUi';
 
@@ -101,6 +103,7 @@ export class DlmCommands {
       [PaletteCommand.list, () => this.list()],
       [PaletteCommand.cancel, () => this.cancel()],
       [PaletteCommand.applyStaged, () => this.applyStaged()],
+      [PaletteCommand.review, () => this.review()],
       [PaletteCommand.restartServer, () => this.deps.host.restart()],
     ];
   }
@@ -204,7 +207,12 @@ export class DlmCommands {
         await this.synthesize(client, command, arg as unknown as SynthesizeDocumentArgs);
         return;
       case ServerCommand.list:
+        // "N synthesized pairs" and, after an insertion, "Review N pairs…"
         await this.showList(client, arg as unknown as ListArgs, title);
+        return;
+      case ServerCommand.review:
+        // a job awaiting review (applyMode preview): the pick list that decides
+        await this.runReview(client, arg as unknown as ReviewArgs);
         return;
       case ServerCommand.applyStaged: {
         const result = await this.deps.window.withProgress(
@@ -334,7 +342,25 @@ export class DlmCommands {
     reveal(picked, true);
   }
 
+  /** The pairs of the document's latest job run with `applyMode: preview`, awaiting review (review.ts). */
+  async review(): Promise<void> {
+    const target = await this.target();
+    if (!target) return;
+    const { client, editor } = target;
+    await this.runReview(client, { uri: this.uri(client, editor.document) } satisfies ReviewArgs);
+  }
+
   // -- helpers ----------------------------------------------------------------------
+
+  /** The review pick list, opened only when the user asks for it; its decision's message. */
+  private async runReview(client: LanguageClient, args: ReviewArgs): Promise<void> {
+    const io: ReviewIO = {
+      send: (command, payload) => this.send(client, command, payload),
+      window: this.deps.window,
+    };
+    const message = await runReview(io, args);
+    if (message) await this.show(client, message);
+  }
 
   /**
    * One `workspace/executeCommand`. The token (from a progress notification) goes

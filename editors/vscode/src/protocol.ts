@@ -19,6 +19,9 @@ export const ServerCommand = {
   applyStaged: 'dlm-synth.applyStaged',
   revealSource: 'dlm-synth.revealSource',
   status: 'dlm-synth.status',
+  relink: 'dlm-synth.relink',
+  review: 'dlm-synth.review',
+  applyReview: 'dlm-synth.applyReview',
 } as const;
 
 export type ServerCommandId = (typeof ServerCommand)[keyof typeof ServerCommand];
@@ -37,7 +40,7 @@ export type FilterKind = 'sway' | 'dedup-only' | 'none' | 'grounded';
 /** A filter as the user chooses it: `auto` is resolved by the server for each document. */
 export type FilterChoice = 'auto' | 'sway' | 'dedup-only' | 'none' | 'grounded';
 export type Severity = 'info' | 'warning' | 'error';
-export type SynthStatus = 'applied' | 'staged' | 'cancelled' | 'nothing-accepted' | 'failed';
+export type SynthStatus = 'applied' | 'staged' | 'review' | 'cancelled' | 'nothing-accepted' | 'failed';
 
 // -- arguments --------------------------------------------------------------------
 
@@ -69,6 +72,23 @@ export interface RevertArgs {
   sectionId?: string | null;
   sectionIds?: string[] | null;
   range?: Range | null;
+}
+
+export interface RelinkArgs {
+  uri: string;
+  sectionId?: string | null;
+}
+
+export interface ReviewArgs {
+  uri: string;
+  reviewId?: string | null;
+}
+
+export interface ApplyReviewArgs {
+  uri: string;
+  reviewId?: string | null;
+  keep?: number[];
+  stage?: boolean;
 }
 
 export interface CancelArgs {
@@ -171,6 +191,36 @@ export interface SynthesizeResult {
 export interface RevertResult {
   removed: number;
   error: string | null;
+  message: Message;
+}
+
+export interface RelinkResult {
+  relinked: number;
+  error: string | null;
+  message: Message;
+}
+
+/** A pair awaiting review; `sourceRange`: the section it would follow now (null: its source is gone). */
+export interface ReviewPair {
+  index: number;
+  question: string;
+  answer: string;
+  strategy: string;
+  sourceTitle: string;
+  sourceRange: Range | null;
+}
+
+export interface ReviewResult {
+  reviewId: string;
+  pairs: ReviewPair[];
+  message: Message;
+}
+
+export interface ApplyReviewResult {
+  applied: number;
+  staged: number;
+  dropped: number;
+  alreadyPresent: number;
   message: Message;
 }
 

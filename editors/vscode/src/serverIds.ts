@@ -16,6 +16,7 @@ export const PaletteCommand = {
   list: 'dlmSynth.list',
   cancel: 'dlmSynth.cancel',
   applyStaged: 'dlmSynth.applyStaged',
+  review: 'dlmSynth.review',
   restartServer: 'dlmSynth.restartServer',
   statusMenu: 'dlmSynth.statusMenu',
 } as const;

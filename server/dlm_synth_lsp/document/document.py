@@ -4,11 +4,18 @@ A Document is immutable. An edit produces a new Document that shares every
 unchanged Block (and so every unchanged Section object) with the old one; only the
 blocks between the block before the edit and the first untouched boundary after it
 are re-tokenised (see tokenizer.py for why that is sound).
+
+Following the editor's text is the one thing that must never fail: an editor keeps
+sending changes relative to its own text, and a model that missed one would place
+every later edit (and every synthesized block) on the wrong line. So `apply` and the
+parse functions never raise for any text; a parser failure (a bug) becomes a DLM090
+problem on a Document that still holds the text.
 """
 
 from __future__ import annotations
 
 import bisect
+import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -32,6 +39,7 @@ from .tokenizer import Block, scan
 
 _BREAK_RE = re.compile(r"\r\n|\r|\n")
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +63,22 @@ def body_bounds(lines: Sequence[str], raw_first: int) -> tuple[int, int]:
     return first, stop
 
 
+class FirstLines:
+    """The blocks' first lines, for bisecting: read through the blocks instead of
+    copied into a list, which would cost a pass over every block per version."""
+
+    __slots__ = ("_blocks",)
+
+    def __init__(self, blocks: tuple[Block, ...]) -> None:
+        self._blocks = blocks
+
+    def __len__(self) -> int:
+        return len(self._blocks)
+
+    def __getitem__(self, index: int) -> int:
+        return self._blocks[index].first
+
+
 @dataclass(frozen=True)
 class Document:
     lines: tuple[str, ...]
@@ -76,8 +100,8 @@ class Document:
         return tuple([b.section for b in self.blocks if b.section is not None])
 
     @cached_property
-    def firsts(self) -> list[int]:
-        return [b.first for b in self.blocks]
+    def firsts(self) -> FirstLines:
+        return FirstLines(self.blocks)
 
     @property
     def bom(self) -> bool:
@@ -180,28 +204,54 @@ class Document:
         return None
 
     def _stale_provenance(self) -> list[Problem]:
+        """DLM040 for an auto-synth section whose source id names no prose section;
+        DLM041 instead when it sits in the run of auto-synth sections right after a
+        non-empty prose section that no section of the run names: that prose was
+        most likely edited after the pairs were made (`relink.py` re-links them)."""
         prose = {s.section_id for s in self.sections if s.type is SectionType.PROSE}
         stale: list[Problem] = []
+        source: Section | None = None  # the prose section the current run follows
+        run: list[Section] = []
+
+        def end_run() -> None:
+            edited = source is not None and not any(m.source_section_id == source.section_id for m in run)
+            for member in run:
+                if member.source_section_id not in prose:
+                    stale.append(self._stale(member, source if edited else None))
+            run.clear()
+
         for section in self.sections:
-            if not section.auto_synth or section.source_section_id in prose:
+            if section.auto_synth:  # only instruction sections carry synth markers
+                run.append(section)
                 continue
-            row = self._synth_marker_line(section)
-            line = self.lines[row]
-            found = source_attribute(line)
-            span = Span.of(row, found[1], row, found[2]) if found else Span.of(row, 0, row, len(line))
-            stale.append(
-                Problem(
-                    Code.STALE_PROVENANCE,
-                    span,
-                    f"stale provenance: source_section_id {section.source_section_id} matches "
-                    "no prose section in this document (the source was edited or removed)",
-                    (
-                        ("source_section_id", section.source_section_id or ""),
-                        ("section_id", section.section_id),
-                    ),
-                )
-            )
+            end_run()
+            source = section if section.type is SectionType.PROSE and section.content.strip() else None
+        end_run()
         return stale
+
+    def _stale(self, section: Section, edited: Section | None) -> Problem:
+        row = self._synth_marker_line(section)
+        line = self.lines[row]
+        found = source_attribute(line)
+        span = Span.of(row, found[1], row, found[2]) if found else Span.of(row, 0, row, len(line))
+        data = (("source_section_id", section.source_section_id or ""), ("section_id", section.section_id))
+        if edited is None:
+            return Problem(
+                Code.STALE_PROVENANCE,
+                span,
+                f"stale provenance: source_section_id {section.source_section_id} matches "
+                "no prose section in this document (the source was edited or removed)",
+                data,
+            )
+        return Problem(
+            Code.SOURCE_EDITED,
+            span,
+            f"source edited: the prose section above (line {edited.start_line}) changed after these pairs "
+            f"were synthesized, so source_section_id {section.source_section_id} names its earlier text; "
+            "the pairs may no longer match the new text: keep them (re-link to the edited paragraph) "
+            "or regenerate them",
+            (*data, ("relink_to", edited.section_id), ("run", str(edited.start_line))),
+        )
 
     def _synth_marker_line(self, section: Section) -> int:
         fence = section.start_line - 1
@@ -211,7 +261,18 @@ class Document:
 
     # -------------------------------------------------------------- updates
     def apply(self, change: TextChange, encoding: PositionEncoding) -> Document:
-        """The document after one LSP content change."""
+        """The document after one LSP content change. Never raises: should the
+        incremental update fail, the changed text is parsed from scratch (see the
+        module docstring)."""
+        try:
+            return self._apply(change, encoding)
+        except Exception as exc:  # a bug in the incremental path; the text must still follow
+            log.error("incremental update failed (%s); parsing the changed text again", type(exc).__name__)
+            if change.range is None:
+                return parse_text(change.text)
+            return parse_text(_splice_original(self, change, encoding))
+
+    def _apply(self, change: TextChange, encoding: PositionEncoding) -> Document:
         if change.range is None:
             return parse_text(change.text)
         if self.original is not None or "\r" in change.text:
@@ -287,6 +348,7 @@ def _splice_original(doc: Document, change: TextChange, encoding: PositionEncodi
     ends = [m.start() for m in _BREAK_RE.finditer(original)] + [len(original)]
 
     def offset(line: int, char: int) -> int:
+        line = max(0, line)
         if line >= len(starts):
             return len(original)
         text = original[starts[line] : ends[line]]
@@ -298,6 +360,21 @@ def _splice_original(doc: Document, change: TextChange, encoding: PositionEncodi
 
 
 def _build(lines: tuple[str, ...], original: str | None) -> Document:
+    try:
+        return _parse(lines, original)
+    except Exception as exc:  # a parser bug: keep the text, report the failure
+        log.error("parsing a document failed (%s)", type(exc).__name__)
+        failure = Problem(
+            Code.PARSE_FAILED,
+            Span.line(lines, 0),
+            f"this text could not be parsed ({type(exc).__name__}, a bug in dlm-synth-lsp: please "
+            "report it); it is still followed, and sections come back with the next edit that parses",
+        )
+        frontmatter = Frontmatter(None, len(lines), None, (failure,))
+        return Document(lines, frontmatter, len(lines), len(lines), (), None, original)
+
+
+def _parse(lines: tuple[str, ...], original: str | None) -> Document:
     # imported on the first parse, not at start-up: the schema table (and rapidfuzz
     # for its suggestions) would add ~30 ms before the server can answer `initialize`
     from .schema import read_frontmatter

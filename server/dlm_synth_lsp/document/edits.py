@@ -76,8 +76,8 @@ def format_pair_section(question: str, answer: str, marker: SynthMarker) -> str:
     return f"{INSTRUCTION_FENCE}\n{format_synth_marker(marker)}\n### Q\n{question}\n### A\n{answer}\n"
 
 
-def _source_block(doc: Document, source_section_id: str) -> Block:
-    for block in doc.blocks:
+def _source_block(doc: Document, source_section_id: str, chosen: Block | None) -> Block:
+    for block in doc.blocks if chosen is None else (chosen,):
         section = block.section
         if section is not None and section.section_id == source_section_id:
             if section.type is not SectionType.PROSE:
@@ -112,9 +112,11 @@ def plan_insert(
     teacher: str | Sequence[str],
     strategy: str | Sequence[str],
     synth_at: str | Sequence[str],
+    block: Block | None = None,
 ) -> list[TextEdit]:
     """Edits that add one auto-synth `::instruction::` section per pair right after
-    the prose section `source_section_id`.
+    the prose section `source_section_id` (the first with that id, or `block` when
+    given: a block of `doc` whose section has that id).
 
     `teacher`, `strategy` and `synth_at` are each one value for every pair or one per
     pair (a `both` run inserts its extraction pairs, then its expansion pairs, in one
@@ -127,7 +129,7 @@ def plan_insert(
     """
     if doc.frontmatter.closer is None:
         raise EditError("the document has no valid `---` frontmatter block")
-    block = _source_block(doc, source_section_id)
+    block = _source_block(doc, source_section_id, block)
     if doc.open_code is not None and doc.open_code >= block.first:
         raise EditError("the source section ends inside an unterminated ``` code block")
     teachers = _per_pair("teacher", teacher, len(pairs))

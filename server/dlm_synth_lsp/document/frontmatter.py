@@ -18,6 +18,32 @@ from .text import Span
 
 DELIMITER = "---"
 PathPart = str | int
+#: how deeply frontmatter collections may nest. PyYAML composes nodes recursively, so
+#: a few hundred levels end in a RecursionError (at a depth that depends on how deep
+#: the caller's stack already is); no valid dlm frontmatter nests more than five
+#: levels, so refusing beyond this changes no accept/reject decision.
+MAX_DEPTH = 100
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's SafeLoader (YAML 1.1, as upstream) that refuses nesting deeper than
+    MAX_DEPTH with a YAML error at the node that goes too deep."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self._depth >= MAX_DEPTH:
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(
+                None, None, f"collections nested more than {MAX_DEPTH} levels deep", mark
+            )
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 class KeyLocator:
@@ -27,10 +53,28 @@ class KeyLocator:
         self._root = root
         self._offset = line_offset
         self.fallback = fallback
+        #: id of a mapping node (alive as long as `root`) → its key index
+        self._index: dict[int, dict[str, tuple[yaml.Node, yaml.Node]]] = {}
+
+    @property
+    def root(self) -> yaml.Node | None:
+        """The composed node tree (None for an empty block), for checks that need
+        what loading forgets, such as a key written twice."""
+        return self._root
 
     def node_span(self, node: yaml.Node) -> Span:
         start, end = node.start_mark, node.end_mark
         return Span.of(start.line + self._offset, start.column, end.line + self._offset, end.column)
+
+    def _children(self, node: yaml.MappingNode) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+        """`node`'s scalar keys (the last duplicate wins, as in PyYAML) → (key node,
+        value node), indexed once per mapping: a lookup per reported problem must not
+        scan every key, or a frontmatter with many unknown keys costs quadratic time."""
+        index = self._index.get(id(node))
+        if index is None:
+            index = {k.value: (k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode)}
+            self._index[id(node)] = index
+        return index
 
     def _walk(self, path: Sequence[PathPart]) -> tuple[yaml.Node | None, yaml.Node | None]:
         """(key node, value node) of the deepest existing element of `path`."""
@@ -38,10 +82,7 @@ class KeyLocator:
         node = self._root
         for part in path:
             if isinstance(node, yaml.MappingNode):
-                found = None
-                for k, v in node.value:
-                    if isinstance(k, yaml.ScalarNode) and k.value == str(part):
-                        found = (k, v)  # the last duplicate wins, as in PyYAML
+                found = self._children(node).get(str(part))
                 if found is None:
                     break
                 key_node, node = found
@@ -70,17 +111,12 @@ class KeyLocator:
     def has(self, path: Sequence[PathPart]) -> bool:
         node = self._root
         for part in path:
-            if isinstance(node, yaml.MappingNode):
-                matches = [
-                    v
-                    for k, v in node.value
-                    if isinstance(k, yaml.ScalarNode) and k.value == str(part)
-                ]
-                if not matches:
-                    return False
-                node = matches[-1]
-            else:
+            if not isinstance(node, yaml.MappingNode):
                 return False
+            found = self._children(node).get(str(part))
+            if found is None:
+                return False
+            node = found[1]
         return True
 
 
@@ -156,7 +192,7 @@ def parse_frontmatter(lines: Sequence[str], validate: Validator | None = None) -
     data: Any = {}
     if yaml_text.strip():
         try:
-            loader = yaml.SafeLoader(yaml_text)
+            loader = _Loader(yaml_text)
         except yaml.YAMLError as exc:  # the reader refuses non-printable characters up front
             return Frontmatter(closer, closer + 1, None, (_yaml_problem(exc, lines),))
         try:

@@ -27,7 +27,7 @@ from .fences import CODE_FENCE_PREFIX
 from .grammar import Item, parse_instruction, parse_preference
 from .memo import Lru
 from .model import Section, SectionType
-from .text import ODD_BREAKS, headline
+from .text import ODD_BREAKS, has_text, headline
 
 #: a heading further down than this is not looked for (bounds the cost of a huge section)
 HEADING_SCAN_LINES = 500
@@ -106,9 +106,9 @@ def _prose_summary(content: str) -> Summary:
                     title, title_row = text, row
             elif previous_text and _SETEXT.match(line) and first_text is not None:
                 title, title_row = lines[row - 1].strip(), row - 1
-            if first_text is None and line.strip():
+            if first_text is None and has_text(line):
                 first_text = (row, line.strip())
-        previous_text = bool(line.strip()) and _ATX.match(line) is None
+        previous_text = has_text(line) and _ATX.match(line) is None
     if title is None and first_text is not None:
         title_row, title = first_text
     return Summary(headline(title or "") or "(prose)", title_row, code_blocks=tuple(blocks))
@@ -171,15 +171,33 @@ class DocIndex:
         sections = doc.sections
         while at >= 0:
             candidate = sections[at]
-            if candidate.type is SectionType.PROSE and candidate.content.strip():
+            if candidate.type is SectionType.PROSE and has_text(candidate.content):
                 return candidate
             at -= 1
         return None
 
 
 def index(doc: Document) -> DocIndex:
-    """The document's index, computed once per Document."""
+    """The document's index, computed once per Document (one pass over every
+    section: features that run after each keystroke use the cheaper questions below)."""
     return doc.memo("outline.index", lambda: _build_index(doc))
+
+
+def has_prose(doc: Document) -> bool:
+    """Whether some prose section has text (usually answered by the first block)."""
+    return doc.memo("outline.has_prose", lambda: any(_is_text(b.section) for b in doc.blocks))
+
+
+def has_synth(doc: Document) -> bool:
+    """Whether some section was synthesized (stops at the first one)."""
+    return doc.memo(
+        "outline.has_synth",
+        lambda: any(b.section is not None and b.section.auto_synth for b in doc.blocks),
+    )
+
+
+def _is_text(section: Section | None) -> bool:
+    return section is not None and section.type is SectionType.PROSE and has_text(section.content)
 
 
 def _build_index(doc: Document) -> DocIndex:
@@ -188,7 +206,7 @@ def _build_index(doc: Document) -> DocIndex:
     has_synth = False
     for section in doc.sections:
         if section.type is SectionType.PROSE:
-            if section.section_id not in prose and section.content.strip():
+            if section.section_id not in prose and has_text(section.content):
                 prose[section.section_id] = section
         elif section.auto_synth and section.type is SectionType.INSTRUCTION:
             has_synth = True

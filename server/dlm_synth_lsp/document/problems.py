@@ -4,7 +4,8 @@ Upstream stops at the first error; an editor needs all of them, at the exact ran
 with a code a quick fix or a CI filter can key on. Severity follows one rule:
 `error` means upstream's parser would refuse the document; `warning` means upstream
 accepts it but it will misbehave later (train-time grammar failures, stale
-provenance); `info` flags lines that look structural but are not.
+provenance); `info` flags lines that look structural but are not, and provenance that
+only needs confirming (pairs that follow prose edited after they were made).
 """
 
 from __future__ import annotations
@@ -52,6 +53,12 @@ class Code(StrEnum):
     PREFERENCE_GRAMMAR = "DLM031"
     # provenance (DLM04x)
     STALE_PROVENANCE = "DLM040"
+    SOURCE_EDITED = "DLM041"
+    # frontmatter that loads but trains wrongly (DLM05x)
+    DUPLICATE_KEY = "DLM050"
+    UNKNOWN_BASE_MODEL = "DLM051"
+    # the parser itself (DLM09x)
+    PARSE_FAILED = "DLM090"
 
 
 SEVERITY: dict[Code, Severity] = {
@@ -61,6 +68,9 @@ SEVERITY: dict[Code, Severity] = {
     Code.INSTRUCTION_GRAMMAR: Severity.WARNING,
     Code.PREFERENCE_GRAMMAR: Severity.WARNING,
     Code.STALE_PROVENANCE: Severity.WARNING,
+    Code.DUPLICATE_KEY: Severity.WARNING,
+    Code.UNKNOWN_BASE_MODEL: Severity.WARNING,
+    Code.SOURCE_EDITED: Severity.INFO,
 }
 
 

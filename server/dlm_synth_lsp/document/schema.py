@@ -16,6 +16,7 @@ from typing import Any, Final
 
 from .coercion import describe
 from .frontmatter import Frontmatter, KeyLocator, parse_frontmatter
+from .frontmatter_checks import check_frontmatter
 from .problems import Code, Problem
 from .specs import (
     FAIL,
@@ -276,6 +277,12 @@ def validate_frontmatter(data: dict[Any, Any], locator: KeyLocator) -> list[Prob
     return checker.problems
 
 
+def frontmatter_problems(data: dict[Any, Any], locator: KeyLocator) -> list[Problem]:
+    """The schema's problems, then those upstream's loader never reports (a key
+    written twice, a base model the registry does not know: frontmatter_checks.py)."""
+    return [*validate_frontmatter(data, locator), *check_frontmatter(data, locator)]
+
+
 def read_frontmatter(lines: Sequence[str]) -> Frontmatter:
     """The frontmatter block of `lines` with its schema problems."""
-    return parse_frontmatter(lines, validate_frontmatter)
+    return parse_frontmatter(lines, frontmatter_problems)

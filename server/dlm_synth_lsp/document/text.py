@@ -52,6 +52,12 @@ def decode_bytes(data: bytes, path: str | None = None) -> str:
         raise DlmEncodingError(exc.start, exc.reason, path) from None
 
 
+def has_text(text: str) -> bool:
+    """Whether `text` holds anything but whitespace (`text.strip()` would copy it, a
+    cost per keystroke when a section is one 10 MB line)."""
+    return bool(text) and not text.isspace()
+
+
 def first_text_line(text: str) -> str:
     """The first non-blank line, stripped: how a section or field is named in
     listings, progress and the outline."""
@@ -100,11 +106,33 @@ def char_units(ch: str, encoding: PositionEncoding) -> int:
     return 4
 
 
+#: the codec that counts each encoding's units: bytes per unit
+_CODECS = {PositionEncoding.UTF16: ("utf-16-le", 2), PositionEncoding.UTF8: ("utf-8", 1)}
+
+
 def units_to_chars(line: str, units: int, encoding: PositionEncoding) -> int:
     """Code-point column for an editor column; columns inside a character round down,
-    columns past the end clamp to the line end (LSP's rule for out-of-range columns)."""
+    columns past the end clamp to the line end (LSP's rule for out-of-range columns).
+
+    Counted by the codec (C speed), and only over the first `units` characters (a
+    character is at least one unit): a keystroke in a 10 MB line must not walk it
+    character by character in Python."""
+    units = max(0, units)
     if encoding is PositionEncoding.UTF32 or line.isascii():
-        return max(0, min(units, len(line)))
+        return min(units, len(line))
+    codec, width = _CODECS[encoding]
+    prefix = line[:units]
+    try:
+        data = prefix.encode(codec)
+    except UnicodeEncodeError:  # lone surrogates (they can arrive over JSON-RPC)
+        return _units_to_chars_slowly(line, units, encoding)
+    if len(data) == len(prefix) * width:  # one unit per character (no astral ones)
+        return len(prefix)
+    # a character cut by the boundary is dropped: the column rounds down to its start
+    return len(data[: units * width].decode(codec, "ignore"))
+
+
+def _units_to_chars_slowly(line: str, units: int, encoding: PositionEncoding) -> int:
     seen = 0
     for index, ch in enumerate(line):
         width = char_units(ch, encoding)
@@ -115,11 +143,12 @@ def units_to_chars(line: str, units: int, encoding: PositionEncoding) -> int:
 
 
 def chars_to_units(line: str, chars: int, encoding: PositionEncoding) -> int:
-    """Editor column for a code-point column."""
+    """Editor column for a code-point column (counted by the codec, see above)."""
     prefix = line[: max(0, chars)]
     if encoding is PositionEncoding.UTF32 or prefix.isascii():
         return len(prefix)
-    return sum(char_units(ch, encoding) for ch in prefix)
+    codec, width = _CODECS[encoding]
+    return len(prefix.encode(codec, "surrogatepass")) // width
 
 
 @dataclass(frozen=True, slots=True)

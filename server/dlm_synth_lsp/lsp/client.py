@@ -1,7 +1,7 @@
 """What the connected client can do, resolved once at `initialize`.
 
 Every decision that depends on the client (send progress? ask the user to pick an
-alternative? versioned `documentChanges` or plain `changes`? annotate a preview?
+alternative? versioned `documentChanges` or plain `changes`?
 pull settings with `workspace/configuration`?) reads one field of `ClientProfile`
 instead of walking the capability tree where it is needed, so the two client
 profiles the tests run under (VS Code, Neovim 0.11) differ in one visible place.
@@ -40,8 +40,6 @@ class ClientProfile:
     message_actions: bool = False
     #: versioned `documentChanges` in a workspace edit
     document_changes: bool = False
-    #: change annotations that ask the user to confirm an edit (apply mode `preview`)
-    change_annotations: bool = False
     #: `workspace/configuration` (settings are pulled, per document)
     configuration: bool = False
     #: the client shows every command result's `message` and runs our client
@@ -52,6 +50,8 @@ class ClientProfile:
     #: (`messageActionItem.additionalPropertiesSupport`): a choice can say which
     #: setting to remember
     choice_data: bool = False
+    #: snippet syntax in completion items (placeholders, choices); plain text otherwise
+    snippets: bool = False
 
     @classmethod
     def resolve(
@@ -62,13 +62,13 @@ class ClientProfile:
             work_done_progress=_flag(caps, "window", "work_done_progress"),
             message_actions=_flag(caps, "window", "show_message"),
             document_changes=_flag(caps, "workspace", "workspace_edit", "document_changes"),
-            change_annotations=_flag(caps, "workspace", "workspace_edit", "change_annotation_support"),
             configuration=_flag(caps, "workspace", "configuration"),
             result_messages=_experimental(caps, "resultMessages"),
             choice_data=_flag(
                 caps, "window", "show_message", "message_action_item", "additional_properties_support"
             )
             or _experimental(caps, "resultMessages"),
+            snippets=_flag(caps, "text_document", "completion", "completion_item", "snippet_support"),
         )
 
 

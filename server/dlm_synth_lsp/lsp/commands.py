@@ -10,22 +10,28 @@ names the argument); an outcome, good or bad, is a result with a server-worded
 
 from __future__ import annotations
 
+import functools
+import inspect
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
 from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcException, JsonRpcInternalError
 from pygls.uris import to_fs_path
 
 from .. import __version__
-from ..document.edits import EditError, plan_revert
+from ..document import Document
+from ..document.edits import EditError, TextEdit, plan_revert
 from ..document.model import SectionType
+from ..document.relink import plan_relink
 from ..document.text import Span
 from ..synth import readiness
 from ..synth.errors import PendingSynthPlanError
 from ..synth.pipeline import Source, select_sources
 from ..synth.results import SynthesizedEntry, applied_sections, listing
-from ..synth.staging import read_staged, settle
+from ..synth.staging import read_staged, unstage
 from . import messages
 from . import protocol as p
 from .config import Settings
@@ -33,6 +39,8 @@ from .convert import from_position, line_range
 from .protocol import CommandError
 from .synthesis import Landing, SynthesisHost, Synthesizer
 from .workspace import Snapshot
+
+log = logging.getLogger(__name__)
 
 
 class CommandHost(SynthesisHost, Protocol):
@@ -59,6 +67,8 @@ def _selection(host: CommandHost, snapshot: Snapshot, rng: lsp.Range) -> tuple[s
     """(prose section id, selected text or None for an empty selection)."""
     doc = snapshot.doc
     encoding = host.client.encoding
+    if (rng.end.line, rng.end.character) < (rng.start.line, rng.start.character):
+        raise CommandError("range: its start comes after its end")
     span = Span(from_position(doc, rng.start, encoding), from_position(doc, rng.end, encoding))
     section = doc.section_at(span.start.line)
     if section is None or section.type is not SectionType.PROSE:
@@ -141,29 +151,60 @@ def _revert_targets(ls: CommandHost, snapshot: Snapshot, args: p.RevertArgs) -> 
     return [s.section_id for s in applied_sections(doc) if s.source_section_id == section.section_id]
 
 
+async def _edit(
+    ls: CommandHost, snapshot: Snapshot, plan: Callable[[Document], list[TextEdit]], label: str, what: str
+) -> tuple[int, str | None, p.Message | None]:
+    """Plan edits on the open document's `snapshot` and send them as one versioned
+    edit: (how many, the editor's error and the message for it when it refused
+    them). A refusal is told through `window/showMessage` only to a client that does
+    not show results itself."""
+    try:
+        edits = plan(snapshot.doc)
+    except EditError as exc:
+        raise CommandError(str(exc)) from exc
+    if not edits:
+        return 0, None, None
+    edit = ls.synthesizer.workspace_edit(snapshot.uri, snapshot.version, snapshot.doc, edits)
+    answer = await ls.apply_edit(lsp.ApplyWorkspaceEditParams(edit=edit, label=label))
+    if answer.applied:
+        return len(edits), None, None
+    error = answer.failure_reason or "not applied"
+    message = messages.edit_refused(what, error)
+    if not ls.client.result_messages:
+        ls.show(lsp.MessageType.Warning, message.text)
+    return 0, error, message
+
+
 async def revert(ls: CommandHost, args: p.RevertArgs) -> p.RevertResult:
     snapshot = ls.snapshot(args.uri)
     targets = _revert_targets(ls, snapshot, args)
     if targets == []:
         message = messages.nothing_to_revert(at_cursor=args.range is not None)
         return p.RevertResult(removed=0, message=message)
-    try:
-        edits = plan_revert(snapshot.doc, targets)
-    except EditError as exc:
-        raise CommandError(str(exc)) from exc
-    if not edits:
-        return p.RevertResult(removed=0, message=messages.reverted(0))
-    removed = len(applied_sections(snapshot.doc)) if targets is None else len(targets)
-    label = "Revert synthesized instructions"
-    edit = ls.synthesizer.workspace_edit(snapshot.uri, snapshot.version, snapshot.doc, edits, False, label)
-    answer = await ls.apply_edit(lsp.ApplyWorkspaceEditParams(edit=edit, label=label))
-    if not answer.applied:
-        error = answer.failure_reason or "not applied"
-        message = messages.revert_refused(error)
-        if not ls.client.result_messages:
-            ls.show(lsp.MessageType.Warning, message.text)
-        return p.RevertResult(removed=0, error=error, message=message)
+    count, error, refused = await _edit(
+        ls,
+        snapshot,
+        lambda doc: plan_revert(doc, targets),
+        "Revert synthesized instructions",
+        "revert",
+    )
+    if refused is not None:
+        return p.RevertResult(removed=0, error=error, message=refused)
+    removed = 0 if count == 0 else len(applied_sections(snapshot.doc)) if targets is None else len(targets)
     return p.RevertResult(removed=removed, message=messages.reverted(removed))
+
+
+async def relink(ls: CommandHost, args: p.RelinkArgs) -> p.RelinkResult:
+    count, error, refused = await _edit(
+        ls,
+        ls.snapshot(args.uri),
+        lambda doc: plan_relink(doc, args.section_id),
+        "Re-link synthesized pairs",
+        "re-link",
+    )
+    if refused is not None:
+        return p.RelinkResult(relinked=0, error=error, message=refused)
+    return p.RelinkResult(relinked=count, message=messages.relinked(count))
 
 
 async def list_synthesized(ls: CommandHost, args: p.ListArgs) -> p.ListResult:
@@ -226,16 +267,22 @@ async def apply_staged(ls: CommandHost, args: p.DocumentArgs) -> p.ApplyStagedRe
     await ls.synthesizer.land_pairs(
         snapshot.uri, list(plan.pairs), {}, settings, landing, label="Apply staged instructions"
     )
-    done = {(pair.question, pair.answer) for pair in landing.applied + landing.present}
-    remaining = [pair for pair in plan.pairs if (pair.question, pair.answer) not in done]
     source = to_fs_path(snapshot.uri)
-    settle(path, Path(source) if source else Path(plan.source_path), remaining)
+    # only what landed leaves the plan: pairs another run staged meanwhile stay
+    try:
+        remaining = unstage(
+            path, Path(source) if source else Path(plan.source_path), landing.applied + landing.present
+        )
+    except (OSError, PendingSynthPlanError) as exc:
+        # the pairs are in the document; a later apply finds them present and drops them
+        log.warning("could not update the staged plan %s: %s", path, exc)
+        remaining = len(plan.pairs) - len(landing.applied) - len(landing.present)
     applied, present = len(landing.applied), len(landing.present)
     return p.ApplyStagedResult(
         applied=applied,
         already_present=present,
-        remaining=len(remaining),
-        message=messages.applied_staged(applied, present, len(remaining)),
+        remaining=remaining,
+        message=messages.applied_staged(applied, present, remaining),
     )
 
 
@@ -278,8 +325,60 @@ async def status(ls: CommandHost, args: p.StatusArgs) -> p.StatusResult:
     )
 
 
+def review(ls: CommandHost, args: p.ReviewArgs) -> p.ReviewResult:
+    ls.snapshot(args.uri)
+    return ls.synthesizer.review(args.uri, args.review_id)
+
+
+async def apply_review(ls: CommandHost, args: p.ApplyReviewArgs) -> p.ApplyReviewResult:
+    ls.snapshot(args.uri)
+    result = await ls.synthesizer.decide(args.uri, args.review_id, args.keep, args.stage)
+    if not ls.client.result_messages and result.message.severity != "info":
+        ls.show(lsp.MessageType.Warning, result.message.text)
+    return result
+
+
+def _failure(command: str, exc: Exception) -> JsonRpcInternalError:
+    """What the client gets for an error a handler did not expect: one sentence. pygls
+    would send the exception's traceback in `error.data`; that goes to the server log
+    (at debug level) instead."""
+    log.error("%s failed: %s", command, type(exc).__name__)
+    log.debug("%s failed", command, exc_info=exc)
+    detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return JsonRpcInternalError(f"{command} could not be completed ({detail})")
+
+
+def contained(command: str, handler: Callable[..., Any]) -> Callable[..., Any]:
+    """`handler` whose unexpected errors reach the client as `_failure`; CommandError
+    and the other JSON-RPC errors pass as they are. The signature is kept (pygls
+    structures the argument from the handler's annotations)."""
+    if inspect.iscoroutinefunction(handler):
+
+        @functools.wraps(handler)
+        async def run_async(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return await handler(*args, **kwargs)
+            except JsonRpcException:
+                raise
+            except Exception as exc:
+                raise _failure(command, exc) from None
+
+        return run_async
+
+    @functools.wraps(handler)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return handler(*args, **kwargs)
+        except JsonRpcException:
+            raise
+        except Exception as exc:
+            raise _failure(command, exc) from None
+
+    return run
+
+
 #: command id → handler, registered by the server
-HANDLERS: dict[str, Callable[..., Any]] = {
+_HANDLERS: dict[str, Callable[..., Any]] = {
     p.SYNTHESIZE: synthesize,
     p.SYNTHESIZE_DOCUMENT: synthesize_document,
     p.REVERT: revert,
@@ -288,4 +387,10 @@ HANDLERS: dict[str, Callable[..., Any]] = {
     p.APPLY_STAGED: apply_staged,
     p.REVEAL_SOURCE: reveal_source,
     p.STATUS: status,
+    p.RELINK: relink,
+    p.REVIEW: review,
+    p.APPLY_REVIEW: apply_review,
+}
+HANDLERS: dict[str, Callable[..., Any]] = {
+    command: contained(command, handler) for command, handler in _HANDLERS.items()
 }

@@ -66,7 +66,8 @@ class Settings:
     temperature: float = attrs.field(default=0.0, validator=_option("temperature"))
     top_p: float | None = attrs.field(default=None, validator=_option("top_p"))
     seed: int | None = None
-    concurrency: int = attrs.field(default=4, validator=_option("concurrency"))
+    #: the ceiling of requests in flight; None: by teacher kind (synth/concurrency.py)
+    concurrency: int | None = attrs.field(default=None, validator=_option("concurrency"))
     timeout_seconds: float = attrs.field(default=120.0, validator=_option("timeout_seconds"))
     apply_mode: ApplyMode = attrs.field(default="edit", validator=_apply_mode)
     threads: int | None = attrs.field(default=None, validator=_option("threads"))
@@ -138,6 +139,10 @@ def json_problem(tp: Any, value: Any) -> str | None:
         isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
     ):
         return f"must be a list of strings, got {value!r}"
+    if tp == tuple[int, ...] and not (
+        isinstance(value, list | tuple) and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+    ):
+        return f"must be a list of whole numbers, got {value!r}"
     if tp is str and not isinstance(value, str):
         return f"must be a string, got {value!r}"
     return None

@@ -74,7 +74,13 @@ class JobManager:
         return True
 
     def cancel(self, uri: str | None = None) -> int:
-        jobs = [job for job in self._jobs.values() if uri is None or job.uri == uri]
+        """Cancel the running jobs (of `uri`); how many were still running (a job
+        cancelled a moment ago that is still winding down is not counted again)."""
+        jobs = [
+            job
+            for job in self._jobs.values()
+            if (uri is None or job.uri == uri) and not job.cancel.cancelled
+        ]
         for job in jobs:
             job.cancel.cancel("cancelled by the user")
         return len(jobs)

@@ -22,6 +22,7 @@ from ..synth.errors import JudgeUnavailableError, SynthError, TeacherUnavailable
 from ..synth.pipeline import Rejection, SynthResult
 from ..synth.results import rejection_line, rejection_summary, where
 from ..synth.staging import MarkedPair
+from ..synth.teachers.spec import without_userinfo
 from . import protocol as p
 from .config import SECTION
 
@@ -31,6 +32,13 @@ LOCAL = "local"
 UNDO_TITLE = "Undo"
 CHOOSE_TEACHER_TITLE = "Choose a teacher…"
 CHOOSE_FILTER_TITLE = "Choose a filter…"
+#: a preview-mode job's follow-ups (applyMode preview: nothing inserted yet)
+INSERT_ALL_TITLE = "Insert all"
+STAGE_THEM_TITLE = "Stage them"
+#: why pairs were staged instead of inserted, besides placement's reasons
+#: (synth/placement.py: the source was deleted, swallowed, changed)
+DOCUMENT_CLOSED = "the document was closed before they could be inserted"
+EDIT_NOT_APPLIED = "the editor did not apply the edit"
 
 
 def plural(n: int, word: str) -> str:
@@ -42,12 +50,19 @@ def setting(name: str) -> str:
     return f"{SECTION}.{name}"
 
 
-def counts(accepted: int, rejected: int, inserted: int = 0, staged: int = 0, present: int = 0) -> str:
+def counts(
+    accepted: int, rejected: int, inserted: int = 0, staged: int = 0, present: int = 0, review: int = 0
+) -> str:
     """“3 accepted, 1 rejected, 3 inserted, 1 already present”: also the progress end."""
     parts = [f"{accepted} accepted", f"{rejected} rejected"]
     parts += [
         f"{n} {what}"
-        for n, what in ((inserted, "inserted"), (staged, "staged"), (present, "already present"))
+        for n, what in (
+            (inserted, "inserted"),
+            (staged, "staged"),
+            (present, "already present"),
+            (review, "awaiting review"),
+        )
         if n
     ]
     return ", ".join(parts)
@@ -62,8 +77,9 @@ def apply_staged_action(uri: str) -> lsp.Command:
 
 
 def review_action(uri: str, section_ids: Sequence[str], pairs: int) -> lsp.Command:
-    """Lists what a job inserted (VS Code: a pick list that jumps to each pair;
-    Neovim: the quickfix list)."""
+    """Lists what a job inserted, once it is in the document (VS Code: a pick list
+    that jumps to each pair; Neovim: the quickfix list). A job awaiting review offers
+    `review_actions` instead."""
     return p.command(
         f"Review {plural(pairs, 'pair')}…", p.LIST, p.ListArgs(uri=uri, section_ids=list(section_ids))
     )
@@ -99,6 +115,24 @@ def _counted(result: SynthResult, inserted: int, staged: int, present: int) -> s
     return f"{text}; rejected: {reasons}" if reasons else text
 
 
+def review_actions(uri: str, review_id: str, count: int) -> list[lsp.Command]:
+    """What a finished preview-mode job offers: review one by one (the clients open a
+    pick list), or decide for all at once. Declining is doing nothing."""
+    return [
+        p.command(
+            f"Review {plural(count, 'pair')}…", p.REVIEW, p.ReviewArgs(uri=uri, review_id=review_id)
+        ),
+        p.command(
+            INSERT_ALL_TITLE,
+            p.APPLY_REVIEW,
+            p.ApplyReviewArgs(uri=uri, review_id=review_id, keep=tuple(range(count))),
+        ),
+        p.command(
+            STAGE_THEM_TITLE, p.APPLY_REVIEW, p.ApplyReviewArgs(uri=uri, review_id=review_id, stage=True)
+        ),
+    ]
+
+
 def synthesis(
     status: p.SynthStatus,
     result: SynthResult,
@@ -110,6 +144,8 @@ def synthesis(
     present: int,
     lost: Sequence[MarkedPair],
     note: str = "",
+    reasons: Sequence[str] = (),
+    review: str | None = None,
 ) -> p.Message:
     """One message for a synthesis job's outcome. `inserted`: the ids of the
     synthesized sections the job added (for Review and Undo); `inserted_pairs`: how
@@ -129,6 +165,15 @@ def synthesis(
     elif status == "nothing-accepted":
         severity = "warning"
         parts.append(f"No synthesized pair was accepted{_single_source(result)} ({counted})")
+    elif status == "review":
+        waiting = len(result.accepted)
+        parts.append(
+            f"{plural(waiting, 'synthesized pair')}{_single_source(result)} "
+            f"{'awaits' if waiting == 1 else 'await'} your review ({counted}); nothing is inserted "
+            f"until you keep {'it' if waiting == 1 else 'them'}"
+        )
+        if review is not None:
+            actions += review_actions(uri, review, waiting)
     elif inserted_pairs:
         parts.append(
             f"Inserted {plural(inserted_pairs, 'synthesized pair')}{_single_source(result)} ({counted})"
@@ -136,9 +181,10 @@ def synthesis(
         actions += [review_action(uri, inserted, inserted_pairs), undo_action(uri, inserted)]
     if staged:
         severity = "warning" if severity == "info" and status != "cancelled" else severity
+        why = "; ".join(reasons) or "their source section changed or the edit was not applied"
         parts.append(
-            f"{note}{plural(staged, 'synthesized pair')} staged in the dlm store (their source section "
-            f"changed or the edit was not applied); “{APPLY_STAGED_TITLE}” inserts them"
+            f"{note}{plural(staged, 'synthesized pair')} staged in the dlm store ({why}); "
+            f"“{APPLY_STAGED_TITLE}” inserts them"
         )
         actions.append(apply_staged_action(uri))
     if failures and status != "failed":
@@ -157,6 +203,53 @@ def synthesis(
     for pair in lost:
         details += [f"not inserted: Q: {pair.question}", f"  A: {pair.answer}"]
     return p.Message(severity=severity, text=". ".join(parts) + ".", details=details, actions=actions)
+
+
+def review_listed(count: int) -> p.Message:
+    return p.Message(
+        severity="info",
+        text=f"{plural(count, 'synthesized pair')} {'awaits' if count == 1 else 'await'} review: keep the "
+        "ones you want; the others are dropped (or staged, if you choose).",
+    )
+
+
+def reviewed(
+    uri: str,
+    *,
+    inserted: int,
+    staged: int,
+    dropped: int,
+    present: int,
+    lost: int,
+    reasons: Sequence[str],
+) -> p.Message:
+    """The outcome of a review decision."""
+    parts: list[str] = []
+    if inserted:
+        parts.append(f"inserted {plural(inserted, 'reviewed pair')}")
+    if present:
+        parts.append(f"{present} already present")
+    if staged:
+        why = f" ({'; '.join(reasons)})" if reasons else ""
+        parts.append(f"staged {plural(staged, 'reviewed pair')} in the dlm store{why}")
+    if dropped:
+        parts.append(f"dropped {plural(dropped, 'reviewed pair')}")
+    severity: p.Severity = "warning" if lost or (staged and reasons) else "info"
+    if lost:
+        parts.append(f"{lost} could not be inserted or staged (no dlm_id, or the document is not a file)")
+    text = "; ".join(parts) or "nothing to insert"
+    return p.Message(
+        severity=severity,
+        text=text[0].upper() + text[1:] + ".",
+        actions=[apply_staged_action(uri)] if staged else [],
+    )
+
+
+def review_staged(staged: int, lost: int) -> str:
+    text = f"{plural(staged, 'synthesized pair')} awaiting review were staged in the dlm store"
+    if lost:
+        text += f" ({lost} could not be: no dlm_id, or the document is not a file)"
+    return text + "."
 
 
 def not_run(error: SynthError | str) -> p.Message:
@@ -197,10 +290,20 @@ def nothing_to_revert(*, at_cursor: bool) -> p.Message:
     return p.Message(severity="info", text=text)
 
 
-def revert_refused(error: str) -> p.Message:
+def edit_refused(what: str, error: str) -> p.Message:
     return p.Message(
         severity="warning",
-        text=f"The editor did not apply the revert ({error}; the document changed?); try again.",
+        text=f"The editor did not apply the {what} ({error}; the document changed?); try again.",
+    )
+
+
+def relinked(count: int) -> p.Message:
+    if count == 0:
+        return p.Message(severity="info", text="No synthesized pairs follow edited prose.")
+    return p.Message(
+        severity="info",
+        text=f"Re-linked {plural(count, 'synthesized section')} to the edited prose above "
+        "(they may no longer match the new text: regenerate them if not).",
     )
 
 
@@ -262,4 +365,4 @@ def alternatives(
 
 
 def _teacher_name(selector: str) -> str:
-    return "the offline model (local)" if selector == LOCAL else selector
+    return "the offline model (local)" if selector == LOCAL else without_userinfo(selector)

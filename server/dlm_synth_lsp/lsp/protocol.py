@@ -45,6 +45,9 @@ CANCEL = "dlm-synth.cancel"
 APPLY_STAGED = "dlm-synth.applyStaged"
 REVEAL_SOURCE = "dlm-synth.revealSource"
 STATUS = "dlm-synth.status"
+RELINK = "dlm-synth.relink"
+REVIEW = "dlm-synth.review"
+APPLY_REVIEW = "dlm-synth.applyReview"
 
 ALL_COMMANDS: tuple[str, ...] = (
     SYNTHESIZE,
@@ -55,6 +58,9 @@ ALL_COMMANDS: tuple[str, ...] = (
     APPLY_STAGED,
     REVEAL_SOURCE,
     STATUS,
+    RELINK,
+    REVIEW,
+    APPLY_REVIEW,
 )
 
 # Follow-up actions a `Message` may offer that only the editor can carry out (the
@@ -140,6 +146,36 @@ class RevertArgs:
 
 
 @attrs.frozen(kw_only=True)
+class RelinkArgs:
+    """Re-link the synthesized sections that follow edited prose (DLM041): those of
+    the run `section_id` is in, or (no id) all of them."""
+
+    uri: str
+    section_id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ReviewArgs:
+    """The pairs of a job run in `applyMode: preview`, awaiting review: `review_id`
+    from the job's message, or (no id) the latest for the document."""
+
+    uri: str
+    review_id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ApplyReviewArgs:
+    """The user's decision on a review: insert the pairs whose `index` is in `keep`
+    (each right after its source, as the source is now); the others are dropped, or
+    staged when `stage` is true. `keep: []` without `stage` discards them all."""
+
+    uri: str
+    review_id: str | None = None
+    keep: tuple[int, ...] = ()
+    stage: bool = False
+
+
+@attrs.frozen(kw_only=True)
 class CancelArgs:
     """The jobs of one document, or (no uri) every job."""
 
@@ -188,7 +224,8 @@ class Choice(lsp.MessageActionItem):
     remember: dict[str, Any] | None = None
 
 
-SynthStatus = Literal["applied", "staged", "cancelled", "nothing-accepted", "failed"]
+#: "review": applyMode preview; nothing was inserted, the pairs await the user's review
+SynthStatus = Literal["applied", "staged", "review", "cancelled", "nothing-accepted", "failed"]
 
 
 @attrs.frozen(kw_only=True)
@@ -214,6 +251,42 @@ class SynthesizeResult:
 class RevertResult:
     removed: int
     error: str | None = None
+    message: Message
+
+
+@attrs.frozen(kw_only=True)
+class RelinkResult:
+    relinked: int
+    error: str | None = None
+    message: Message
+
+
+@attrs.frozen(kw_only=True)
+class ReviewPair:
+    """One pair awaiting review, and where it would land now: right after the
+    section `source_range` covers (null when its source is gone: it would be staged)."""
+
+    index: int
+    question: str
+    answer: str
+    strategy: str
+    source_title: str
+    source_range: lsp.Range | None
+
+
+@attrs.frozen(kw_only=True)
+class ReviewResult:
+    review_id: str
+    pairs: list[ReviewPair]
+    message: Message
+
+
+@attrs.frozen(kw_only=True)
+class ApplyReviewResult:
+    applied: int
+    staged: int
+    dropped: int
+    already_present: int
     message: Message
 
 
@@ -285,6 +358,9 @@ ARGUMENTS: tuple[type, ...] = (
     SynthesizeDocumentArgs,
     SynthesizeArgs,
     RevertArgs,
+    RelinkArgs,
+    ReviewArgs,
+    ApplyReviewArgs,
     CancelArgs,
     RevealSourceArgs,
     StatusArgs,
@@ -294,6 +370,10 @@ RESULTS: tuple[type, ...] = (
     Choice,
     SynthesizeResult,
     RevertResult,
+    RelinkResult,
+    ReviewPair,
+    ReviewResult,
+    ApplyReviewResult,
     ListEntry,
     ListResult,
     CancelResult,
@@ -348,6 +428,8 @@ def _structure_args(converter: cattrs.Converter, cls: type[Any]) -> Callable[[An
             raise CommandError(f"{key}: {problem}")
         if isinstance(value, float) and int in (tp, *get_args(tp)):
             value = int(value)  # 3.0 is 3
+        if typing.get_origin(tp) is tuple:
+            value = tuple(value)
         if name in RULES:
             try:
                 check_option(name, value)

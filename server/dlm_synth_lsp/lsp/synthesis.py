@@ -1,14 +1,16 @@
 """The synthesize commands: run the pipeline as a job, then land the result.
 
-Landing follows invariant 4 of docs/architecture.md: the job snapshots the source
-when it starts; when it ends it reads the *current* version, finds each source again
-(by id, or by whitespace-insensitive text after a re-flow), plans minimal edits with
-the core and sends a versioned `workspace/applyEdit`. A rejected edit, or one the
-client claims to have applied but did not (Neovim answers `applied: true` for edits
-it drops), is recomputed and retried a bounded number of times. Whatever cannot be
-placed is staged in the dlm store and the user is told; nothing is dropped and the
-user's text is never overwritten (every edit is a pure insertion computed on the
-version it is sent for).
+Landing follows invariant 7 of docs/architecture.md: when the job starts it asks
+the open documents to follow its sources' ranges through every change the client
+sends (`workspace.Tracker`); when it ends it reads the *current* version, takes the
+prose section each range leads to (re-flowed, typed into, moved: whatever its id is
+now), plans minimal edits with the core and sends a versioned `workspace/applyEdit`.
+A rejected edit, or one the client claims to have applied but did not (Neovim
+answers `applied: true` for edits it drops), is recomputed and retried a bounded
+number of times. Whatever cannot be placed (its source was deleted or swallowed, the
+document was closed) is staged in the dlm store and the user is told why; nothing
+is dropped and the user's text is never overwritten (every edit is a pure
+insertion computed on the version it is sent for).
 """
 
 from __future__ import annotations
@@ -27,7 +29,12 @@ from pygls.uris import to_fs_path
 
 from ..document import Document
 from ..document.edits import TextEdit
+from ..document.outline import last_content_line, summary
+from ..document.text import Span
+from ..document.tracking import section_span, source_block
 from ..synth.backends import build_judge, build_teacher, for_document
+from ..synth.cache import ReplyCache
+from ..synth.concurrency import Limiter
 from ..synth.defaults import resolve_defaults
 from ..synth.errors import JudgeUnavailableError, SynthError, TeacherUnavailableError
 from ..synth.options import FilterKind, SynthOptions
@@ -39,16 +46,16 @@ from . import messages
 from . import protocol as p
 from .client import ClientProfile
 from .config import Settings
-from .convert import to_text_edits
+from .convert import line_range, to_text_edits
 from .jobs import Job, JobManager, JobProgress, ProgressSink
-from .workspace import Documents
+from .review import Review, Reviews
+from .workspace import Documents, Tracker
 
 log = logging.getLogger(__name__)
 
 APPLY_ATTEMPTS = 3
 #: how long to wait for the client's didChange after it reports an applied edit
 APPLY_CONFIRM_S = 3.0
-ANNOTATION_ID = "dlm-synth"
 
 
 @dataclass(slots=True)
@@ -58,6 +65,13 @@ class Landing:
     present: list[MarkedPair] = field(default_factory=list)
     lost: list[MarkedPair] = field(default_factory=list)  # could not even be staged: returned to the client
     note: str = ""
+    #: why pairs were staged (placement's reasons, a refused edit, a closed document)
+    reasons: list[str] = field(default_factory=list)
+    #: preview mode: the pairs wait for the user's review instead
+    review: Review | None = None
+
+    def because(self, reasons: Sequence[str]) -> None:
+        self.reasons += [r for r in reasons if r not in self.reasons]
 
 
 class SynthesisHost(Protocol):
@@ -98,6 +112,7 @@ class SynthesisHost(Protocol):
 class Synthesizer:
     def __init__(self, host: SynthesisHost) -> None:
         self.ls = host
+        self.reviews = Reviews()
         self._frozen = False
 
     # -- running -------------------------------------------------------------
@@ -127,11 +142,26 @@ class Synthesizer:
             progress_token=ls.request_progress_token(),
         )
         ls.jobs.add(job)
+        tracker = ls.documents.track(uri, self._source_spans(uri, sources))
         try:
-            return await self._run_job(job, sources, overrides)
+            return await self._run_job(job, sources, overrides, tracker)
         finally:
+            if not any(review.tracker is tracker for review in self.reviews.of(uri)):
+                ls.documents.untrack(tracker)
             ls.jobs.remove(job)
             self._freeze_model_stack()
+
+    def _source_spans(self, uri: str, sources: Sequence[Source]) -> dict[str, Span]:
+        """Each source's range in the current version, to follow while the job runs."""
+        snapshot = self.ls.documents.get(uri)
+        spans: dict[str, Span] = {}
+        if snapshot is None:
+            return spans
+        for source in sources:
+            section = snapshot.doc.find(source.section_id)
+            if section is not None and source.section_id not in spans:
+                spans[source.section_id] = section_span(snapshot.doc, section)
+        return spans
 
     def _freeze_model_stack(self) -> None:
         """A local model brings millions of long-lived objects (torch, transformers);
@@ -143,7 +173,7 @@ class Synthesizer:
             gc.freeze()
 
     async def _run_job(
-        self, job: Job, sources: Sequence[Source], overrides: dict[str, Any]
+        self, job: Job, sources: Sequence[Source], overrides: dict[str, Any], tracker: Tracker
     ) -> p.SynthesizeResult:
         ls = self.ls
         settings = job.settings
@@ -170,9 +200,13 @@ class Synthesizer:
                 return self._failed(messages.not_run("no usable teacher"), "no usable teacher")
             if result.status != "cancelled":
                 progress.message("placing the accepted pairs")
-            landing = await self._land(job, result)
+            landing = await self._land(job, result, tracker)
             progress.final = ("cancelled, " if result.status == "cancelled" else "") + messages.counts(
-                len(result.accepted), len(result.report.rejected), len(landing.applied), len(landing.staged)
+                len(result.accepted),
+                len(result.report.rejected),
+                len(landing.applied),
+                len(landing.staged),
+                review=len(landing.review.pairs) if landing.review is not None else 0,
             )
         return self._answer(job, result, landing)
 
@@ -187,7 +221,8 @@ class Synthesizer:
         teacher_options = for_document(
             job.settings.teacher_options(), snapshot.doc, Path(path) if path else None
         )
-        teacher_options = replace(teacher_options, notice=progress.message)
+        limiter = Limiter()
+        teacher_options = replace(teacher_options, notice=progress.message, pressure=limiter.overloaded)
         resolution = resolve_defaults(options, teacher_options)
         options = resolution.options
         if resolution.note is not None:
@@ -203,6 +238,8 @@ class Synthesizer:
                 judge=judge,
                 cancel=job.cancel,
                 progress=progress.report,
+                cache=ReplyCache() if options.use_cache else None,
+                limiter=limiter,
             )
         finally:
             await teacher.aclose()
@@ -235,7 +272,7 @@ class Synthesizer:
 
     # -- landing -------------------------------------------------------------
 
-    async def _land(self, job: Job, result: SynthResult) -> Landing:
+    async def _land(self, job: Job, result: SynthResult, tracker: Tracker) -> Landing:
         settings = job.settings
         pairs = mark(result.accepted, result.report.teacher, result.report.synth_at)
         landing = Landing()
@@ -244,9 +281,18 @@ class Synthesizer:
         if result.status == "cancelled" or settings.apply_mode == "stage":
             # a cancelled job never edits the document; what it accepted is kept
             landing.note = "cancelled: " if result.status == "cancelled" else ""
-            self._stage(job.uri, pairs, settings, landing)
+            self._stage(job.uri, pairs, settings, landing, tracker)
             return landing
-        await self.land_pairs(job.uri, pairs, source_contents(result.accepted), settings, landing)
+        if settings.apply_mode == "preview":
+            titles = {p.source.section_id: p.source.title for p in result.accepted}
+            review = Review(job.uri, pairs, source_contents(result.accepted), titles, settings, tracker)
+            for evicted in self.reviews.add(review):
+                self._end_review(evicted, evicted.pairs, stage=True)
+            landing.review = review
+            return landing
+        await self.land_pairs(
+            job.uri, pairs, source_contents(result.accepted), settings, landing, tracker=tracker
+        )
         return landing
 
     async def land_pairs(
@@ -257,34 +303,39 @@ class Synthesizer:
         settings: Settings,
         landing: Landing,
         label: str = "Insert synthesized instructions",
+        tracker: Tracker | None = None,
     ) -> None:
-        """Insert `pairs` into the open document `uri` (or stage them)."""
-        remaining = pairs
-        preview = settings.apply_mode == "preview" and self.ls.client.change_annotations
+        """Insert `pairs` into the open document `uri` (or stage them): after the
+        sources `tracker` followed, when given."""
+        remaining = pairs  # as made: the tracker knows their sources by these ids
+        to_stage: list[MarkedPair] = []
+        reasons: list[str] = []
         for _ in range(APPLY_ATTEMPTS):
             snapshot = self.ls.documents.get(uri)
             if snapshot is None:
+                to_stage, reasons = remaining, [messages.DOCUMENT_CLOSED]
                 break
-            placement = plan_placement(snapshot.doc, remaining, contents)
+            spans = tracker.spans() if tracker is not None else None
+            placement = plan_placement(snapshot.doc, remaining, contents, spans)
             landing.present += placement.present
-            unplaced = placement.unplaced
+            # placed pairs name their source's current id: that is what gets staged
+            to_stage, reasons = placement.placed + placement.unplaced, placement.reasons
             if not placement.edits:
-                remaining = unplaced
                 break
-            edit = self.workspace_edit(uri, snapshot.version, snapshot.doc, placement.edits, preview, label)
+            edit = self.workspace_edit(uri, snapshot.version, snapshot.doc, placement.edits)
             answer = await self.ls.apply_edit(lsp.ApplyWorkspaceEditParams(edit=edit, label=label))
             if answer.applied and await self._arrived(uri, placement.placed):
                 landing.applied += placement.placed
-                remaining = unplaced
-                break
-            if preview and not answer.applied:
-                landing.note = "the preview was declined: "
-                remaining = placement.placed + unplaced
+                to_stage = placement.unplaced
                 break
             log.info("applyEdit for %s not applied (%s); recomputing", uri, answer.failure_reason)
-            remaining = placement.placed + unplaced
-        if remaining:
-            self._stage(uri, remaining, settings, landing)
+            present = {(pair.question, pair.answer) for pair in placement.present}
+            remaining = [pair for pair in remaining if (pair.question, pair.answer) not in present]
+        else:
+            reasons = [*reasons, messages.EDIT_NOT_APPLIED]
+        if to_stage:
+            landing.because(reasons)
+            self._stage(uri, to_stage, settings, landing, tracker)
 
     async def _arrived(self, uri: str, placed: list[MarkedPair]) -> bool:
         """True once the document the client sent back holds every placed pair."""
@@ -300,43 +351,122 @@ class Synthesizer:
             await self.ls.document_changed(uri, deadline - loop.time())
 
     def workspace_edit(
-        self,
-        uri: str,
-        version: int | None,
-        doc: Document,
-        edits: Sequence[TextEdit],
-        preview: bool,
-        label: str,
+        self, uri: str, version: int | None, doc: Document, edits: Sequence[TextEdit]
     ) -> lsp.WorkspaceEdit:
-        text_edits: list[lsp.TextEdit | lsp.AnnotatedTextEdit] = list(
-            to_text_edits(doc, edits, self.ls.client.encoding)
-        )
-        annotations = None
-        if preview:
-            text_edits = [
-                lsp.AnnotatedTextEdit(range=e.range, new_text=e.new_text, annotation_id=ANNOTATION_ID)
-                for e in text_edits
-            ]
-            annotations = {ANNOTATION_ID: lsp.ChangeAnnotation(label=label, needs_confirmation=True)}
+        text_edits = to_text_edits(doc, edits, self.ls.client.encoding)
         if self.ls.client.document_changes:
             return lsp.WorkspaceEdit(
                 document_changes=[
                     lsp.TextDocumentEdit(
                         text_document=lsp.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version),
-                        edits=text_edits,
+                        edits=list(text_edits),
                     )
                 ],
-                change_annotations=annotations,
             )
-        plain = [lsp.TextEdit(range=e.range, new_text=e.new_text) for e in text_edits]
-        return lsp.WorkspaceEdit(changes={uri: plain})
+        return lsp.WorkspaceEdit(changes={uri: text_edits})
 
-    def _stage(self, uri: str, pairs: list[MarkedPair], settings: Settings, landing: Landing) -> None:
-        """Into the store of `settings`: the job's, frozen when it started, so a
-        settings change while it ran cannot move where its pairs go."""
+    # -- reviews (applyMode preview) -------------------------------------------------
+
+    def review(self, uri: str, review_id: str | None) -> p.ReviewResult:
+        """The pairs of a pending review, each with where it would land now."""
+        review = self._pending(uri, review_id)
         snapshot = self.ls.documents.get(uri)
+        spans = review.tracker.spans()
+        pairs = []
+        for index, pair in enumerate(review.pairs):
+            title = review.titles.get(pair.source_section_id, "")
+            where = None
+            span = spans.get(pair.source_section_id) if spans is not None else None
+            block = source_block(snapshot.doc, span) if snapshot is not None and span is not None else None
+            if snapshot is not None and block is not None and block.section is not None:
+                doc, section = snapshot.doc, block.section
+                title = summary(section).title
+                where = line_range(doc, block.first, last_content_line(doc, section), self.ls.client.encoding)
+            pairs.append(
+                p.ReviewPair(
+                    index=index,
+                    question=pair.question,
+                    answer=pair.answer,
+                    strategy=pair.strategy,
+                    source_title=title,
+                    source_range=where,
+                )
+            )
+        return p.ReviewResult(review_id=review.id, pairs=pairs, message=messages.review_listed(len(pairs)))
+
+    async def decide(
+        self, uri: str, review_id: str | None, keep: Sequence[int], stage: bool
+    ) -> p.ApplyReviewResult:
+        """Insert the kept pairs; drop the others, or stage them when `stage`."""
+        review = self._pending(uri, review_id)
+        wanted = set(keep)
+        if any(index < 0 or index >= len(review.pairs) for index in wanted):
+            raise p.CommandError(f"keep: indexes must be between 0 and {len(review.pairs) - 1}")
+        self.reviews.remove(review)
+        kept = [pair for index, pair in enumerate(review.pairs) if index in wanted]
+        others = [pair for index, pair in enumerate(review.pairs) if index not in wanted]
+        landing = Landing()
+        try:
+            if kept:
+                await self.land_pairs(
+                    uri, kept, review.contents, review.settings, landing, tracker=review.tracker
+                )
+            if stage and others:
+                self._stage(uri, others, review.settings, landing, review.tracker)
+        finally:
+            self.ls.documents.untrack(review.tracker)
+        dropped = 0 if stage else len(others)
+        return p.ApplyReviewResult(
+            applied=len(landing.applied),
+            staged=len(landing.staged),
+            dropped=dropped,
+            already_present=len(landing.present),
+            message=messages.reviewed(
+                uri,
+                inserted=len(landing.applied),
+                staged=len(landing.staged),
+                dropped=dropped,
+                present=len(landing.present),
+                lost=len(landing.lost),
+                reasons=landing.reasons,
+            ),
+        )
+
+    def document_closed(self, uri: str) -> None:
+        """Closing is not a decision: the pairs of its pending reviews are staged."""
+        for review in self.reviews.of(uri):
+            self._end_review(review, review.pairs, stage=True)
+
+    def _pending(self, uri: str, review_id: str | None) -> Review:
+        review = self.reviews.find(uri, review_id)
+        if review is None:
+            raise p.CommandError("no synthesized pairs await review for this document")
+        return review
+
+    def _end_review(self, review: Review, pairs: list[MarkedPair], *, stage: bool) -> None:
+        self.reviews.remove(review)
+        landing = Landing()
+        if stage and pairs:
+            self._stage(review.uri, pairs, review.settings, landing, review.tracker)
+            self.ls.show(lsp.MessageType.Info, messages.review_staged(len(landing.staged), len(landing.lost)))
+        self.ls.documents.untrack(review.tracker)
+
+    def _stage(
+        self,
+        uri: str,
+        pairs: list[MarkedPair],
+        settings: Settings,
+        landing: Landing,
+        tracker: Tracker | None = None,
+    ) -> None:
+        """Into the store of `settings`: the job's, frozen when it started, so a
+        settings change while it ran cannot move where its pairs go. A document the
+        editor closed meanwhile is still a file with a store: its `dlm_id` is the
+        one it had when it was closed."""
+        snapshot = self.ls.documents.get(uri)
+        doc = snapshot.doc if snapshot is not None else tracker.closed_doc if tracker is not None else None
         path = to_fs_path(uri)
-        dlm_id = snapshot.doc.dlm_id if snapshot is not None else None
+        dlm_id = doc.dlm_id if doc is not None else None
         if dlm_id is None or path is None:
             landing.lost += pairs
             return
@@ -388,6 +518,8 @@ class Synthesizer:
         status: p.SynthStatus
         if result.status == "cancelled":
             status = "cancelled"
+        elif landing.review is not None:
+            status = "review"
         elif result.status == "failed" and not result.accepted:
             status = "failed"
         elif landing.applied:
@@ -400,14 +532,16 @@ class Synthesizer:
             status,
             result,
             job.uri,
+            review=landing.review.id if landing.review is not None else None,
             inserted=self._inserted_sections(job.uri, landing.applied),
             inserted_pairs=len(landing.applied),
             staged=len(landing.staged),
             present=len(landing.present),
             lost=landing.lost,
             note=landing.note,
+            reasons=landing.reasons,
         )
-        interrupting = status in ("failed", "nothing-accepted") or bool(
+        interrupting = status in ("failed", "nothing-accepted", "review") or bool(
             landing.staged or landing.lost or messages.teacher_failures(result.report.rejected)
         )
         if interrupting:

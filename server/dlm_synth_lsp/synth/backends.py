@@ -23,11 +23,14 @@ from .teachers.spec import TeacherSpec, parse_teacher_spec
 @dataclass(frozen=True, slots=True)
 class Backend:
     """`module.attribute` builds the teacher: `(target, options)`, or `(options)`
-    when the selector has no target (`with_target=False`)."""
+    when the selector has no target (`with_target=False`). A `per_document` teacher
+    depends on the document it serves (`self`: its adapter), so a corpus run builds
+    one per document; every other teacher is built once and shared."""
 
     module: str
     attribute: str
     with_target: bool = True
+    per_document: bool = False
 
     def load(self) -> Any:
         return getattr(importlib.import_module(self.module), self.attribute)
@@ -38,7 +41,9 @@ BACKENDS: dict[str, Backend] = {
     "vllm-server": Backend("dlm_synth_lsp.synth.teachers.openai_teacher", "ServerTeacher"),
     "anthropic": Backend("dlm_synth_lsp.synth.teachers.anthropic_teacher", "AnthropicTeacher"),
     "hf": Backend("dlm_synth_lsp.synth.local.teachers", "HFTeacher"),
-    "self": Backend("dlm_synth_lsp.synth.local.teachers", "SelfTeacher", with_target=False),
+    "self": Backend(
+        "dlm_synth_lsp.synth.local.teachers", "SelfTeacher", with_target=False, per_document=True
+    ),
     "local": Backend("dlm_synth_lsp.synth.local.gguf_teacher", "GgufTeacher"),
 }
 
@@ -65,6 +70,13 @@ def build_teacher(spec: TeacherSpec | str, options: TeacherOptions) -> Teacher:
     make = backend.load()
     teacher: Teacher = make(spec.target, options) if backend.with_target else make(options)
     return teacher
+
+
+def per_document(spec: TeacherSpec | str) -> bool:
+    """Whether the teacher `spec` names must be built for each document."""
+    if isinstance(spec, str):
+        spec = parse_teacher_spec(spec)
+    return BACKENDS[spec.kind].per_document
 
 
 def build_judge(filter_kind: FilterKind, options: TeacherOptions) -> Judge | None:

@@ -59,6 +59,7 @@ def cache_key(teacher: str, model: str, prompt: Prompt, params: SamplingParams) 
 class ReplyCache:
     def __init__(self, root: Path | None = None) -> None:
         self.root = root if root is not None else default_cache_dir()
+        self._made: set[Path] = set()  # entry directories known to exist
 
     def _path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.json"
@@ -74,6 +75,12 @@ class ReplyCache:
         return Completion(text, Usage(cached=1))
 
     def put(self, key: str, completion: Completion) -> None:
-        # a read-only or full cache directory must not fail the run
+        """Store a reply (thread-safe: the pipeline writes from worker threads). A
+        read-only or full cache directory must not fail the run: the entry is then
+        simply missing."""
+        path = self._path(key)
         with contextlib.suppress(OSError):
-            write_atomic(self._path(key), json.dumps({"text": completion.text}, ensure_ascii=False))
+            if path.parent not in self._made:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._made.add(path.parent)
+            write_atomic(path, json.dumps({"text": completion.text}, ensure_ascii=False), durable=False)

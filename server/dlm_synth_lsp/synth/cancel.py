@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import threading
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from .errors import SynthCancelled
 
@@ -80,17 +80,41 @@ class CancelToken:
 
     async def guard(self, awaitable: Awaitable[T]) -> T:
         """Await `awaitable`, abandoning it (task cancelled, so an HTTP request is
-        closed) and raising SynthCancelled as soon as the token fires."""
+        closed) and raising SynthCancelled as soon as the token fires.
+
+        Whatever happens, the task started here is finished and its outcome consumed
+        before this returns: when the token fires, and also when the task awaiting
+        this one is cancelled (a run stopping after another call failed). An
+        abandoned request left running would fail later with nobody to retrieve its
+        error, and asyncio would print that error, raw response body and all (an
+        echoed API key included), on stderr."""
         self.raise_if_cancelled()
         task = asyncio.ensure_future(awaitable)
+        task.add_done_callback(consume)
         waiter = asyncio.ensure_future(self.wait())
         try:
             await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        except BaseException:  # this task was cancelled: the inner one goes with it
+            await finish(task)
+            raise
         finally:
             waiter.cancel()
         if not task.done():
-            task.cancel()
-            with contextlib.suppress(BaseException):
-                await task
+            await finish(task)
             raise SynthCancelled()
         return task.result()
+
+
+def consume(task: asyncio.Future[Any]) -> None:
+    """A done-callback marking a task's exception as retrieved: its owner reports
+    failures in its own words (redacted), or has abandoned the task on purpose."""
+    if not task.cancelled():
+        task.exception()
+
+
+async def finish(task: asyncio.Future[Any]) -> None:
+    """Cancel `task` and wait for it to end, without raising its outcome (`consume`
+    takes that). Should the caller be cancelled again meanwhile, that propagates at
+    once, and the task's end is still consumed by its callback."""
+    task.cancel()
+    await asyncio.wait({task})

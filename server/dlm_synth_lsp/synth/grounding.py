@@ -47,8 +47,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from rapidfuzz import fuzz
+
 Strategy = Literal["extraction", "expansion"]
 
+#: the yes−no margin a pair needs from the model check (`local/check.py`), per strategy;
+#: calibrated on the labelled pairs in bench/quality (see bench/README.md)
+SUPPORT_MARGIN: dict[Strategy, float] = {"extraction": 2.0, "expansion": 1.3}
 DEFAULT_EXTRACTION_THRESHOLD = 0.6
 DEFAULT_EXPANSION_THRESHOLD = 0.1
 EXPANSION_MIN_SHARED = 2
@@ -93,6 +98,61 @@ _IRREGULAR = {
     "children": "child",
     "people": "person",
 }
+
+
+# -- form: pairs that are useless whatever their facts (measured in bench/quality) -------
+
+#: a question that only makes sense next to the passage ("the two standards mentioned in
+#: the passage", "what is the purpose of this library?")
+_PASSAGE_BOUND = re.compile(
+    r"\b(?:the|this|that)\s+(?:passage|text|paragraph|excerpt|snippet|article)\b"
+    r"|\b(?:mentioned|described|discussed|listed|shown)\s+above\b"
+    r"|^(?:what|which|how|why|when|where|who)\b[^?]*\b(?:these|those)\s+(?!are\b|is\b)\w+"
+    r"|\b(?:this|the)\s+(?:library|module|standard|specification|functionality)\s*\??\s*$",
+    re.IGNORECASE,
+)
+#: an answer about the passage rather than the subject ("not specified in the passage")
+_ABOUT_THE_TEXT = re.compile(
+    r"\b(?:the|this)\s+(?:passage|text|excerpt)\b|\bnot\s+(?:specified|mentioned|stated|given)\b"
+    r"|\bmentioned\s+(?:in|above)\b",
+    re.IGNORECASE,
+)
+#: the author's own voice copied from the prose ("I use them in a few applications :-)")
+_FIRST_PERSON = re.compile(r"(?:^|\W)(?:I|I'm|I've|I'd|my)\b|:-\)|;-\)")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(`'\"])|\n+")
+#: answers made of this many passage sentences copy the passage instead of answering
+COPIED_SENTENCES = 3
+_SAME_SENTENCE = 90  # rapidfuzz ratio
+
+
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(text) if len(s.strip()) > 15]
+
+
+def _copied_sentences(answer: str, source: str) -> int:
+    source_sentences = _sentences(source)
+    return sum(
+        1
+        for sentence in _sentences(answer)
+        if any(fuzz.ratio(sentence, other) >= _SAME_SENTENCE for other in source_sentences)
+    )
+
+
+def form_problem(question: str, answer: str, source: str) -> str | None:
+    """Why the pair is useless as training data whatever its facts, or None."""
+    if match := _PASSAGE_BOUND.search(question.strip()):
+        return f"the question only makes sense next to the passage (“{match.group(0).strip()}”)"
+    if match := _ABOUT_THE_TEXT.search(answer):
+        return f"the answer talks about the passage instead of answering (“{match.group(0)}”)"
+    if _FIRST_PERSON.search(answer):
+        return "the answer repeats the author's first-person remark"
+    copied = _copied_sentences(answer, source)
+    if copied >= COPIED_SENTENCES:
+        return f"the answer copies {copied} sentences of the passage instead of answering"
+    said, asked = _terms(answer, number_words=True), _terms(question, number_words=True)
+    if not (set(said.words) - set(asked.words)) and not (set(said.numbers) - set(asked.numbers)):
+        return "the answer only repeats the question"
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +256,9 @@ def check_grounding(
         threshold = DEFAULT_EXTRACTION_THRESHOLD if strategy == "extraction" else DEFAULT_EXPANSION_THRESHOLD
     if not 0.0 <= threshold <= 1.0:
         raise ValueError(f"threshold must be in [0, 1], got {threshold}")
+    problem = None if not answer.strip() else form_problem(question, answer, source)
+    if problem is not None:
+        return GroundingVerdict(False, 0.0, problem, ())
     src = _source_terms(source)
     if strategy == "extraction":
         return _check_extraction(answer, src, threshold)

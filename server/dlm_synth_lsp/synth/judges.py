@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 from .cancel import CancelToken
 from .errors import JudgeInvocationError
+from .prompts import Strategy
 
 Preferred = Literal["a", "b", "tie"]
 
@@ -61,3 +62,25 @@ class Judge(Protocol):
     async def score(self, question: str, answer: str, cancel: CancelToken) -> JudgeVerdict:
         """JudgeInvocationError if scoring fails, SynthCancelled if cancelled."""
         ...
+
+
+class SupportCheck(Protocol):
+    """A model asked whether a passage supports a pair (the model part of the
+    `grounded` filter): a margin above the threshold means supported."""
+
+    @property
+    def name(self) -> str: ...
+
+    async def margin(
+        self, passage: str, question: str, answer: str, strategy: Strategy, cancel: CancelToken
+    ) -> float:
+        """JudgeInvocationError if checking fails, SynthCancelled if cancelled."""
+        ...
+
+
+@runtime_checkable
+class ChecksSupport(Protocol):
+    """A teacher that can also check pairs, with the model it has already loaded (the
+    in-process `local` teacher); asked after `prepare`."""
+
+    def support_check(self) -> SupportCheck | None: ...

@@ -2,9 +2,10 @@
 
 Differences from upstream's run (spec 5, 8), on purpose:
 
-- calls run concurrently (bounded by the teacher's `max_in_flight`), but results are
-  filtered strictly in generation order (sources in document order, extraction
-  before expansion), so decisions such as "first survivor wins" are deterministic;
+- calls run concurrently (bounded by the run's `Limiter`, which adapts to the server
+  and may be shared by every document of a corpus), but results are filtered
+  strictly in generation order (sources in document order, extraction before
+  expansion), so decisions such as "first survivor wins" are deterministic;
 - a teacher failure on one call is recorded and the run goes on; only a teacher
   that cannot be used at all (bad key, missing model) stops it, and even then the
   pairs already accepted are returned;
@@ -19,7 +20,6 @@ Differences from upstream's run (spec 5, 8), on purpose:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -32,15 +32,16 @@ from ..document.sanitize import sanitize_pair
 from ..document.text import headline
 from .cache import ReplyCache, cache_key, cacheable
 from .cancel import CancelToken
+from .concurrency import Limiter, budget_of
 from .dedup import DedupIndex
 from .errors import SynthCancelled, TeacherInvocationError, TeacherUnavailableError
-from .grounding import check_grounding
-from .judges import Judge
+from .grounding import SUPPORT_MARGIN, check_grounding
+from .judges import ChecksSupport, Judge, SupportCheck
 from .options import FilterKind, SynthOptions
 from .prompts import Strategy, budget, build_prompt
 from .replies import parse_reply
 from .staging import utc_now
-from .teachers.base import Completion, Teacher, Usage
+from .teachers.base import Completion, Prompt, Teacher, Usage
 
 Status = Literal["completed", "cancelled", "failed"]
 
@@ -110,9 +111,13 @@ class SynthResult:
 
 @dataclass(frozen=True, slots=True)
 class Progress:
+    """`done` of `total` calls consumed; `accepted` pairs and `usage` so far."""
+
     done: int
     total: int
     message: str
+    accepted: int = 0
+    usage: Usage | None = None
 
     @property
     def percentage(self) -> int:
@@ -159,6 +164,24 @@ class _Call:
     strategy: Strategy
     n: int
 
+    def prompt(self) -> Prompt:
+        return build_prompt(self.strategy, self.n, self.source.text)
+
+
+def _plan_calls(sources: Sequence[Source], options: SynthOptions) -> list[_Call]:
+    """The run's teacher calls in generation order: sources in document order, each
+    source's extraction before its expansion."""
+    return [
+        _Call(src, strategy, n)
+        for src in sources
+        for strategy, n in budget(options.strategy, options.per_section)
+    ]
+
+
+def call_prompts(sources: Sequence[Source], options: SynthOptions) -> list[Prompt]:
+    """The prompts a run of `sources` sends, in order (a batch submits them ahead)."""
+    return [call.prompt() for call in _plan_calls(sources, options)]
+
 
 def _rejection(call: _Call, reason: str, detail: str, pair: tuple[str, str] | None = None) -> Rejection:
     q, a = pair if pair is not None else (None, None)
@@ -175,18 +198,22 @@ class _Run:
         options: SynthOptions,
         teacher: Teacher,
         judge: Judge | None,
+        checker: SupportCheck | None,
         cancel: CancelToken,
         progress: ProgressFn | None,
         cache: ReplyCache | None,
         report: SynthReport,
+        limiter: Limiter,
     ) -> None:
         self.options = options
         self.teacher = teacher
         self.judge = judge
+        self.checker = checker
         self.cancel = cancel
         self.progress = progress
         self.cache = cache if options.use_cache and cacheable(options.params) else None
         self.report = report
+        self.limiter = limiter
         self.accepted: list[Pair] = []
         known = doc.instruction_pairs
         self.known_pairs = [pair for pair, _ in known]
@@ -199,18 +226,22 @@ class _Run:
 
     def _tell(self, message: str) -> None:
         if self.progress is not None:
-            self.progress(Progress(self.report.calls_done, self.report.calls, message))
+            report = self.report
+            self.progress(Progress(report.calls_done, report.calls, message, report.accepted, report.usage))
 
-    async def _complete(self, call: _Call, gate: asyncio.Semaphore) -> Completion:
-        prompt = build_prompt(call.strategy, call.n, call.source.text)
+    async def _complete(self, call: _Call) -> Completion:
+        prompt = call.prompt()
         key = cache_key(self.teacher.name, self.teacher.model, prompt, self.options.params)
         if self.cache is not None and (hit := self.cache.get(key)) is not None:
             return hit
-        async with gate:
+        async with self.limiter.slot():
             self.cancel.raise_if_cancelled()
             completion = await self.teacher.complete(prompt, self.options.params, self.cancel)
         if self.cache is not None and completion.text.strip():
-            self.cache.put(key, completion)
+            # off the event loop (a file create costs a millisecond or more on a busy
+            # disk, hundreds of times per corpus) but before the reply is used, so a
+            # crash after a call never loses its reply
+            await asyncio.to_thread(self.cache.put, key, completion)
         return completion
 
     def _reject(self, call: _Call, reason: str, detail: str, pair: tuple[str, str] | None = None) -> None:
@@ -269,6 +300,19 @@ class _Run:
             if not verdict.ok:
                 self._reject(call, "ungrounded", verdict.reason or "not supported by the source", pair)
                 return False
+            if self.checker is not None:
+                margin = await self.checker.margin(
+                    call.source.text, pair[0], pair[1], call.strategy, self.cancel
+                )
+                if margin < SUPPORT_MARGIN[call.strategy]:
+                    self._reject(
+                        call,
+                        "ungrounded",
+                        f"{self.checker.name} does not find the answer supported by the passage "
+                        f"(yes−no margin {margin:+.2f} < {SUPPORT_MARGIN[call.strategy]:+.2f})",
+                        pair,
+                    )
+                    return False
         elif options.filter == "sway" and self.judge is not None:
             self.report.judged += 1
             verdict_j = await self.judge.score(pair[0], pair[1], self.cancel)
@@ -311,8 +355,7 @@ class _Run:
         )
 
     async def execute(self, calls: list[_Call]) -> tuple[Status, str | None]:
-        gate = asyncio.Semaphore(max(1, self.teacher.max_in_flight))
-        tasks = [asyncio.ensure_future(self._complete(call, gate)) for call in calls]
+        tasks = [asyncio.ensure_future(self._complete(call)) for call in calls]
         status: Status = "completed"
         error: str | None = None
         try:
@@ -335,11 +378,11 @@ class _Run:
             status = "cancelled"
             self._not_run([c for c, t in zip(calls, tasks, strict=True) if not t.done()], "cancelled")
         finally:
+            # every call started here ends before the run does, its outcome consumed
+            # (an unretrieved failure would be printed raw by asyncio, key and all)
             for task in tasks:
                 task.cancel()
-            for task in tasks:
-                with contextlib.suppress(BaseException):
-                    await task
+            await asyncio.gather(*tasks, return_exceptions=True)
         if (
             status == "completed"
             and self.report.calls
@@ -363,13 +406,17 @@ async def run_synth(
     cancel: CancelToken | None = None,
     progress: ProgressFn | None = None,
     cache: ReplyCache | None = None,
+    limiter: Limiter | None = None,
 ) -> SynthResult:
     """Runs the pipeline for `sources` of `doc` (from `select_sources`).
 
     The judge (required for `sway`) and the teacher are prepared here, judge first;
     their TeacherUnavailableError / JudgeUnavailableError propagate because nothing
     has been spent yet (a cancel meanwhile is a `cancelled` result). Anything after
-    that ends in a SynthResult."""
+    that ends in a SynthResult. `cache` answers calls made before (it is used only
+    when `options.use_cache` and the sampling is reproducible); `limiter` bounds the
+    calls in flight, shared with other runs when given (configured here from the
+    teacher's budget if it is not yet), else one of the teacher's own."""
     options.validate()
     if options.filter == "sway" and judge is None:
         raise ValueError("filter 'sway' requires a judge")
@@ -388,11 +435,7 @@ async def run_synth(
             )
         )
         return SynthResult("completed", [], report)
-    calls = [
-        _Call(src, strategy, n)
-        for src in sources
-        for strategy, n in budget(options.strategy, options.per_section)
-    ]
+    calls = _plan_calls(sources, options)
     try:
         if judge is not None and options.filter == "sway":
             await judge.prepare(cancel)
@@ -406,7 +449,14 @@ async def run_synth(
         return SynthResult("cancelled", [], report)
     report.teacher = teacher.name
     report.calls = len(calls)
-    run = _Run(doc, options, teacher, judge, cancel, progress, cache, report)
+    checker = None
+    if options.filter == "grounded" and isinstance(teacher, ChecksSupport):
+        checker = teacher.support_check()
+    if limiter is None:
+        limiter = Limiter(budget_of(teacher))
+    elif not limiter.configured:
+        limiter.configure(budget_of(teacher))
+    run = _Run(doc, options, teacher, judge, checker, cancel, progress, cache, report, limiter)
     run._tell(f"asking {teacher.name} about {len(sources)} section(s)")
     status, error = await run.execute(calls)
     report.wall_s = time.monotonic() - started

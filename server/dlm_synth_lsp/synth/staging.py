@@ -6,8 +6,12 @@
 - The staged plan, `store/<dlm_id>/synth/pending.json`, is written exactly as upstream
   writes it (sorted keys, two-space indent, ASCII escapes, 22 keys per section,
   content without a trailing newline). Upstream can only list a staged plan; here it
-  can also be applied later (`read_staged` + placement, then `settle`), by the CLI's
+  can also be applied later (`read_staged` + placement, then `unstage`), by the CLI's
   `synth apply` and the server's `dlm-synth.applyStaged` alike.
+- Every change to a plan is a read-modify-write under the plan's lock
+  (`locks.locked_beside`): CLI runs and the language server may stage into the same
+  plan at once, and staging only ever adds (`merge_plan`) or removes exactly the
+  pairs that were written (`unstage`), so nothing staged by someone else is lost.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from ..document import Document
 from ..document.grammar import parse_instruction
 from .errors import PendingSynthPlanError
 from .files import write_atomic
+from .locks import locked_beside
 
 STORE_SUBDIR = "store"
 ADAPTER_POINTER = Path("adapter") / "current.txt"
@@ -130,7 +135,8 @@ def _section_payload(pair: MarkedPair) -> dict[str, Any]:
 
 
 def save_plan(path: Path, source_path: Path, pairs: list[MarkedPair]) -> None:
-    """Overwrite the staged plan (upstream never merges either)."""
+    """Write the staged plan as upstream does (overwriting it: callers that change a
+    plan go through `merge_plan` / `unstage`, which hold its lock)."""
     payload = {
         "created_at": utc_now(),
         "schema_version": SCHEMA_VERSION,
@@ -196,21 +202,47 @@ def load_plan(path: Path) -> StagedPlan | None:
     return StagedPlan(str(data["source_path"]), str(data["created_at"]), tuple(pairs))
 
 
+def _same(pair: MarkedPair) -> tuple[str, str, str]:
+    return (pair.question, pair.answer, pair.source_section_id)
+
+
 def merge_plan(path: Path, source_path: Path, pairs: list[MarkedPair]) -> int:
     """Adds `pairs` to the staged plan at `path` (keeping what is staged already,
-    skipping exact repeats) and returns how many are staged now. The editor stages
-    leftovers this way so a second leftover never erases the first."""
-    try:
+    skipping exact repeats) and returns how many are staged now, under the plan's
+    lock, so a second run staging at the same time never erases the first's pairs.
+    OSError (a full disk, a read-only store) leaves the plan as it was."""
+    with locked_beside(path):
+        try:
+            current = load_plan(path)
+        except PendingSynthPlanError:
+            # unreadable: kept aside rather than overwritten
+            path.replace(path.with_name(f"{path.name}.unreadable-{utc_now().replace(':', '')}"))
+            current = None
+        staged = list(current.pairs) if current is not None else []
+        seen = {_same(p) for p in staged}
+        for pair in pairs:
+            if _same(pair) not in seen:
+                seen.add(_same(pair))
+                staged.append(pair)
+        save_plan(path, source_path, staged)
+        return len(staged)
+
+
+def unstage(path: Path, source_path: Path, done: list[MarkedPair]) -> int:
+    """Removes the pairs in `done` (written into the document, or found there) from
+    the plan at `path`, under its lock, keeping everything else, also what another
+    process staged since the plan was read; removes the plan once it is empty.
+    Returns how many pairs stay staged."""
+    with locked_beside(path):
         current = load_plan(path)
-    except PendingSynthPlanError:
-        # unreadable: kept aside rather than overwritten
-        path.replace(path.with_name(f"{path.name}.unreadable-{utc_now().replace(':', '')}"))
-        current = None
-    staged = list(current.pairs) if current is not None else []
-    seen = {(p.question, p.answer, p.source_section_id) for p in staged}
-    staged += [p for p in pairs if (p.question, p.answer, p.source_section_id) not in seen]
-    save_plan(path, source_path, staged)
-    return len(staged)
+        if current is None:
+            return 0
+        gone = {_same(p) for p in done}
+        remaining = [p for p in current.pairs if _same(p) not in gone]
+        if len(remaining) == len(current.pairs):
+            return len(remaining)
+        settle(path, source_path, remaining)
+        return len(remaining)
 
 
 def pending_for(doc: Document, home: str | os.PathLike[str] | None = None) -> Path | None:
@@ -229,7 +261,8 @@ def read_staged(
 
 
 def settle(path: Path, source_path: Path, remaining: list[MarkedPair]) -> None:
-    """After applying a staged plan: keep what is left of it, or remove it."""
+    """Replace the plan with `remaining`, or remove it when that is empty (callers
+    hold the plan's lock: `unstage`)."""
     if remaining:
         save_plan(path, source_path, remaining)
     else:

@@ -11,32 +11,12 @@
 -- DLM_NVIM_DOC (.dlm file), DLM_NVIM_RESULT (JSON result file).
 
 local env = vim.env
-local result = { ok = false }
-local current = 'start'
-
-local function finish(ok, err)
-  result.ok, result.error, result.failed_step = ok, err, (not ok) and current or nil
-  local file = assert(io.open(env.DLM_NVIM_RESULT, 'w'))
-  file:write(vim.json.encode(result))
-  file:close()
-  if not ok then
-    io.stderr:write(string.format('smoke.lua FAILED in %q: %s\n', current, tostring(err)))
-  end
-  os.exit(ok and 0 or 1)
-end
-
-local function check(cond, message)
-  if not cond then
-    error(message, 2)
-  end
-end
-
-vim.defer_fn(function()
-  finish(false, 'watchdog: longer than 40 s')
-end, 40000)
+local h = dofile(vim.fs.dirname(debug.getinfo(1, 'S').source:sub(2)) .. '/harness.lua')
+  .new('smoke.lua', env.DLM_NVIM_RESULT, 40000)
+local result, check = h.result, h.check
 
 local function main()
-  current = 'helptags'
+  h.current = 'helptags'
   -- :helptags writes `tags` next to the file, so work on a copy, not the repository
   local doc_dir = env.DLM_NVIM_TMP .. '/help/doc'
   vim.fn.mkdir(doc_dir, 'p')
@@ -49,7 +29,7 @@ local function main()
     table.insert(tags, vim.split(line, '\t')[1])
   end
   result.tags = tags
-  for _, tag in ipairs({ 'dlm-synth', 'dlm-synth.txt', ':DlmSynth', ':DlmSynthDocument', ':DlmSynthRevert', ':DlmSynthList', ':DlmSynthCancel', ':DlmSynthApplyStaged', 'dlm_synth.setup()', 'dlm-synth-settings', 'dlm-synth-api-keys', 'dlm-synth-lazy' }) do
+  for _, tag in ipairs({ 'dlm-synth', 'dlm-synth.txt', ':DlmSynth', ':DlmSynthDocument', ':DlmSynthRevert', ':DlmSynthList', ':DlmSynthCancel', ':DlmSynthApplyStaged', 'dlm_synth.setup()', 'dlm-synth-settings', 'dlm-synth-api-keys', 'dlm-synth-lazy', 'dlm-synth-highlighting' }) do
     check(vim.list_contains(tags, tag), 'missing help tag ' .. tag)
   end
   vim.opt.runtimepath:append(env.DLM_NVIM_TMP .. '/help')
@@ -58,7 +38,7 @@ local function main()
   check(vim.api.nvim_get_current_line():find('*:DlmSynthList*', 1, true), ':help did not land on the tag')
   vim.cmd('helpclose')
 
-  current = 'load plugin without autostart'
+  h.current = 'load plugin without autostart'
   vim.g.dlm_synth_autostart = false
   vim.opt.runtimepath:prepend(env.DLM_NVIM_PLUGIN)
   vim.cmd('runtime! ftdetect/dlm.lua')
@@ -81,7 +61,7 @@ local function main()
   vim.wait(300)
   check(#vim.lsp.get_clients({ bufnr = buf }) == 0, 'a client started although autostart is off')
 
-  current = 'the 0.10 start path'
+  h.current = 'the 0.10 start path'
   local attached_to
   dlm_synth.setup({
     cmd = vim.json.decode(env.DLM_NVIM_SERVER_CMD),
@@ -104,7 +84,7 @@ local function main()
   -- a second start for the same buffer reuses the client
   check(dlm_synth.start(buf) == client_id, 'a second start made a second client')
 
-  current = 'ranges'
+  h.current = 'ranges'
   local scratch = vim.api.nvim_create_buf(false, true)
   vim.api.nvim_set_current_buf(scratch)
   vim.api.nvim_buf_set_lines(scratch, 0, -1, false, { '😋 abc', 'second line' })
@@ -137,5 +117,4 @@ local function main()
   check(vim.deep_equal(ranges, expected), 'ranges: ' .. vim.inspect(ranges))
 end
 
-local ok, err = xpcall(main, debug.traceback)
-finish(ok, not ok and err or nil)
+h.run(main)

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import os
 import sys
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -223,16 +223,22 @@ async def launch(
     initialization_options: Any = None,
     env: Mapping[str, str] | None = None,
     result_messages: bool = False,
+    command: Sequence[str] | None = None,
+    before_initialize: Callable[[LanguageClient], None] | None = None,
 ) -> AsyncIterator[LanguageClient]:
     """A client/server pair like the `client` fixture, with chosen initialization
-    options and extra server environment variables; `result_messages`: the client
-    says it shows every result's message (as the bundled clients do)."""
+    options, extra server environment variables and, optionally, another command
+    (e.g. the server behind `tests/fakes/recorder.py`) and a client set up further
+    before the session starts; `result_messages`: the client says it shows every
+    result's message (as the bundled clients do)."""
     config = ClientServerConfig(
-        server_command=[sys.executable, "-m", "dlm_synth_lsp", "--stdio"],
+        server_command=list(command or [sys.executable, "-m", "dlm_synth_lsp", "--stdio"]),
         server_env={**SERVER_ENV, **(env or {})},
         client_factory=_make_client,
     )
     client: LanguageClient = await config.start()  # type: ignore[assignment]
+    if before_initialize is not None:
+        before_initialize(client)
     try:
         capabilities = pytest_lsp.client_capabilities(profile)
         if result_messages:

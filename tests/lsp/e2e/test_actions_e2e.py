@@ -244,9 +244,11 @@ async def test_remove_this_synthesized_section_then_revert_all(
     assert list(remove.command.arguments or []) == [{"uri": uri, "sectionId": SYNTH_ID}]
     assert await run(client, remove) == removed(1)
     assert editor.texts[uri] == without(DOC, SYNTH_BLOCK)  # exactly that one
-    # the source-only request still offers Revert all (the stale section remains)
+    # the source-only request still offers Revert all (the stale section remains), and
+    # now that the stale section follows the prose directly, also keeping it (DLM041)
     source = await actions(client, uri, rng(0, 0, 0, 0), only=[lsp.CodeActionKind.Source])
-    assert [a.title for a in source] == SOURCE_TITLES
+    relink = "Keep synthesized pairs after edited prose (re-link)"
+    assert [a.title for a in source] == [*SOURCE_TITLES, relink]
     assert await run(client, by_title(source, SOURCE_TITLES[1])) == removed(1)
     assert editor.texts[uri] == without(DOC, SYNTH_BLOCK, STALE_BLOCK)
     assert synthesized(editor.texts[uri]) == []

@@ -1,6 +1,6 @@
 """Settings (initializationOptions, workspace/configuration, didChangeConfiguration,
-bad values), apply modes (preview with and without change annotations, stage), bad
-command arguments, and that an API key never reaches the editor."""
+bad values), apply mode `stage` (`preview`: test_review.py), bad command arguments,
+and that an API key never reaches the editor."""
 
 from __future__ import annotations
 
@@ -172,57 +172,6 @@ async def test_a_job_keeps_the_settings_it_started_with(
 
 
 # -- apply modes ------------------------------------------------------------------------
-
-
-async def test_preview_mode_annotates_the_edit_when_supported(
-    client: LanguageClient, editor: Editor, server: FakeLLMServer, tmp_path: Path
-) -> None:
-    await configure(client, **base_settings(server, tmp_path), perSection=1, applyMode="preview")
-    uri = doc_file(tmp_path)
-    await open_doc(client, editor, uri)
-    result = await execute(client, "dlm-synth.synthesize", {"uri": uri, "sectionId": PROSE_IDS[1]})
-    assert result["status"] == "applied", result
-    [params] = editor.edits
-    edit = params.edit
-    annotations = client.capabilities.workspace.workspace_edit.change_annotation_support  # type: ignore[union-attr]
-    if annotations is not None:  # VS Code
-        assert edit.change_annotations is not None and edit.document_changes is not None
-        [(annotation_id, annotation)] = edit.change_annotations.items()
-        assert annotation.needs_confirmation is True and annotation.label
-        [change] = edit.document_changes
-        assert isinstance(change, lsp.TextDocumentEdit)
-        assert change.edits and all(
-            isinstance(e, lsp.AnnotatedTextEdit) and e.annotation_id == annotation_id for e in change.edits
-        )
-    else:  # Neovim 0.11: no annotation support (nor documentChanges): a plain edit
-        assert edit.change_annotations is None and edit.document_changes is None
-        assert edit.changes is not None
-        assert all(type(e) is lsp.TextEdit for e in edit.changes[uri])
-    assert editor.texts[uri].startswith(DOC) and len(editor.texts[uri]) > len(DOC)
-
-
-async def test_refused_preview_stages_and_tells_the_user(
-    client: LanguageClient, editor: Editor, server: FakeLLMServer, tmp_path: Path
-) -> None:
-    await configure(client, **base_settings(server, tmp_path), perSection=2, applyMode="preview")
-    uri = doc_file(tmp_path)
-    await open_doc(client, editor, uri)
-    editor.mode = "refuse"
-    result = await execute(client, "dlm-synth.synthesize", {"uri": uri, "sectionId": PROSE_IDS[1]})
-    assert result["status"] == "staged" and result["staged"] == 2, result
-    assert editor.texts[uri] == DOC
-    annotations = client.capabilities.workspace.workspace_edit.change_annotation_support  # type: ignore[union-attr]
-    if annotations is not None:
-        assert len(editor.edits) == 1  # a declined preview is the user's answer: no retry
-        assert any("declined" in m for m in warnings(client))
-    else:
-        assert len(editor.edits) == 3  # a plain edit that failed is retried, then staged
-    assert any("2 synthesized pairs staged" in m for m in warnings(client))
-    assert pending(tmp_path).exists() and staged_count(tmp_path) == 2
-    listing = await execute(client, "dlm-synth.list", {"uri": uri})
-    assert len(listing["staged"]) == 2 and all(
-        e["sourceSectionId"] == PROSE_IDS[1] for e in listing["staged"]
-    )
 
 
 async def test_stage_mode_stages_without_editing(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -133,7 +134,9 @@ async def test_cancel_stops_the_teacher_and_sends_no_edit(
     pending = asyncio.ensure_future(
         client.protocol.send_request_async(lsp.WORKSPACE_EXECUTE_COMMAND, params, msg_id=f"synth-{how}")
     )
-    assert await asyncio.to_thread(server.wait_for_requests, 1, 10.0)
+    # the chat request, not the teacher's model discovery before it (a cancel that
+    # comes between the two leaves nothing to abandon)
+    assert await asyncio.to_thread(server.wait_for, lambda s: bool(s.generation_requests()), 10.0)
     if how == "progress":
         await wait_until(lambda: bool(client.progress_reports))
         token = next(iter(client.progress_reports))
@@ -229,3 +232,55 @@ async def test_cold_start_asks_for_an_alternative(
     )
     assert editor.message_requests and "adapter" in editor.message_requests[0].message
     assert result["status"] == "applied", result
+
+
+async def test_words_typed_at_the_start_of_the_source_still_land_after_it(
+    client: LanguageClient, editor: Editor, server: FakeLLMServer, doc_uri: str, tmp_path: Path
+) -> None:
+    """The case users saw staged: new words (not a re-flow) at the start of the
+    source while the teacher runs; the pairs follow the source and name its new id."""
+    await setup(client, editor, server, doc_uri, tmp_path)
+    server.gate = threading.Event()
+    args = {"uri": doc_uri, "sectionId": prose_ids(DOC)[0], "perSection": 1}
+    task = asyncio.ensure_future(execute(client, "dlm-synth.synthesize", args))
+    assert await asyncio.to_thread(server.wait_for_requests, 1, 10.0)
+    editor.change(doc_uri, (6, 0), (6, 0), "In short: ")
+    typed = editor.texts[doc_uri]
+    await client.text_document_folding_range_async(
+        lsp.FoldingRangeParams(text_document=lsp.TextDocumentIdentifier(uri=doc_uri))
+    )
+    server.gate.set()
+    result = await task
+    assert result["status"] == "applied", result
+    sections = parse_text(editor.texts[doc_uri]).sections
+    source = next(s for s in sections if "In short: Tiled loops" in s.content)
+    after = sections[sections.index(source) + 1]
+    assert after.auto_synth and after.source_section_id == source.section_id
+    # one insertion, right before the hand-written section that followed the source
+    text, at = editor.texts[doc_uri], typed.index("::instruction::\n### Q\nWhat is a tile")
+    size = len(text) - len(typed)
+    assert text[:at] == typed[:at] and text[at + size :] == typed[at:]
+
+
+async def test_closing_the_document_during_a_job_stages_the_pairs(
+    client: LanguageClient, editor: Editor, server: FakeLLMServer, doc_uri: str, tmp_path: Path
+) -> None:
+    """The document is a file with a dlm_id: its pairs go to its store, not only
+    into the command's result."""
+    await setup(client, editor, server, doc_uri, tmp_path)
+    server.gate = threading.Event()
+    args = {"uri": doc_uri, "sectionId": prose_ids(DOC)[1], "perSection": 2}
+    task = asyncio.ensure_future(execute(client, "dlm-synth.synthesize", args))
+    assert await asyncio.to_thread(server.wait_for_requests, 1, 10.0)
+    client.text_document_did_close(
+        lsp.DidCloseTextDocumentParams(text_document=lsp.TextDocumentIdentifier(uri=doc_uri))
+    )
+    server.gate.set()
+    result = await task
+    assert result["status"] == "staged" and result["staged"] == 2 and result["unstagedPairs"] == []
+    assert "closed" in result["message"]["text"]
+    assert editor.edits == []
+    pending = tmp_path / "home" / "store" / "01KPQ9X1000000000000000003" / "synth" / "pending.json"
+    staged = json.loads(pending.read_text())["sections"]
+    assert len(staged) == 2
+    assert all(s["source_section_id"] == prose_ids(DOC)[1] for s in staged)

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from dlm_synth_lsp.document import parse_text
+from dlm_synth_lsp.document.document import TextChange
 from dlm_synth_lsp.document.outline import prose_title
 from dlm_synth_lsp.lsp import features
 from dlm_synth_lsp.lsp import protocol as ids
@@ -110,32 +112,50 @@ def synthesized(
 def test_outline_of_every_section_type() -> None:
     fx = fixture(ALL_SECTIONS)
     assert outline(fx, features.document_symbols(fx.doc, U16)) == (
-        "Module frontmatter · smollm2-135m  lines 0-9, name on 0\n"
-        "String Rotating TLS certificates · prose  lines 11-16, name on 11\n"
-        "Event ✦ How long are internal certificates valid? · auto-synth · vllm-server:http://127.0.0.1:8000"
+        "Object frontmatter · smollm2-135m  lines 0-9, name on 0\n"
+        "Module Rotating TLS certificates · prose  lines 11-16, name on 11\n"
+        "Struct ✦ How long are internal certificates valid? · auto-synth · vllm-server:http://127.0.0.1:8000"
         " · extraction · #facts · 1 pair  lines 17-23, name on 20\n"
-        "Interface How does the proxy pick up a renewed certificate? · instruction · 1 pair  lines 24-29, name on 26\n"
+        "Struct How does the proxy pick up a renewed certificate? · instruction · 1 pair  lines 24-29, name on 26\n"
         "Enum The renewal job failed overnight. What should I do? · preference · #tone · 1 triple"
         "  lines 30-37, name on 32\n"
         "File Renewal job flow · image · figures/renewal-flow.png  lines 38-40, name on 38\n"
         "File audio/oncall-briefing.wav · audio  lines 41-42, name on 41\n"
-        "String Notes · prose  lines 43-47, name on 45"
+        "Module Notes · prose  lines 43-47, name on 45"
     )
 
 
 def test_outline_children_per_pair_and_synth_marking() -> None:
     fx = synthesized()
     assert outline(fx, features.document_symbols(fx.doc, U16)) == (
-        "Module frontmatter · smollm2-135m  lines 0-4, name on 0\n"
-        "String Caching · prose  lines 6-9, name on 6\n"
-        "Event ✦ How many replicas does the cache keep? · auto-synth · openai:gpt-4o-mini · expansion"
+        "Object frontmatter · smollm2-135m  lines 0-4, name on 0\n"
+        "Module Caching · prose  lines 6-9, name on 6\n"
+        "Struct ✦ How many replicas does the cache keep? · auto-synth · openai:gpt-4o-mini · expansion"
         " · 2 pairs  lines 10-21, name on 13\n"
         "  Field How many replicas does the cache keep? · Q/A  lines 12-16, name on 13\n"
         "  Field What is replicated? · Q/A  lines 17-20, name on 18\n"
-        "Event ✦ What was the old text about? · auto-synth · openai:gpt-4o-mini · expansion · #facts"
+        "Struct ✦ What was the old text about? · auto-synth · openai:gpt-4o-mini · expansion · #facts"
         " · 1 pair  lines 22-28, name on 25\n"
-        "Interface Hand written? · instruction · 1 pair  lines 29-33, name on 31"
+        "Struct Hand written? · instruction · 1 pair  lines 29-33, name on 31"
     )
+
+
+def test_large_documents_get_an_outline_by_prose_heading(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dlm_synth_lsp.lsp.features import symbols
+
+    monkeypatch.setattr(symbols, "DETAILED_LIMIT", 3)
+    fx = fixture(ALL_SECTIONS)
+    assert outline(fx, features.document_symbols(fx.doc, U16)) == (
+        "Object frontmatter · smollm2-135m  lines 0-9, name on 0\n"
+        "String Rotating TLS certificates · prose · 2 instruction · 1 preference · 1 image · 1 audio"
+        " · 1 synthesized · 2 pairs  lines 11-42, name on 11\n"
+        "String Notes · prose  lines 43-47, name on 45"
+    )
+    # a keystroke in the last paragraph rebuilds only its group's symbol
+    before = features.document_symbols(fx.doc, U16)
+    last = len(fx.doc.lines) - 2
+    after = features.document_symbols(fx.doc.apply(TextChange("x", (last, 0, last, 0)), U16), U16)
+    assert after[1] is before[1] and after[2] is not before[2]
 
 
 def test_prose_titles() -> None:
@@ -448,6 +468,70 @@ def test_stale_provenance_quick_fixes() -> None:
     assert features.code_actions(fixed, URI, diagnostic.range, [diagnostic], U16, only) == []
 
 
+def edited() -> Fixture:
+    """Two pairs synthesized from a paragraph that was edited since (one sentence
+    added): their markers name its old id. `$0` is on the first marker."""
+    old = fixture(FRONT + "\n# Caching\n\nThe cache keeps 3 replicas per shard.\n")
+    old_id = old.doc.sections[0].section_id
+    return fixture(
+        FRONT
+        + "\n# Caching\n\nThe cache keeps 3 replicas per shard. Reads go to the nearest.\n"
+        + "\n::instruction::\n$0"
+        + MARKER.format(sid=old_id)
+        + "\n### Q\nHow many replicas?\n### A\nThree.\n\n"
+        + "::instruction::\n"
+        + MARKER.format(sid=old_id)
+        + "\n### Q\nPer what?\n### A\nPer shard.\n"
+    )
+
+
+def test_pairs_after_edited_prose_offer_keep_as_the_preferred_fix() -> None:
+    fx = edited()
+    first, second = fx.diagnostics("DLM041")
+    assert first.severity == lsp.DiagnosticSeverity.Information and "may no longer match" in first.message
+    assert not fx.diagnostics("DLM040")
+    found = features.code_actions(fx.doc, URI, first.range, [first], U16, [lsp.CodeActionKind.QuickFix])
+    caching = fx.id_of("Caching")
+    assert actions(fx, found) == (
+        "quickfix: Keep these pairs (re-link to the edited paragraph) (preferred) → "
+        f"edit 18:134-150 → {caching!r}; edit 11:134-150 → {caching!r}\n"
+        'quickfix: Regenerate from the current prose → dlm-synth.synthesize {"sectionId": "§Caching"}\n'
+        'quickfix: Remove the stale synthesized section → dlm-synth.revert {"sectionId": "§How many replicas?"}'
+    )
+    # the edit changes only the two id values; nothing is stale afterwards
+    (keep, *_) = found
+    assert keep.edit is not None and keep.edit.changes is not None
+    after = fx.doc.text
+    for edit in sorted(keep.edit.changes[URI], key=lambda e: e.range.start.line, reverse=True):
+        lines = after.split("\n")
+        row, start, end = edit.range.start.line, edit.range.start.character, edit.range.end.character
+        lines[row] = lines[row][:start] + edit.new_text + lines[row][end:]
+        after = "\n".join(lines)
+    assert after.replace(caching, "X" * 16) == fx.doc.text.replace(second.data["source_section_id"], "X" * 16)  # type: ignore[index]
+    assert [p.code.value for p in parse_text(after).problems] == []
+
+
+def test_edited_prose_lens_hover_and_source_action() -> None:
+    fx = edited()
+    assert lenses(fx, features.code_lenses(fx.doc, URI, U16)).split("\n")[1:] == [
+        '10: ✎ source edited · keep pairs → dlm-synth.relink {"sectionId": "§How many replicas?"}',
+        '17: ✎ source edited · keep pairs → dlm-synth.relink {"sectionId": "§Per what?"}',
+    ]
+    assert "✎ edited: the prose above (“Caching”, line 7)" in markdown(
+        fx, features.hover(fx.doc, fx.at(0), U16)
+    )
+    source = features.code_actions(fx.doc, URI, fx.between(0, 0), [], U16, [lsp.CodeActionKind.Source])
+    relink = next(a for a in source if a.title == "Keep synthesized pairs after edited prose (re-link)")
+    assert relink.edit is not None and relink.edit.changes is not None and len(relink.edit.changes[URI]) == 2
+    # nothing to re-link: no such action
+    plain = synthesized()
+    source = features.code_actions(plain.doc, URI, plain.between(0, 0), [], U16, [lsp.CodeActionKind.Source])
+    assert [a.title for a in source] == [
+        "Synthesize instructions for all prose sections",
+        "Revert all synthesized instructions",
+    ]
+
+
 def test_misspelled_fence_quick_fix_keeps_the_adapter() -> None:
     fx = fixture(FRONT + "\n# T\n\nText.\n\n::instrution#facts::\n### Q\nQ?\n### A\nA.\n")
     (diagnostic,) = fx.diagnostics("DLM010")
@@ -528,6 +612,9 @@ def test_command_ids() -> None:
         "dlm-synth.applyStaged",
         "dlm-synth.revealSource",
         "dlm-synth.status",
+        "dlm-synth.relink",
+        "dlm-synth.review",
+        "dlm-synth.applyReview",
     )
     # the follow-ups only a client carries out are not server commands
     assert ids.CLIENT_COMMANDS == ("dlm-synth.openSetting", "dlm-synth.rememberSettings")

@@ -119,25 +119,83 @@ async def test_real_openai_key_is_not_sent(
         assert REAL_OPENAI_KEY not in str(request.headers)
 
 
-async def test_server_key_from_its_own_variable(
+async def test_server_key_from_its_own_variable_at_its_host(
     server: FakeLLMServer, make_options: Options, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("DLM_SYNTH_SERVER_API_KEY", "server-secret-42")
+    monkeypatch.setenv("DLM_SYNTH_SERVER_API_KEY_HOST", f"gpu.example.org, 127.0.0.1:{server.port}")
     teacher = teacher_for(server.url, make_options)
     await teacher.complete(PROMPT, SamplingParams(), CancelToken())
     assert {r.headers["authorization"] for r in server.requests} == {"Bearer server-secret-42"}
+
+
+@pytest.mark.parametrize(
+    ("bound", "note"),
+    [
+        (None, "set $DLM_SYNTH_SERVER_API_KEY_HOST to the host it belongs to (e.g. 127.0.0.1:{port})"),
+        ("gpu.example.org", "it belongs to $DLM_SYNTH_SERVER_API_KEY_HOST=gpu.example.org"),
+        ("127.0.0.1:1", "it belongs to $DLM_SYNTH_SERVER_API_KEY_HOST=127.0.0.1:1"),
+        ("https://127.0.0.1:{port}", "it belongs to $DLM_SYNTH_SERVER_API_KEY_HOST=https://127.0.0.1:{port}"),
+    ],
+)
+async def test_server_key_is_never_sent_to_another_host(
+    server: FakeLLMServer,
+    make_options: Options,
+    monkeypatch: pytest.MonkeyPatch,
+    notices: list[str],
+    bound: str | None,
+    note: str,
+) -> None:
+    """A `vllm-server:` URL may come from a workspace's settings: the key goes only
+    where the user bound it (issue 14, item 4), and the user is told why not."""
+    monkeypatch.setenv("DLM_SYNTH_SERVER_API_KEY", "server-secret-42")
+    if bound is not None:
+        monkeypatch.setenv("DLM_SYNTH_SERVER_API_KEY_HOST", bound.format(port=server.port))
+    teacher = teacher_for(server.url, make_options)
+    await teacher.complete(PROMPT, SamplingParams(), CancelToken())
+    assert all("server-secret-42" not in str(r.headers) for r in server.requests)
+    assert {r.headers["authorization"] for r in server.requests} == {"Bearer sk-no-key"}
+    port = server.port
+    assert notices == [
+        f"$DLM_SYNTH_SERVER_API_KEY is not sent to 127.0.0.1:{port}: " + note.format(port=port)
+    ]
+    # the server rejects the placeholder: the message says where the key would go
+    server.script(Status(401, body={"error": {"message": "needs a key"}}), path="models")
+    with pytest.raises(TeacherUnavailableError) as info:
+        await teacher_for(server.url, make_options).prepare(CancelToken())
+    assert str(info.value).endswith("check " + notices[0])
 
 
 async def test_rejected_key_names_the_variable(
     server: FakeLLMServer, make_options: Options, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("DLM_SYNTH_SERVER_API_KEY", "server-secret-42")
+    monkeypatch.setenv("DLM_SYNTH_SERVER_API_KEY_HOST", "127.0.0.1")
     server.script(Status(401, body={"error": {"message": "bad key server-secret-42"}}))
     teacher = teacher_for(server.url, make_options)
     with pytest.raises(TeacherUnavailableError) as info:
         await teacher.complete(PROMPT, SamplingParams(), CancelToken())
-    assert str(info.value).endswith("check $DLM_SYNTH_SERVER_API_KEY")
+    assert str(info.value).endswith(
+        "check $DLM_SYNTH_SERVER_API_KEY (sent only to the host in $DLM_SYNTH_SERVER_API_KEY_HOST)"
+    )
     assert_no_secret(info.value, "server-secret-42")
+
+
+async def test_credentials_in_the_url_are_used_but_never_shown(
+    server: FakeLLMServer, make_options: Options
+) -> None:
+    """Issue 14, item 3: `http://user:pass@host` authenticates the request; the name
+    (written into markers, progress and messages) and every error leave it out."""
+    url = f"http://alice:url-pass-99@127.0.0.1:{server.port}/v1"
+    teacher = teacher_for(url, make_options)
+    assert teacher.name == f"vllm-server:{server.url}/v1"
+    await teacher.complete(PROMPT, SamplingParams(), CancelToken())
+    assert {r.headers["authorization"] for r in server.requests} == {"Basic YWxpY2U6dXJsLXBhc3MtOTk="}
+    server.script(Status(400, body={"error": {"message": "user alice:url-pass-99 is not allowed"}}))
+    with pytest.raises(TeacherInvocationError) as info:
+        await teacher.complete(PROMPT, SamplingParams(), CancelToken())
+    assert_no_secret(info.value, "url-pass-99")
+    assert str(info.value).startswith(f"vllm-server:{server.url}/v1 request failed: HTTP 400")
 
 
 async def test_error_texts_name_vllm_server(server: FakeLLMServer, make_options: Options) -> None:
@@ -165,3 +223,46 @@ async def test_factory_builds_server_teacher(server: FakeLLMServer, make_options
     await teacher.prepare(CancelToken())
     assert teacher.model == "fake-model"
     await teacher.aclose()
+
+
+async def test_the_documents_own_adapter_is_asked_when_served(
+    server: FakeLLMServer, make_options: Options
+) -> None:
+    """A job for one document (the language server's case): its dlm_id names a LoRA
+    module the server serves, so that is the model asked."""
+    server.models = ["org/base-model", "01KPQ9X1000000000000000099"]
+    teacher = teacher_for(server.url, make_options, dlm_id="01KPQ9X1000000000000000099")
+    await teacher.complete(PROMPT, SamplingParams(), CancelToken())
+    assert teacher.model == "01KPQ9X1000000000000000099"
+    assert server.generation_requests()[0].json["model"] == "01KPQ9X1000000000000000099"
+    other = teacher_for(server.url, make_options, dlm_id="01KPQ9X1000000000000000098")
+    await other.prepare(CancelToken())
+    assert other.model == "org/base-model"
+    await teacher.aclose()
+    await other.aclose()
+
+
+@pytest.mark.parametrize(
+    ("owned_by", "props", "expected"),
+    [
+        ("vllm", None, (64, 256, True)),
+        ("sglang", None, (64, 256, True)),
+        ("llamacpp", {"total_slots": 3}, (3, 3, False)),
+        ("llamacpp", None, (1, 16, True)),  # an older llama.cpp without /props
+        ("library", None, (4, 64, True)),  # Ollama, LM Studio, TGI...: start low and grow
+    ],
+)
+async def test_the_starting_budget_follows_what_the_server_says_it_is(
+    server: FakeLLMServer, make_options: Options, owned_by: str, props: Any, expected: tuple[int, int, bool]
+) -> None:
+    server.owned_by = owned_by
+    server.props = props
+    teacher = teacher_for(server.url, make_options, concurrency=None)  # no --concurrency
+    await teacher.prepare(CancelToken())
+    budget = teacher.budget
+    assert (budget.start, budget.ceiling, budget.adaptive) == expected
+    capped = teacher_for(server.url, make_options, concurrency=2)
+    await capped.prepare(CancelToken())
+    assert capped.budget.ceiling == 2 and capped.budget.start <= 2
+    await teacher.aclose()
+    await capped.aclose()

@@ -26,6 +26,9 @@ M.commands = {
   cancel = 'dlm-synth.cancel',
   apply_staged = 'dlm-synth.applyStaged',
   status = 'dlm-synth.status',
+  relink = 'dlm-synth.relink',
+  review = 'dlm-synth.review',
+  apply_review = 'dlm-synth.applyReview',
 }
 
 --- Follow-ups a message may offer that the client carries out itself.
@@ -284,15 +287,20 @@ local editing = {
   [M.commands.synthesize_document] = true,
   [M.commands.revert] = true,
   [M.commands.apply_staged] = true,
+  [M.commands.apply_review] = true,
+  [M.commands.relink] = true,
 }
 
 --- Send one server command and show what comes back: the server's message (or,
---- for `dlm-synth.list`, the quickfix list). `on_result(result)` replaces that.
---- Errors (bad arguments, a refused second job) are always notified. Returns the
---- request id, or nil.
+--- for `dlm-synth.list`, the quickfix list; for `dlm-synth.review`, the review pick
+--- list). `on_result(result)` replaces that. Errors (bad arguments, a refused second
+--- job) are always notified. Returns the request id, or nil.
 function M.execute(client, bufnr, command, payload, on_result)
   if command == M.commands.list and not on_result then
     return M.list_into_quickfix(client, bufnr, payload)
+  end
+  if command == M.commands.review and not on_result then
+    return M.review_with(client, bufnr, payload)
   end
   local function handler(err, result)
     if err then
@@ -318,7 +326,8 @@ function M.execute(client, bufnr, command, payload, on_result)
 end
 
 --- Run one follow-up action of a message: a server command goes through M.execute
---- (so Review fills the quickfix list), a client command is carried out here.
+--- (so "Review N pairs…" fills the quickfix list after an insertion, or opens the
+--- review pick list for a job awaiting review), a client command is carried out here.
 function M.run_action(client, bufnr, action)
   local argument = action.arguments and action.arguments[1] or vim.empty_dict()
   if action.command == M.client_commands.remember_settings then
@@ -651,13 +660,134 @@ function M.apply_staged()
 end
 
 -- ---------------------------------------------------------------------------
+-- reviewing the pairs of an `applyMode = 'preview'` job
+
+local function shorten(text, limit)
+  text = (text or ''):gsub('%s+', ' ')
+  if vim.fn.strchars(text) <= limit then
+    return text
+  end
+  return vim.fn.strcharpart(text, 0, limit - 1) .. '…'
+end
+
+--- Where a pair would land, as the server says now.
+local function landing(pair)
+  if type(pair.sourceRange) ~= 'table' then
+    return 'its source is gone: it would be staged'
+  end
+  return string.format('after “%s”, line %d', pair.sourceTitle or '?', pair.sourceRange.start.line + 1)
+end
+
+--- The items of one round of the review pick list: the pairs (picking one keeps or
+--- drops it), then the decisions.
+function M.review_items(pairs, kept)
+  local items = {}
+  local count = 0
+  for _, pair in ipairs(pairs) do
+    table.insert(items, { pair = pair })
+    if kept[pair.index] then
+      count = count + 1
+    end
+  end
+  table.insert(items, { decision = 'keep', text = string.format('Insert the kept pairs (%d of %d)', count, #pairs) })
+  table.insert(items, { decision = 'stage', text = 'Stage them all instead (insert nothing)' })
+  table.insert(items, { decision = 'discard', text = 'Discard them all' })
+  return items
+end
+
+function M.format_review_item(item, kept)
+  if item.pair then
+    local pair = item.pair
+    return string.format('%s %s — %s  (%s)', kept[pair.index] and '[x]' or '[ ]', shorten(pair.question, 60), shorten(pair.answer, 60), landing(pair))
+  end
+  return item.text
+end
+
+--- The pick-list rounds of one review: every pair kept at first; picking a pair
+--- toggles it; a decision ends the review (`on_decision(payload)`); closing the list
+--- (<Esc>) decides nothing: nothing is inserted or staged and the review waits.
+function M.review_rounds(pairs, on_decision, on_closed)
+  local kept = {}
+  for _, pair in ipairs(pairs) do
+    kept[pair.index] = true
+  end
+  local function round()
+    local items = M.review_items(pairs, kept)
+    vim.ui.select(items, {
+      prompt = string.format('dlm-synth: review %d synthesized pair(s) — pick a pair to keep/drop it', #pairs),
+      format_item = function(item)
+        return M.format_review_item(item, kept)
+      end,
+      kind = 'dlm_synth_review',
+    }, function(choice)
+      if choice == nil then
+        on_closed()
+      elseif choice.pair then
+        kept[choice.pair.index] = not kept[choice.pair.index]
+        round()
+      elseif choice.decision == 'keep' then
+        local keep = {}
+        for _, pair in ipairs(pairs) do
+          if kept[pair.index] then
+            table.insert(keep, pair.index)
+          end
+        end
+        -- an empty keep is the default: omitted (an empty Lua table would be sent as {})
+        on_decision(#keep > 0 and { keep = keep } or {})
+      elseif choice.decision == 'stage' then
+        on_decision({ stage = true })
+      else
+        on_decision({})
+      end
+    end)
+  end
+  round()
+end
+
+--- :DlmSynthReview   keep or drop each pair of the latest preview-mode synthesis.
+--- The result notification offers the same as "Review N pairs…" (:DlmSynthActions).
+function M.review()
+  local bufnr = vim.api.nvim_get_current_buf()
+  local client = M.client(bufnr)
+  if not client then
+    return
+  end
+  return M.review_with(client, bufnr, { uri = vim.uri_from_bufnr(bufnr) })
+end
+
+--- The review `payload` names (`{uri, reviewId?}`), in the pick list; the decision
+--- is sent as `dlm-synth.applyReview` and its outcome shown like any other.
+function M.review_with(client, bufnr, payload)
+  local uri = payload.uri
+  return M.execute(client, bufnr, M.commands.review, payload, function(result)
+    local pairs = result.pairs or {}
+    M.review_rounds(pairs, function(decision)
+      local decided = vim.tbl_extend('force', { uri = uri, reviewId = result.reviewId }, decision)
+      M.execute(client, bufnr, M.commands.apply_review, decided)
+    end, function()
+      notify(string.format('review closed: nothing inserted or staged from the %d pair(s); :DlmSynthReview reopens it', #pairs))
+    end)
+  end)
+end
+
+-- ---------------------------------------------------------------------------
 -- wiring (called from plugin/dlm_synth.lua)
 
 --- Route the server commands that code actions and code lenses carry through
 --- M.execute, so they report like the user commands (Neovim otherwise drops a
 --- command's result silently) and "N synthesized pairs" fills the quickfix list.
 function M.route_commands(client)
-  for _, id in ipairs({ M.commands.synthesize, M.commands.synthesize_document, M.commands.revert, M.commands.apply_staged, M.commands.list }) do
+  local routed = {
+    M.commands.synthesize,
+    M.commands.synthesize_document,
+    M.commands.revert,
+    M.commands.apply_staged,
+    M.commands.list,
+    M.commands.relink,
+    M.commands.review,
+    M.commands.apply_review,
+  }
+  for _, id in ipairs(routed) do
     client.commands[id] = client.commands[id]
       or function(command, ctx)
         M.execute(client, ctx.bufnr, command.command, command.arguments and command.arguments[1])
@@ -737,6 +867,25 @@ function M.on_progress(ev)
   M.echo_progress(text)
 end
 
+-- ---------------------------------------------------------------------------
+-- semantic highlighting
+
+--- Highlight groups for what the server marks beyond LSP's standard token types and
+--- modifiers. Neovim (0.10+) highlights semantic tokens as soon as the server offers
+--- them and links the standard types itself (`@lsp.type.keyword` → `@keyword`, …);
+--- only our own modifier needs a default. It sets no colour, so a synthesized
+--- section keeps each token's colour and reads in italics. Defined with
+--- `default = true`: a colour scheme or the user's own `:highlight` wins.
+M.highlights = {
+  ['@lsp.mod.synthesized'] = { italic = true },
+}
+
+function M.define_highlights()
+  for group, spec in pairs(M.highlights) do
+    vim.api.nvim_set_hl(0, group, vim.tbl_extend('force', spec, { default = true }))
+  end
+end
+
 --- Define the user commands (global, acting on the current buffer).
 function M.create_user_commands()
   local function complete_strategy(lead)
@@ -769,6 +918,7 @@ function M.create_user_commands()
     complete = M.complete_actions,
     desc = 'dlm-synth: a follow-up of the last message (Review, Undo, details…)',
   })
+  create('DlmSynthReview', M.review, { desc = 'dlm-synth: keep or drop each pair of the last preview-mode synthesis' })
 end
 
 return M

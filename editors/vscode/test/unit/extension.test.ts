@@ -187,6 +187,7 @@ test('package.json: palette commands are in category DLM, shown only for dlm edi
       'List synthesized instructions',
       'Cancel synthesis',
       'Apply staged instructions',
+      'Review synthesized pairs',
       'Restart server',
       'Show server status and actions',
     ],

@@ -9,14 +9,19 @@ from __future__ import annotations
 
 from .code_actions import code_actions
 from .code_lens import code_lenses
+from .completion import completions
 from .folding import folding_ranges
 from .hover import hover
 from .navigation import definition
+from .semantic_tokens import LEGEND, SemanticTokensStore
 from .symbols import document_symbols
 
 __all__ = [
+    "LEGEND",
+    "SemanticTokensStore",
     "code_actions",
     "code_lenses",
+    "completions",
     "definition",
     "document_symbols",
     "folding_ranges",

@@ -1,12 +1,14 @@
 """Hover (`textDocument/hover`) on the two kinds of structural line:
 
 - an auto-synth marker: who synthesized the section, how, when, and where from, with
-  a preview of the source prose (or a warning that the source is gone, which is what
-  the stale-provenance diagnostic on that line is about);
+  a preview of the source prose (or a warning that the source is gone or was edited
+  since, which is what the diagnostic on that line is about);
 - a fence: section type, adapter, id and how many pairs/triples it holds (media: the
   file), plus the provenance for a synthesized section.
 
-Other lines get no hover: their content is the author's own text. Values from the
+In the frontmatter, a key shows what it is for and a `base_model` value its registry
+card (document/frontmatter_help.py). Other lines get no hover: their content is the
+author's own text. Values from the
 document are shown in code spans and the preview in a block quote, so nothing in
 them can turn into markup around it.
 """
@@ -18,11 +20,13 @@ import re
 from lsprotocol import types as lsp
 
 from ...document import Document
+from ...document.frontmatter_help import hover_at
 from ...document.marker import MarkerError, parse_synth_marker
 from ...document.model import Section, SectionType
 from ...document.outline import DocIndex, index, summary
+from ...document.relink import relink_target
 from ...document.text import PositionEncoding
-from ..convert import from_position, line_range
+from ..convert import from_position, line_range, to_range
 from .navigation import synth_marker_at
 
 PREVIEW_LINES = 5
@@ -35,17 +39,24 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<~])")
 
 
 def hover(doc: Document, position: lsp.Position, enc: PositionEncoding) -> lsp.Hover | None:
-    line = from_position(doc, position, enc).line
+    at = from_position(doc, position, enc)
+    line = at.line
     if line >= len(doc.lines):
         return None
+    card = hover_at(doc, at)
+    if card is not None:
+        return lsp.Hover(
+            contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=card[1]),
+            range=to_range(doc, card[0], enc),
+        )
     marked = synth_marker_at(doc, line)
     if marked is not None:
-        text = _marker_hover(index(doc), doc.lines[line])
+        text = _marker_hover(doc, marked, doc.lines[line])
     else:
         section = doc.section_at(line)
         if section is None or not section.fenced or section.start_line - 1 != line:
             return None
-        text = _fence_hover(index(doc), section)
+        text = _fence_hover(doc, section)
     if text is None:
         return None
     return lsp.Hover(
@@ -67,16 +78,22 @@ def escape(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
-def _marker_hover(idx: DocIndex, line: str) -> str | None:
+def _marker_hover(doc: Document, section: Section, line: str) -> str | None:
     try:
         marker = parse_synth_marker(line, require_non_empty=False)
     except MarkerError:
         return None  # the diagnostic on this line says what is wrong
     if marker is None:
         return None
+    idx = index(doc)
     rows = ["**✦ auto-synth** instruction section", ""]
     rows += _provenance(
-        idx, marker.synth_teacher, marker.synth_strategy, marker.synth_at, marker.source_section_id
+        idx,
+        marker.synth_teacher,
+        marker.synth_strategy,
+        marker.synth_at,
+        marker.source_section_id,
+        relink_target(doc, section),
     )
     source = idx.prose.get(marker.source_section_id)
     if source is not None:
@@ -85,7 +102,12 @@ def _marker_hover(idx: DocIndex, line: str) -> str | None:
 
 
 def _provenance(
-    idx: DocIndex, teacher: str | None, strategy: str | None, at: str | None, source_id: str | None
+    idx: DocIndex,
+    teacher: str | None,
+    strategy: str | None,
+    at: str | None,
+    source_id: str | None,
+    edited: Section | None,
 ) -> list[str]:
     rows = [
         f"- teacher: {code(teacher or '?')}",
@@ -93,7 +115,14 @@ def _provenance(
         f"- synthesized: {code(at or '?')}",
     ]
     source = idx.prose.get(source_id) if source_id else None
-    if source is None:
+    if source is None and edited is not None:
+        title = escape(summary(edited).title)
+        rows.append(
+            f"- source: {code(source_id or '?')} — ✎ edited: the prose above (“{title}”, line "
+            f"{edited.start_line}) changed after these pairs were made, so they may no longer "
+            "match it: keep them (re-link) or regenerate them"
+        )
+    elif source is None:
         rows.append(
             f"- source: {code(source_id or '?')} — ⚠ missing: no prose section in this document "
             "has this id (the source was edited or removed)"
@@ -123,7 +152,8 @@ def _preview(content: str) -> list[str]:
     return [f"> {text}" if text else ">" for text in kept]
 
 
-def _fence_hover(idx: DocIndex, section: Section) -> str:
+def _fence_hover(doc: Document, section: Section) -> str:
+    idx = index(doc)
     info = summary(section)
     head = f"**{section.type.value}** section"
     if section.adapter:
@@ -153,5 +183,6 @@ def _fence_hover(idx: DocIndex, section: Section) -> str:
             section.synth_strategy,
             section.synth_at,
             section.source_section_id,
+            relink_target(doc, section),
         )
     return "\n".join(rows)

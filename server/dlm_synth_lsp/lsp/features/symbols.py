@@ -1,14 +1,17 @@
 """The outline (`textDocument/documentSymbol`).
 
 One symbol per section, in document order, plus the frontmatter. Kinds are chosen
-so each section type keeps one recognisable icon in every editor:
+so each section type keeps one recognisable icon in every editor and reads sensibly
+where the kind is printed as a word (Neovim's `[Module] Cache blocking`): a mapping
+of settings, chapters of text, records of question-and-answer fields, a choice among
+answers, files:
 
 | what | kind | name | detail |
 |---|---|---|---|
-| frontmatter | Module | `frontmatter` | `base_model` |
-| prose | String (as VS Code's markdown outline) | first heading, else first line | `prose` |
-| instruction | Interface | first question | `instruction · #adapter · N pairs` |
-| synthesized instruction | Event | `✦ ` + first question | `auto-synth · <teacher> · <strategy> · ...` |
+| frontmatter | Object | `frontmatter` | `base_model` |
+| prose | Module | first heading, else first line | `prose` |
+| instruction | Struct | first question | `instruction · #adapter · N pairs` |
+| synthesized instruction | Struct | `✦ ` + first question | `auto-synth · <teacher> · <strategy> · ...` |
 | Q/A pair (child, when >1) | Field | the question | `Q/A` |
 | preference | Enum | first prompt | `preference · #adapter · N triples` |
 | preference triple (child, when >1) | EnumMember | the prompt | `prompt` |
@@ -18,6 +21,14 @@ The `✦` prefix marks generated content in outlines that hide `detail` (Neovim'
 default list, breadcrumbs). `range` is the whole section (fence to its last owned
 line); `selectionRange` is the heading / question line, so "go to symbol" lands
 on the text that names it.
+
+Above `DETAILED_LIMIT` sections (about 600 KB of text) the outline is coarser, like
+a markdown outline: one symbol per non-empty prose section, covering the sections
+that follow it up to the next one (`detail` counts them: "prose · 3 instruction
+(2 synthesized), 7 pairs"), and one for any sections before the first prose. The
+full outline of a 1 MB document is ~0.8 MB of JSON, which editors take tens of
+milliseconds to decode on every change; the coarse one is a fifth of that and keeps
+navigation by heading.
 """
 
 from __future__ import annotations
@@ -28,14 +39,15 @@ from ...document import Document
 from ...document.memo import Lru
 from ...document.model import MEDIA_TYPES, Section, SectionType
 from ...document.outline import Summary, content_row, last_content_line, summary
-from ...document.text import PositionEncoding
+from ...document.text import PositionEncoding, has_text
 from ..convert import line_range
 
 SYNTH_PREFIX = "✦ "
+DETAILED_LIMIT = 1000
 
 _KIND = {
-    SectionType.PROSE: lsp.SymbolKind.String,
-    SectionType.INSTRUCTION: lsp.SymbolKind.Interface,
+    SectionType.PROSE: lsp.SymbolKind.Module,
+    SectionType.INSTRUCTION: lsp.SymbolKind.Struct,
     SectionType.PREFERENCE: lsp.SymbolKind.Enum,
     SectionType.IMAGE: lsp.SymbolKind.File,
     SectionType.AUDIO: lsp.SymbolKind.File,
@@ -61,13 +73,84 @@ def _document_symbols(doc: Document, enc: PositionEncoding) -> list[lsp.Document
             lsp.DocumentSymbol(
                 name="frontmatter",
                 detail=str(base) if base is not None else None,
-                kind=lsp.SymbolKind.Module,
+                kind=lsp.SymbolKind.Object,
                 range=line_range(doc, 0, closer, enc),
                 selection_range=line_range(doc, 0, 0, enc),
             )
         )
-    symbols.extend(_cached_symbol(doc, section, enc) for section in doc.sections)
+    sections = doc.sections
+    if len(sections) <= DETAILED_LIMIT:
+        symbols.extend(_cached_symbol(doc, section, enc) for section in sections)
+    else:
+        symbols.extend(_coarse_symbol(doc, group, enc) for group in _groups(sections))
     return symbols
+
+
+def _heads(section: Section) -> bool:
+    return section.type is SectionType.PROSE and has_text(section.content)
+
+
+def _groups(sections: tuple[Section, ...]) -> list[tuple[Section, ...]]:
+    """The sections cut before each non-empty prose section."""
+    cuts = [i for i, section in enumerate(sections) if _heads(section)]
+    if not cuts or cuts[0] != 0:
+        cuts.insert(0, 0)
+    return [sections[a:b] for a, b in zip(cuts, [*cuts[1:], len(sections)], strict=True)]
+
+
+#: (first and last section's identity, size, encoding) → (the group, its symbol):
+#: unchanged sections are the same objects from one version to the next
+_coarse: dict[tuple[int, int, int, PositionEncoding], tuple[tuple[Section, ...], lsp.DocumentSymbol]] = {}
+COARSE_CACHE_SIZE = 20_000
+
+
+def _coarse_symbol(doc: Document, group: tuple[Section, ...], enc: PositionEncoding) -> lsp.DocumentSymbol:
+    """One group's symbol, reused while the group holds the same section objects."""
+    key = (id(group[0]), id(group[-1]), len(group), enc)
+    held = _coarse.get(key)
+    if held is not None and all(a is b for a, b in zip(held[0], group, strict=True)):
+        return held[1]
+    symbol = _make_coarse(doc, group, enc)
+    if len(_coarse) >= COARSE_CACHE_SIZE:
+        _coarse.clear()  # old versions' groups; the next request rebuilds what it needs
+    _coarse[key] = (group, symbol)
+    return symbol
+
+
+def _make_coarse(doc: Document, group: tuple[Section, ...], enc: PositionEncoding) -> lsp.DocumentSymbol:
+    head = group[0]
+    rest = group[1:] if _heads(head) else group
+    kinds: dict[str, int] = {}
+    pairs = synthesized = 0
+    for section in rest:
+        kinds[section.type.value] = kinds.get(section.type.value, 0) + 1
+        pairs += len(summary(section).items) if section.type is SectionType.INSTRUCTION else 0
+        synthesized += section.auto_synth
+    parts = [f"{n} {kind}" for kind, n in kinds.items()]
+    if synthesized:
+        parts.append(f"{synthesized} synthesized")
+    if pairs:
+        parts.append(f"{pairs} pair{'' if pairs == 1 else 's'}")
+    first = head.start_line - 1
+    last = max(first, group[-1].end_line - 1)
+    if _heads(head):
+        info = summary(head)
+        title = min(content_row(head) + info.title_row, last)
+        name, kind, detail = info.title, lsp.SymbolKind.String, " · ".join(["prose", *parts])
+    else:
+        title = first
+        name, kind, detail = (
+            f"{len(group)} sections before the first prose",
+            lsp.SymbolKind.Namespace,
+            " · ".join(parts),
+        )
+    return lsp.DocumentSymbol(
+        name=name,
+        detail=detail,
+        kind=kind,
+        range=line_range(doc, first, last, enc),
+        selection_range=line_range(doc, title, title, enc),
+    )
 
 
 _symbols: Lru[tuple[Section, PositionEncoding, str], lsp.DocumentSymbol] = Lru(50_000)
@@ -110,7 +193,7 @@ def _section_symbol(doc: Document, section: Section, enc: PositionEncoding) -> l
     name = info.title
     kind = _KIND[section.type]
     if section.auto_synth:
-        name, kind = SYNTH_PREFIX + name, lsp.SymbolKind.Event
+        name = SYNTH_PREFIX + name
     children: list[lsp.DocumentSymbol] | None = None
     if len(info.items) > 1:
         child_kind, child_detail = _CHILD_KIND[section.type]

@@ -17,6 +17,7 @@ from ..errors import TeacherUnavailableError
 from ..teachers.base import Completion, Prompt, SamplingParams, TeacherOptions, default_threads
 from . import llamacpp
 from .bundled import CATALOGUE, BundledModel, default_local_target, ensure_model
+from .check import GgufSupportCheck
 from .resolve import LocalModelError
 
 
@@ -103,6 +104,12 @@ class GgufTeacher:
                 name=self.name,
             )
         )
+
+    def support_check(self) -> GgufSupportCheck | None:
+        """The `grounded` filter's model check, on this teacher's loaded model."""
+        if self._loaded is None:
+            return None
+        return GgufSupportCheck(self._loaded, self.name)
 
     async def aclose(self) -> None:
         """The process-wide cache keeps the model for the next job."""

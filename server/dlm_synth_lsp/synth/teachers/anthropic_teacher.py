@@ -5,31 +5,52 @@ longer keyword arguments of `messages.create`, so they travel in `extra_body`; a
 the key may also come from `$ANTHROPIC_AUTH_TOKEN`, which the SDK accepts. We pass
 the credential explicitly so the SDK never falls back to on-disk profiles, which
 would make a run depend on files the user did not mention.
+
+The SDK is imported when the first request goes out (as for openai:), so a run
+answered from the reply cache never loads it.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
-from typing import Any
-
-import anthropic
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..cancel import CancelToken
+from ..concurrency import CLOUD, Budget
 from ..errors import TeacherInvocationError, TeacherUnavailableError
 from .base import Completion, Prompt, SamplingParams, TeacherOptions
-from .remote import DEFAULT_POLICY, RetryPolicy, SdkErrors, call_usage, call_with_retries, join_text_parts
+from .remote import (
+    DEFAULT_POLICY,
+    RemoteTeacher,
+    RetryPolicy,
+    SdkErrors,
+    call_usage,
+    join_text_parts,
+    sdk_errors,
+    server_message,
+    token_count,
+)
 from .structured import SchemaSupport, anthropic_tool
 
-ANTHROPIC_ERRORS = SdkErrors(
-    status=anthropic.APIStatusError,
-    connection=anthropic.APIConnectionError,
-    timeout=anthropic.APITimeoutError,
-    base=anthropic.AnthropicError,
-)
+if TYPE_CHECKING:
+    import anthropic
+
+    from ..batch import Answer, BatchRequest, BatchState
+
+T = TypeVar("T")
 
 
-class AnthropicTeacher:
+@functools.cache
+def anthropic_errors() -> SdkErrors:
+    import anthropic
+
+    return sdk_errors(anthropic, "AnthropicError")
+
+
+class AnthropicTeacher(RemoteTeacher):
     def __init__(self, model: str, options: TeacherOptions, *, policy: RetryPolicy | None = None) -> None:
         self._model = model
         self._options = options
@@ -48,11 +69,15 @@ class AnthropicTeacher:
         return self._model
 
     @property
+    def budget(self) -> Budget:
+        return CLOUD.capped(self._options.concurrency)
+
+    @property
     def max_in_flight(self) -> int:
-        return max(1, self._options.concurrency)
+        return self.budget.ceiling
 
     async def prepare(self, cancel: CancelToken) -> None:
-        if self._client is not None:
+        if self._secret:
             return
         api_key = os.environ.get("ANTHROPIC_API_KEY", "").strip()
         auth_token = os.environ.get("ANTHROPIC_AUTH_TOKEN", "").strip()
@@ -61,67 +86,129 @@ class AnthropicTeacher:
                 f"{self.name} requires $ANTHROPIC_API_KEY (or $ANTHROPIC_AUTH_TOKEN) to be set "
                 "(export it in the environment the editor / CLI starts from)"
             )
+        if api_key:
+            self._secret = api_key
+        else:
+            self._secret, self._key_hint = auth_token, "$ANTHROPIC_AUTH_TOKEN"
+        self._secrets = (self._secret,)
+
+    def connect(self) -> anthropic.AsyncAnthropic:
+        """The SDK client, created (and the SDK imported) on the first request."""
+        if self._client is not None:
+            return self._client
+        import anthropic
+
         timeout = anthropic.Timeout(self._options.timeout_s, connect=self._options.connect_timeout_s)
         # None lets the SDK apply $ANTHROPIC_BASE_URL itself.
         base_url = self._options.anthropic_base_url or None
-        if api_key:
-            self._secret = api_key
+        if self._key_hint == "$ANTHROPIC_AUTH_TOKEN":
             self._client = anthropic.AsyncAnthropic(
-                api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout
+                auth_token=self._secret, base_url=base_url, max_retries=0, timeout=timeout
             )
         else:
-            self._secret, self._key_hint = auth_token, "$ANTHROPIC_AUTH_TOKEN"
             self._client = anthropic.AsyncAnthropic(
-                auth_token=auth_token, base_url=base_url, max_retries=0, timeout=timeout
+                api_key=self._secret, base_url=base_url, max_retries=0, timeout=timeout
             )
+        return self._client
 
-    async def complete(self, prompt: Prompt, params: SamplingParams, cancel: CancelToken) -> Completion:
-        await self.prepare(cancel)
-        client = self._client
-        assert client is not None
-        body: dict[str, Any] = {"temperature": params.temperature}
+    def _base_url(self) -> object:
+        return self.connect().base_url
+
+    def request_params(self, prompt: Prompt, params: SamplingParams, schema: bool = True) -> dict[str, Any]:
+        """The Messages request for one prompt (a batch request's `params`); with the
+        reply schema as a tool the model must call, Anthropic's way to constrain
+        output, unless `schema=False` or the prompt has none."""
+        body: dict[str, Any] = {
+            "model": self._model,
+            "system": prompt.system,
+            "messages": [{"role": "user", "content": prompt.user}],
+            "max_tokens": params.max_new_tokens,
+            "temperature": params.temperature,
+        }
         if params.top_p is not None:
             body["top_p"] = params.top_p
         # seed: the Messages API has none (upstream ignores it too)
+        if schema and prompt.schema is not None:
+            tool = anthropic_tool(prompt.schema)
+            body["tools"] = [tool]
+            body["tool_choice"] = {"type": "tool", "name": tool["name"]}
+        return body
 
-        async def create(**more: Any) -> Any:
-            return await client.messages.create(
-                model=self._model,
-                system=prompt.system,
-                messages=[{"role": "user", "content": prompt.user}],
-                max_tokens=params.max_new_tokens,
-                extra_body=body,
-                **more,
-            )
+    def _errors(self) -> SdkErrors:
+        return anthropic_errors()
 
-        schema = prompt.schema
-        support = self._schema
+    async def complete(self, prompt: Prompt, params: SamplingParams, cancel: CancelToken) -> Completion:
+        import anthropic
+
+        await self.prepare(cancel)
+        client = self.connect()
+
+        def create(schema: bool) -> Callable[[], Awaitable[Any]]:
+            request = self.request_params(prompt, params, schema)
+            # the 2.x SDK takes sampling values only in the body
+            body = {key: request.pop(key) for key in ("temperature", "top_p") if key in request}
+
+            async def send() -> Any:
+                return await client.messages.create(**request, extra_body=body)
+
+            return send
 
         async def call() -> Any:
-            with_schema = None
-            if schema is not None:
-                # the schema as a tool the model must call: Anthropic's way to constrain output
-                tool = anthropic_tool(schema)
+            with_schema = create(True) if prompt.schema is not None else None
+            return await self._schema.call(with_schema, create(False), anthropic.APIStatusError)
 
-                async def with_schema() -> Any:
-                    return await create(tools=[tool], tool_choice={"type": "tool", "name": tool["name"]})
-
-            return await support.call(with_schema, create, anthropic.APIStatusError)
-
-        result = await call_with_retries(
-            call,
-            name=self.name,
-            options=self._options,
-            cancel=cancel,
-            errors=ANTHROPIC_ERRORS,
-            key_hint=self._key_hint,
-            secrets=(self._secret,),
-            policy=self._policy,
-        )
+        result = await self.retrying(call, cancel)
         response = result.value
         return Completion(
             _message_text(response), call_usage(response, "input_tokens", "output_tokens", result.retries)
         )
+
+    # -- Message Batches (synth/batch.py)
+
+    async def submit_batch(self, requests: list[BatchRequest], cancel: CancelToken) -> str:
+        await self.prepare(cancel)
+        client = self.connect()
+        items: list[Any] = [
+            {"custom_id": r.key, "params": self.request_params(r.prompt, r.params)} for r in requests
+        ]
+
+        async def create() -> Any:
+            return await client.messages.batches.create(requests=items)
+
+        batch = (await self.retrying(create, cancel)).value
+        return str(batch.id)
+
+    async def batch_state(self, batch_id: str, cancel: CancelToken) -> BatchState:
+        await self.prepare(cancel)
+        client = self.connect()
+
+        async def retrieve() -> Any:
+            return await client.messages.batches.retrieve(batch_id)
+
+        return _anthropic_state((await self.retrying(retrieve, cancel)).value)
+
+    async def cancel_batch(self, batch_id: str, cancel: CancelToken) -> BatchState:
+        await self.prepare(cancel)
+        client = self.connect()
+
+        async def stop() -> Any:
+            return await client.messages.batches.cancel(batch_id)
+
+        return _anthropic_state((await self.retrying(stop, cancel)).value)
+
+    async def batch_answers(self, batch_id: str, cancel: CancelToken) -> dict[str, Answer]:
+
+        await self.prepare(cancel)
+        client = self.connect()
+
+        async def results() -> Any:
+            found: dict[str, Answer] = {}
+            async for entry in await client.messages.batches.results(batch_id):
+                found[str(entry.custom_id)] = _anthropic_answer(entry.result)
+            return found
+
+        answers: dict[str, Answer] = (await self.retrying(results, cancel)).value
+        return answers
 
     async def aclose(self) -> None:
         client, self._client = self._client, None
@@ -148,3 +235,41 @@ def _message_text(response: object) -> str:
     if not joined:
         raise TeacherInvocationError("anthropic teacher response missing non-empty text blocks")
     return joined
+
+
+def _anthropic_state(batch: Any) -> BatchState:
+    from ..batch import BatchState
+
+    counts = batch.request_counts
+    processing = token_count(counts, "processing")
+    succeeded = token_count(counts, "succeeded")
+    failed = sum(token_count(counts, key) for key in ("errored", "canceled", "expired"))
+    return BatchState(
+        str(batch.id),
+        str(batch.processing_status),
+        batch.processing_status == "ended",
+        processing + succeeded + failed,
+        succeeded,
+        failed,
+    )
+
+
+def _anthropic_answer(result: Any) -> Answer:
+    """One entry of a batch's results: the message, or why there is none."""
+    from ..batch import Answer
+
+    kind = getattr(result, "type", None)
+    if kind == "succeeded":
+        message = result.message
+        try:
+            text = _message_text(message)
+        except TeacherInvocationError as exc:
+            return Answer(error=str(exc))
+        usage = getattr(message, "usage", None)
+        return Answer(text, None, token_count(usage, "input_tokens"), token_count(usage, "output_tokens"))
+    if kind == "errored":
+        error = getattr(result, "error", None)
+        inner = getattr(error, "error", None)
+        reason = getattr(inner, "message", None) or server_message(getattr(error, "model_dump", dict)())
+        return Answer(error=str(reason or "errored"))
+    return Answer(error=str(kind or "no result"))

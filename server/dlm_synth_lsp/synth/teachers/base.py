@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from ..cancel import CancelToken
 
@@ -27,13 +27,16 @@ class TeacherOptions:
     """Everything a teacher may need besides its selector.
 
     `timeout_s` bounds one request (remote: read timeout; local: generation time).
-    `notice` receives short human-readable events (a retry after a rate limit, a
-    model being loaded) for progress reporting; it must never receive secrets."""
+    `concurrency` is the ceiling of requests in flight (None: the teacher kind's
+    default, `synth/concurrency.py`). `notice` receives short human-readable events
+    (a retry after a rate limit, a model being loaded) for progress reporting; it
+    must never receive secrets. `pressure` is told the status of every answer that
+    means "overloaded" (429, 503, 529), so the run's limiter can back off."""
 
     timeout_s: float = 120.0
     connect_timeout_s: float = 10.0
     max_retries: int = 4
-    concurrency: int = 4
+    concurrency: int | None = None
     threads: int | None = None
     device: str | None = None
     openai_base_url: str | None = None
@@ -44,6 +47,7 @@ class TeacherOptions:
     base_model: str | None = None
     dlm_home: str | None = None
     notice: Callable[[str], None] | None = None
+    pressure: Callable[[int], None] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,3 +129,11 @@ class Teacher(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class PerDocument(Protocol):
+    """A shared teacher that can serve each document of a corpus its own way (a
+    server asked for the document's adapter) over one connection and budget."""
+
+    def for_document(self, dlm_id: str | None) -> Teacher: ...

@@ -38,6 +38,9 @@ T = TypeVar("T")
 #: statuses worth another try besides 5xx: request timeout, conflict (transient lock), rate limit
 _RETRYABLE_4XX = frozenset({408, 409, 429})
 _AUTH_STATUSES = frozenset({401, 403})
+#: statuses that mean "too much at once" (rate limited, overloaded; 529 is Anthropic's):
+#: the run's concurrency limiter backs off on them (`TeacherOptions.pressure`)
+OVERLOAD_STATUSES = frozenset({429, 503, 529})
 _MAX_REASON_CHARS = 300
 
 
@@ -94,6 +97,18 @@ class _Failure:
     auth: bool = False
     network: bool = False
     short: str = ""  # for the retry notice ("rate limited (429)")
+    status: int | None = None
+
+
+def sdk_errors(sdk: Any, base: str) -> SdkErrors:
+    """The exception classes of an SDK module generated like openai's and anthropic's
+    (same class names, except the base one: `base`)."""
+    return SdkErrors(
+        status=sdk.APIStatusError,
+        connection=sdk.APIConnectionError,
+        timeout=sdk.APITimeoutError,
+        base=getattr(sdk, base),
+    )
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
@@ -132,7 +147,7 @@ def parse_retry_after(headers: Mapping[str, str] | None, now: float | None = Non
     return max(0.0, value) if math.isfinite(value) else None
 
 
-def _server_message(body: object) -> str:
+def server_message(body: object) -> str:
     """The human part of an error body, for both APIs' shapes
     (`{"error": {"message"}}`, `{"type": "error", "error": {...}}`, `{"detail"}`)."""
     if isinstance(body, Mapping):
@@ -167,14 +182,17 @@ def _status_phrase(code: int) -> str:
         return str(code)
 
 
-def _endpoint(exc: BaseException) -> str:
-    request = getattr(exc, "request", None)
-    url = getattr(request, "url", None)
+def endpoint_of(url: object) -> str:
+    """`host:port` (or `host`) of an httpx URL, for messages; never its credentials."""
     host = getattr(url, "host", None)
     if not host:
         return "the server"
     port = getattr(url, "port", None)
     return f"{host}:{port}" if port else str(host)
+
+
+def _endpoint(exc: BaseException) -> str:
+    return endpoint_of(getattr(getattr(exc, "request", None), "url", None))
 
 
 def _is_connect_timeout(exc: BaseException) -> bool:
@@ -192,16 +210,16 @@ def _classify(exc: Exception, errors: SdkErrors, options: TeacherOptions) -> _Fa
     if isinstance(exc, errors.status):
         status = cast(_StatusError, exc)
         code = int(status.status_code)
-        detail = _server_message(status.body)
+        detail = server_message(status.body)
         reason = f"HTTP {_status_phrase(code)}" + (f": {detail}" if detail else "")
         headers = getattr(status.response, "headers", None)
         if code in _AUTH_STATUSES:
             return _Failure(reason, retryable=False, auth=True)
         if code == 429:
-            return _Failure(reason, True, parse_retry_after(headers), short="rate limited (429)")
+            return _Failure(reason, True, parse_retry_after(headers), short="rate limited (429)", status=code)
         if code in _RETRYABLE_4XX or code >= 500:
             short = f"server error ({code})" if code >= 500 else f"HTTP {code}"
-            return _Failure(reason, True, parse_retry_after(headers), short=short)
+            return _Failure(reason, True, parse_retry_after(headers), short=short, status=code)
         return _Failure(reason, retryable=False)
     if isinstance(exc, errors.timeout):
         if _is_connect_timeout(exc):
@@ -244,6 +262,7 @@ async def call_with_retries(
     max_retries: int | None = None,
     fail: Callable[[str], Exception] | None = None,
     retry_connection_errors: bool = True,
+    endpoint: str = "the server",
 ) -> Retried[T]:
     """Run `make_call()` (a fresh SDK coroutine per attempt) until it succeeds.
 
@@ -252,7 +271,12 @@ async def call_with_retries(
     TeacherInvocationError "<name> request failed: <reason>"). Raises SynthCancelled
     as soon as `cancel` fires, abandoning the request in flight.
     `retry_connection_errors=False` fails at once on network errors, for probes
-    where "nothing is listening" should be reported without a backoff."""
+    where "nothing is listening" should be reported without a backoff.
+
+    Each attempt, connect and every read included, ends after `options.timeout_s`
+    (`endpoint`, host:port, names the server in that message): the SDKs' own
+    timeouts bound each read, so a server that sends a byte now and then would
+    otherwise hold the call forever."""
     retries_allowed = options.max_retries if max_retries is None else max_retries
     retries_allowed = max(0, retries_allowed)
     attempts = retries_allowed + 1
@@ -267,12 +291,18 @@ async def call_with_retries(
     while True:
         cancel.raise_if_cancelled()  # before make_call(), so no coroutine is left unawaited
         try:
-            value = await cancel.guard(make_call())
+            value = await cancel.guard(_within(make_call(), options.timeout_s))
             return Retried(value, retry)
+        except TimeoutError:
+            reason = f"timed out after {options.timeout_s:g} s waiting for {endpoint}"
+            failure = _Failure(reason, True, network=True, short="timed out")
         except Exception as exc:
-            failure = _classify(exc, errors, options)
-            if failure is None:
+            classified = _classify(exc, errors, options)
+            if classified is None:
                 raise
+            failure = classified
+        if failure.status in OVERLOAD_STATUSES and options.pressure is not None:
+            options.pressure(failure.status)
         # `from None` throughout: the SDK exception's text embeds the raw response,
         # which may echo a credential, and would be printed with any traceback.
         if failure.auth:
@@ -304,6 +334,49 @@ async def call_with_retries(
             await cancel.guard(asyncio.sleep(delay))
         else:
             cancel.raise_if_cancelled()
+
+
+async def _within(call: Awaitable[T], seconds: float) -> T:
+    """`call`'s result, or TimeoutError once `seconds` have passed (the call is then
+    cancelled, which closes its connection)."""
+    async with asyncio.timeout(seconds):
+        return await call
+
+
+class RemoteTeacher:
+    """What the API teachers share: the run's options, the retry policy, the key
+    (redacted from every message) and where it comes from. Subclasses set them and
+    say which SDK's errors they meet (`_errors`)."""
+
+    _options: TeacherOptions
+    _policy: RetryPolicy
+    _secrets: tuple[str, ...] = ()
+    _key_hint: str
+
+    @property
+    def name(self) -> str:
+        raise NotImplementedError
+
+    def _errors(self) -> SdkErrors:
+        raise NotImplementedError
+
+    def _base_url(self) -> object:
+        """The URL requests go to (an httpx URL), named in timeout messages."""
+        raise NotImplementedError
+
+    async def retrying(self, make_call: Callable[[], Awaitable[T]], cancel: CancelToken) -> Retried[T]:
+        """`make_call()` under this teacher's retry policy, with its keys redacted."""
+        return await call_with_retries(
+            make_call,
+            name=self.name,
+            options=self._options,
+            cancel=cancel,
+            errors=self._errors(),
+            key_hint=self._key_hint,
+            secrets=self._secrets,
+            policy=self._policy,
+            endpoint=endpoint_of(self._base_url()),
+        )
 
 
 def join_text_parts(parts: Iterable[str]) -> str:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
@@ -11,6 +12,16 @@ from ..errors import InvalidTeacherSpecError
 
 Kind = Literal["self", "local", "hf", "openai", "anthropic", "vllm-server"]
 _PREFIXED: tuple[Kind, ...] = ("hf", "openai", "anthropic", "vllm-server", "local")
+#: the `user:password@` of a URL
+_USERINFO = re.compile(r"(?<=://)[^/?#@\s]*@")
+
+
+def without_userinfo(text: str) -> str:
+    """`text` with the credentials of every URL in it removed
+    (`http://user:pass@host/v1` → `http://host/v1`). A selector is shown to people
+    and written into markers and staged plans; credentials in its URL are only for
+    the request."""
+    return _USERINFO.sub("", text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +53,8 @@ def parse_teacher_spec(raw: str) -> TeacherSpec:
                 server_base_url(target)
             return TeacherSpec(kind, target)
     raise InvalidTeacherSpecError(
-        f"unknown teacher selector {raw!r}; expected 'self', 'local', 'local:<model.gguf>', "
-        "'hf:<model>', 'openai:<model>', 'anthropic:<model>', or 'vllm-server:<url>'"
+        f"unknown teacher selector {without_userinfo(raw)!r}; expected 'self', 'local', "
+        "'local:<model.gguf>', 'hf:<model>', 'openai:<model>', 'anthropic:<model>', or 'vllm-server:<url>'"
     )
 
 
@@ -58,5 +69,7 @@ def server_base_url(url: str) -> str:
             base = base[: -len(suffix)]
     parts = urlsplit(base)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise InvalidTeacherSpecError(f"vllm-server teacher URL must be http(s) with a host, got {url!r}")
+        raise InvalidTeacherSpecError(
+            f"vllm-server teacher URL must be http(s) with a host, got {without_userinfo(url)!r}"
+        )
     return base if base.endswith("/v1") else base + "/v1"

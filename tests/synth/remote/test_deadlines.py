@@ -1,0 +1,78 @@
+"""The timeout bounds a whole request, connect and every read together (issue 14,
+item 14): a server that trickles its reply a byte at a time never lets a per-read
+timeout fire, so without an overall deadline it could hold a job for minutes."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from dlm_synth_lsp.synth.cancel import CancelToken
+from dlm_synth_lsp.synth.errors import TeacherInvocationError
+from dlm_synth_lsp.synth.teachers.anthropic_teacher import AnthropicTeacher
+from dlm_synth_lsp.synth.teachers.base import Prompt, SamplingParams, Teacher, TeacherOptions
+from dlm_synth_lsp.synth.teachers.openai_teacher import OpenAITeacher, ServerTeacher
+
+from tests.fakes.llm_server import Drip, FakeLLMServer, Reply
+from tests.synth.remote.conftest import FAST
+
+PROMPT = Prompt(system="sys", user="usr")
+Options = Callable[..., TeacherOptions]
+#: long enough that the dripped reply would take ~10 s to arrive
+TEXT = "x" * 120
+
+
+def _teacher(kind: str, server: FakeLLMServer, make_options: Options, **changes: Any) -> Teacher:
+    if kind == "openai":
+        return OpenAITeacher(
+            "gpt-test", make_options(openai_base_url=server.openai_base_url, **changes), policy=FAST
+        )
+    if kind == "anthropic":
+        options = make_options(anthropic_base_url=server.anthropic_base_url, **changes)
+        return AnthropicTeacher("claude-test", options, policy=FAST)
+    return ServerTeacher(server.url, make_options(**changes), policy=FAST)
+
+
+@pytest.fixture(autouse=True)
+def keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-deadline-test")
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-deadline-test")
+
+
+@pytest.mark.parametrize("kind", ["openai", "anthropic", "vllm-server"])
+async def test_a_dripping_reply_times_out_after_the_timeout(
+    server: FakeLLMServer, make_options: Options, kind: str
+) -> None:
+    teacher = _teacher(kind, server, make_options, timeout_s=0.6, max_retries=0)
+    await teacher.prepare(CancelToken())
+    server.script(Drip(0.05, Reply(TEXT)))
+    started = time.monotonic()
+    with pytest.raises(TeacherInvocationError) as info:
+        await teacher.complete(PROMPT, SamplingParams(), CancelToken())
+    elapsed = time.monotonic() - started
+    assert str(info.value).endswith(f"timed out after 0.6 s waiting for 127.0.0.1:{server.port}")
+    assert elapsed < 3.0, elapsed  # the drip alone would take > 10 s
+    # the request was abandoned (connection closed), not read to its end
+    assert server.wait_for_abandoned(1, 5.0)
+    await teacher.aclose()
+
+
+@pytest.mark.parametrize("kind", ["openai", "anthropic", "vllm-server"])
+async def test_a_slow_but_steady_reply_within_the_timeout_is_read(
+    server: FakeLLMServer, make_options: Options, kind: str
+) -> None:
+    teacher = _teacher(kind, server, make_options, timeout_s=20.0, max_retries=0)
+    server.script(Drip(0.001, Reply("a short reply")))
+    completion = await teacher.complete(PROMPT, SamplingParams(), CancelToken())
+    assert completion.text == "a short reply"
+    await teacher.aclose()
+
+
+async def test_model_discovery_has_the_same_deadline(server: FakeLLMServer, make_options: Options) -> None:
+    teacher = ServerTeacher(server.url, make_options(timeout_s=0.6, max_retries=0), policy=FAST)
+    server.script(Drip(0.05, Reply(raw={"data": [{"id": "m" * 200}]})), path="models")
+    with pytest.raises(Exception, match=r"timed out after 0\.6 s waiting for 127\.0\.0\.1"):
+        await teacher.prepare(CancelToken())
+    await teacher.aclose()
