@@ -250,6 +250,17 @@ async function main() {
     await serverPath.waitFor({ timeout: 10000 });
     if (!(await serverPath.locator('input').count())) throw new Error('dlmSynth.server.path has no input box');
     await page.screenshot({ path: path.join(artifacts, '5-server-path.png') });
+    // every setting has its own editor, the number-or-null ones included
+    const search = page.locator('.settings-editor .suggest-input-container textarea').first();
+    for (const key of ['threshold', 'maxPairs', 'topP', 'seed', 'threads', 'dlmHome']) {
+      await search.fill(`dlmSynth.${key}`);
+      await page.waitForTimeout(800);
+      const row = page.locator('.settings-editor .setting-item-contents').first();
+      await row.waitFor({ timeout: 10000 });
+      const editors = await row.locator('input').count();
+      const jsonOnly = await row.locator('.edit-in-settings-button').count();
+      if (!editors || jsonOnly) throw new Error(`dlmSynth.${key} has no input box in the Settings UI`);
+    }
 
     step(`PASS: ${inserted} synthesized section(s) inserted by the code action with no dlmSynth setting but the teacher; the lens listed them; the palette run was cancelled with no edit; screenshots in ${images}`);
   } catch (error) {
