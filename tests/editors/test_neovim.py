@@ -19,6 +19,8 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -190,10 +192,17 @@ def test_neovim_plugin_end_to_end(tmp_path: Path) -> None:
     added = after_selection[last_prose + 1 :]
     assert added and all(s.source_section_id == after_selection[last_prose].section_id for s in added)
 
+    # the "2 synthesized pairs" lens and Review list exactly those sections
+    assert result["lens_quickfix"] == [s.start_line for s in synthesized]
+    assert result["review_quickfix"] == [s.start_line for s in synthesized]
+    # one line of the job in :messages: its outcome (the progress replaced itself)
+    assert len(result["messages_after_synth"]) == 1
+
     # revert and cancel left the document exactly as it was
     assert result["final_text"] + "\n" == DOC
-    # the section, the staged run and the selection (one request each); none from the cancel
-    assert len(requests) == 3
+    # the section (twice: before and after Undo), the staged run, the selection and the
+    # run after the cold-start question; none from the cancel
+    assert len(requests) == 5
     assert (sync / "abandoned").exists()
     assert result["seconds"] < 60, result["seconds"]
 
@@ -222,6 +231,154 @@ def test_lua_files_use_no_globals(tmp_path: Path) -> None:
         check=False,
     )
     assert proc.returncode == 0, proc.stderr + proc.stdout
+
+
+# -- a first run, as the docs tell it ------------------------------------------------
+
+DOCS = ROOT / "docs" / "editors.md"
+DOCS_PATH = "/path/to/dlm-synth-lsp"
+
+
+def quick_start_snippet() -> str:
+    """The Lua block of the Neovim quick start in docs/editors.md, as written."""
+    text = DOCS.read_text(encoding="utf-8")
+    section = text[text.index("## Quick start: Neovim") :]
+    match = re.search(r"```lua\n(.*?)```", section, re.DOTALL)
+    assert match is not None, "docs/editors.md has no Lua block in the Neovim quick start"
+    snippet = match.group(1)
+    assert DOCS_PATH in snippet
+    return snippet
+
+
+def first_run(
+    nvim: Path, tmp_path: Path, init: str, path: list[Path], expect_client: bool = True
+) -> dict[str, Any]:
+    """Neovim with `init` as the user's init.lua and only `path` (plus the system's
+    directories) on PATH: opens a .dlm, runs :checkhealth dlm_synth and :help dlm-synth."""
+    doc = tmp_path / "notes.dlm"
+    doc.write_text(DOC, encoding="utf-8")
+    init_file = tmp_path / "init.lua"
+    init_file.write_text(init, encoding="utf-8")
+    result_file = tmp_path / "first-run.json"
+    env = nvim_env(tmp_path)
+    env["PATH"] = os.pathsep.join([*(str(p) for p in path), "/usr/bin", "/bin"])
+    env.update(
+        DLM_NVIM_DOC=str(doc),
+        DLM_NVIM_RESULT=str(result_file),
+        DLM_NVIM_EXPECT_CLIENT="1" if expect_client else "0",
+        DLM_HOME=str(tmp_path / "dlm-home"),
+    )
+    proc = subprocess.run(
+        [str(nvim), "--headless", "-u", str(init_file), "-c", f"luafile {SCRIPTS / 'first_run.lua'}"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+        check=False,
+    )
+    return read_result(result_file, proc)
+
+
+def health_lines(result: dict[str, Any], level: str) -> list[str]:
+    """The report's lines of one level (`- ✅ OK …`, `- ⚠️ WARNING …`, `- ❌ ERROR …`)."""
+    return [line for line in result["health"] if re.match(rf"- \S+ {level} ", line)]
+
+
+def checkout_server() -> Path:
+    server = ROOT / ".venv" / "bin" / "dlm-synth-lsp"
+    if not server.exists():
+        message = "no .venv in this checkout (scripts/setup makes it)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return server
+
+
+def test_docs_quick_start_from_a_checkout(tmp_path: Path) -> None:
+    """The snippet as written (path substituted): with nothing on PATH, the plugin
+    finds the server in the checkout's .venv, attaches, and the checks pass."""
+    nvim = nvim_binary()
+    server = checkout_server()
+    result = first_run(nvim, tmp_path, quick_start_snippet().replace(DOCS_PATH, str(ROOT)), [])
+    assert result["filetype"] == "dlm"
+    assert result["cmd"] == [str(server), "--stdio"]
+    assert result["server_name"] == "dlm-synth-lsp"
+    assert result["capabilities_experimental"] == {"dlmSynth": {"resultMessages": True}}
+    oks = health_lines(result, "OK")
+    assert any(f"{server}: dlm-synth-lsp " in line for line in oks), "\n".join(result["health"])
+    assert any("dlm_synth is enabled for filetype dlm" in line for line in oks)
+    assert any("attached to buffer(s)" in line for line in oks)
+    assert health_lines(result, "ERROR") == []
+    # the snippet's teacher (Ollama's port) is not running here: said, with the setting
+    warnings = health_lines(result, "WARNING")
+    assert len(warnings) == 1 and "teacher vllm-server:http://127.0.0.1:11434" in warnings[0], warnings
+    report = "\n".join(result["health"])
+    assert "does not answer at http://127.0.0.1:11434/v1/models" in report, report
+    # :help dlm-synth from the shipped tags (no :helptags run)
+    assert result.get("help_error") is None and result["help_file"] == "dlm-synth.txt"
+    assert "*dlm-synth*" in result["help_line"]
+    assert not [n for n in result["notifications"] if "dlm-synth" in n["msg"]], result["notifications"]
+
+
+def test_docs_quick_start_from_a_pip_install(tmp_path: Path) -> None:
+    """The same snippet with a plugin directory that is no checkout and the server
+    on PATH (what `pip install` gives); the teacher answers, so the health check
+    reports OK throughout."""
+    nvim = nvim_binary()
+    plugin = tmp_path / "copy" / "editors" / "neovim"
+    shutil.copytree(PLUGIN, plugin)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    shim = bin_dir / "dlm-synth-lsp"
+    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m dlm_synth_lsp "$@"\n', encoding="utf-8")
+    shim.chmod(0o755)
+    with fake_llm_server(default_reply=passage_reply) as teacher:
+        init = quick_start_snippet().replace(DOCS_PATH, str(tmp_path / "copy"))
+        init = init.replace("http://127.0.0.1:11434", teacher.url)  # a teacher that answers
+        # a filter that needs no trained adapter (the default sway does)
+        init += 'vim.lsp.config("dlm_synth", { settings = { dlmSynth = { filter = "grounded" } } })\n'
+        result = first_run(nvim, tmp_path, init, [bin_dir])
+    assert result["cmd"] == [str(shim), "--stdio"]
+    assert health_lines(result, "ERROR") == [] and health_lines(result, "WARNING") == [], result["health"]
+    oks = health_lines(result, "OK")
+    assert any(f"teacher vllm-server:{teacher.url}" in line and "answers" in line for line in oks), oks
+    assert result["help_file"] == "dlm-synth.txt"
+
+
+def test_a_wrong_cmd_is_said_once_with_the_fix(tmp_path: Path) -> None:
+    nvim = nvim_binary()
+    init = quick_start_snippet().replace(DOCS_PATH, str(ROOT))
+    init += 'vim.lsp.config("dlm_synth", { cmd = { "/nonexistent/dlm-synth-lsp", "--stdio" } })\n'
+    result = first_run(nvim, tmp_path, init, [], expect_client=False)
+    assert result["clients"] == 0
+    said = [n["msg"] for n in result["notifications"] if n["msg"].startswith("dlm-synth: ")]
+    assert len(said) == 1, said
+    assert said[0].startswith("dlm-synth: the language server /nonexistent/dlm-synth-lsp was not found")
+    assert "scripts/setup" in said[0] and ":checkhealth dlm_synth" in said[0]
+    errors = health_lines(result, "ERROR")
+    assert len(errors) == 1 and "`/nonexistent/dlm-synth-lsp` was not found" in errors[0], result["health"]
+    advice = "\n".join(result["health"])
+    assert "run scripts/setup there" in advice and "cmd = { '/path/to/dlm-synth-lsp', '--stdio' }" in advice
+
+
+def test_shipped_help_tags_are_current(tmp_path: Path) -> None:
+    """doc/tags is committed (so :help works without :helptags) and must match the
+    help file."""
+    nvim = nvim_binary()
+    doc_dir = tmp_path / "doc"
+    doc_dir.mkdir()
+    shutil.copy(PLUGIN / "doc" / "dlm-synth.txt", doc_dir)
+    subprocess.run(
+        [str(nvim), "--headless", "--clean", "-u", "NONE", "-c", f"helptags {doc_dir}", "-c", "qa!"],
+        env=nvim_env(tmp_path),
+        capture_output=True,
+        timeout=TIMEOUT_S,
+        check=True,
+    )
+    assert (PLUGIN / "doc" / "tags").read_text(encoding="utf-8") == (doc_dir / "tags").read_text(
+        encoding="utf-8"
+    ), "regenerate: nvim --headless --clean -u NONE -c 'helptags editors/neovim/doc' -c q"
 
 
 def test_semantic_highlights_are_applied_by_default(tmp_path: Path) -> None:
@@ -258,9 +415,10 @@ def test_semantic_highlights_are_applied_by_default(tmp_path: Path) -> None:
 
 
 def test_neovim_review_flow(tmp_path: Path) -> None:
-    """applyMode = 'preview' in Neovim: the result is a notification naming
-    :DlmSynthReview while the user keeps typing (no pick list, no focus change);
-    :DlmSynthReview keeps or drops each pair; closing it inserts and stages nothing;
+    """applyMode = 'preview' in Neovim: the result is a notification naming its
+    follow-ups (:DlmSynthActions: Review N pairs…, Insert all, Stage them) while the
+    user keeps typing (no pick list, no focus change); the Review follow-up (and
+    :DlmSynthReview) keeps or drops each pair; closing it inserts and stages nothing;
     "Stage them all instead" stages (tests/editors/nvim/review.lua)."""
     nvim = nvim_binary()
     dlm_id = "01KPQ9X1000000000000000008"

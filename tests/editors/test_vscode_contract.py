@@ -75,16 +75,36 @@ def declared_types(spec: dict[str, Any]) -> set[str]:
     return set(value) if isinstance(value, list) else {value}
 
 
+def test_every_setting_has_an_input_box_in_the_settings_ui() -> None:
+    """VS Code's Settings UI edits a plain type, a number-or-null and an
+    integer-or-null in place; any other union gets only "Edit in settings.json"."""
+    for name, spec in PROPERTIES.items():
+        types = declared_types(spec)
+        assert len(types) == 1 or types in ({"number", "null"}, {"integer", "null"}), name
+
+
 def test_every_server_setting_is_contributed_and_nothing_else() -> None:
     server_keys = {key(f) for f in FIELDS}
     assert set(PROPERTIES) - CLIENT_ONLY == server_keys
     assert set(PROPERTIES) >= CLIENT_ONLY
 
 
+def _empty_means_default(field: attrs.Attribute[Any]) -> bool:
+    """A nullable string setting is contributed as a plain string whose default is ""
+    (VS Code's Settings UI has no input box for a string-or-null); the server reads
+    "" as its own default."""
+    return field.default is None and json_types(field.type) == {"string", "null"}
+
+
 @pytest.mark.parametrize("field", FIELDS, ids=lambda f: camel(f.name))
 def test_setting_matches_the_server(field: attrs.Attribute[Any]) -> None:
     spec = PROPERTIES[key(field)]
     default = list(field.default) if isinstance(field.default, tuple) else field.default
+    if _empty_means_default(field):
+        assert spec["default"] == "" and spec["type"] == "string", "editable in the Settings UI"
+        settings, problems = load_settings({camel(field.name): ""})
+        assert problems == [] and getattr(settings, field.name) is None, '"" is the server default'
+        return
     assert spec["default"] == default, "same default as the server"
     assert type(spec["default"]) is type(default) or isinstance(default, float), "same JSON type of default"
     choices = literal_choices(field.type)
@@ -181,6 +201,8 @@ def _py_types(tp: Any) -> set[str]:
     if origin in (list, tuple):  # tuple[X, ...] arrives as a JSON array too
         (item,) = _py_types(get_args(tp)[0])
         return {f"{item}[]"}
+    if origin is dict:
+        return {"Record<string, unknown>"}
     if tp is type(None):
         return {"null"}
     simple = {str: "string", int: "number", float: "number", bool: "boolean"}

@@ -24,11 +24,12 @@ local group = vim.api.nvim_create_augroup('dlm_synth', { clear = true })
 
 vim.api.nvim_create_autocmd('LspAttach', {
   group = group,
-  desc = 'dlm-synth: route code-action commands through the plugin',
+  desc = 'dlm-synth: route code-action and lens commands through the plugin, keep lenses current',
   callback = function(ev)
     local client = vim.lsp.get_client_by_id(ev.data.client_id)
     if client and client.name == dlm_synth.name then
       dlm_synth.route_commands(client)
+      dlm_synth.enable_codelens(ev.buf)
     end
   end,
 })
@@ -57,6 +58,15 @@ end
 if vim.fn.has('nvim-0.11') == 1 then
   -- resolved lazily from lsp/dlm_synth.lua + any vim.lsp.config('dlm_synth', …)
   vim.lsp.enable(dlm_synth.name)
+  -- vim.lsp.enable skips a missing executable without a word: say it once
+  vim.api.nvim_create_autocmd('FileType', {
+    group = group,
+    pattern = 'dlm',
+    desc = 'dlm-synth: say so when the language server cannot be found',
+    callback = function()
+      dlm_synth.check_startable()
+    end,
+  })
 else
   vim.api.nvim_create_autocmd('FileType', {
     group = group,

@@ -1,6 +1,11 @@
-// Drives VS Code (code-server) in headless Chromium with playwright-core: opens the
-// .dlm file, runs the server's code action, checks the inserted text on disk, and
-// takes the screenshot. Called by run.sh (which sets NODE_PATH to find playwright-core).
+// Drives VS Code (code-server) in headless Chromium with playwright-core through the
+// first run as a newcomer meets it: the .dlm file opens, the language status item
+// says which teacher and filter a synthesis would use, Ctrl+. on a prose paragraph
+// runs the server's code action under a notification with Cancel, one result message
+// offers Review / Undo, the "N synthesized pairs" lens opens the pick list, the
+// palette job is cancelled from its notification, and "Open settings" lands on the
+// extension's settings. Checks the text on disk and takes the screenshots.
+// Called by run.sh (which sets NODE_PATH to find playwright-core).
 'use strict';
 
 const fs = require('fs');
@@ -15,9 +20,10 @@ function arg(name) {
 
 const url = arg('url');
 const file = arg('file');
-const screenshot = arg('screenshot');
+const images = arg('images');
 const artifacts = arg('artifacts');
 const ACTION = 'Synthesize instructions for this section';
+const PROSE = 'Certificates issued by the internal CA';
 
 function step(message) {
   process.stderr.write(`[e2e] ${message}\n`);
@@ -33,10 +39,16 @@ async function clickLine(page, text) {
   await line.click({ position: { x: 60, y: 8 }, force: true });
 }
 
+async function shot(page, name) {
+  const target = path.join(images, name);
+  await page.screenshot({ path: target });
+  step(`screenshot ${target}`);
+}
+
 async function openCodeActions(page) {
   // the server may still be starting: retry Ctrl+. until our action is listed
   for (let attempt = 0; attempt < 20; attempt++) {
-    await clickLine(page, 'Certificates issued by the internal CA');
+    await clickLine(page, PROSE);
     await page.keyboard.press('Control+.');
     try {
       await page.locator('.action-widget', { hasText: ACTION }).waitFor({ state: 'visible', timeout: 3000 });
@@ -50,20 +62,41 @@ async function openCodeActions(page) {
   throw new Error(`the code action menu never listed “${ACTION}”`);
 }
 
+async function chooseAction(page, title) {
+  // keyboard, not a click: the widget's pointer block swallows clicks in headless runs
+  for (let i = 0; i < 12; i++) {
+    const focused = await page.locator('.action-widget .monaco-list-row.focused').getAttribute('aria-label');
+    if (focused === title) break;
+    await page.keyboard.press('ArrowDown');
+  }
+  await page.keyboard.press('Enter');
+}
+
+function toast(page, text) {
+  return page.locator('.notification-toast', { hasText: text });
+}
+
+async function palette(page, command) {
+  await page.keyboard.press('F1');
+  await page.locator('.quick-input-widget input').waitFor({ timeout: 10000 });
+  await page.keyboard.type(command);
+  await page.waitForTimeout(800);
+  await page.keyboard.press('Enter');
+}
+
+async function closeToasts(page) {
+  for (const close of await page.locator('.notification-toast .codicon-notifications-clear').all()) {
+    await close.click({ force: true }).catch(() => undefined);
+  }
+}
+
 async function main() {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-dev-shm-usage',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-    ],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
   });
-  const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
   try {
     step(`opening ${url}`);
     await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 120000 });
@@ -71,46 +104,73 @@ async function main() {
     await page.waitForTimeout(3000);
 
     step('Ctrl+P example.dlm');
-    await page.locator('.monaco-workbench').click({ position: { x: 640, y: 400 } });
-    await page.keyboard.press('Control+P');
-    await page.locator('.quick-input-widget input').waitFor({ timeout: 20000 });
-    await page.keyboard.type('example.dlm');
-    await page.waitForTimeout(1000);
-    await page.keyboard.press('Enter');
-    await page.locator('.monaco-editor .view-line', { hasText: 'Rotating TLS certificates' }).waitFor({ timeout: 30000 });
-    // the status bar shows the language mode once the grammar/language is active
+    const opened = page.locator('.monaco-editor .view-line', { hasText: 'Rotating TLS certificates' });
+    for (let attempt = 0; attempt < 5 && !(await opened.count()); attempt++) {
+      await page.locator('.monaco-workbench').click({ position: { x: 640, y: 400 } });
+      await page.keyboard.press('Control+P');
+      await page.locator('.quick-input-widget input').waitFor({ timeout: 20000 });
+      await page.keyboard.type('example.dlm');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'example.dlm' }).first().waitFor({ timeout: 20000 });
+      await page.waitForTimeout(500);
+      await page.keyboard.press('Enter');
+      await opened.first().waitFor({ timeout: 15000 }).catch(() => page.keyboard.press('Escape'));
+    }
+    await opened.first().waitFor({ timeout: 30000 });
     await page.locator('.statusbar', { hasText: 'DLM' }).waitFor({ timeout: 30000 });
 
-    // the breadcrumb shows a server document symbol once the language server answers
-    step('waiting for the language server (document symbols in the breadcrumb)');
-    await page
-      .locator('.monaco-breadcrumbs', { hasText: /frontmatter|Rotating TLS certificates/ })
-      .waitFor({ timeout: 90000 });
+    step('the server starts by itself (found in the workspace .venv): document symbols in the breadcrumb');
+    await page.locator('.monaco-breadcrumbs', { hasText: /frontmatter|Rotating TLS certificates/ }).waitFor({ timeout: 90000 });
 
-    step('Ctrl+. on the prose');
+    step('code lenses are on: "Synthesize instructions" above the prose');
+    await page.locator('.codelens-decoration', { hasText: 'Synthesize instructions' }).first().waitFor({ timeout: 30000 });
+
+    step('the language status item: server, teacher and filter');
+    const languageStatus = page.locator('#status\\.languageStatus, .statusbar-item[id="status.languageStatus"]').first();
+    let statusText = '';
+    for (let i = 0; i < 30 && !/ · grounded \(auto\)/.test(statusText); i++) {
+      await languageStatus.click();
+      const hover = page.locator('.hover-language-status');
+      await hover.first().waitFor({ timeout: 5000 }).catch(() => undefined);
+      statusText = (await hover.allTextContents()).join(' ');
+      if (!/ · grounded \(auto\)/.test(statusText)) {
+        await page.keyboard.press('Escape');
+        await page.waitForTimeout(1000);
+      }
+    }
+    if (!/vllm-server:127\.0\.0\.1:\d+ · grounded \(auto\)/.test(statusText)) {
+      throw new Error(`the status item does not show the resolved teacher and filter: ${statusText}`);
+    }
+    if (!/dlm-synth [\d.]+\s*server from \.venv/.test(statusText)) throw new Error(`the status item does not say where the server came from: ${statusText}`);
+    await shot(page, 'vscode-first-run-status.png');
+    await page.keyboard.press('Escape');
+
+    step('Ctrl+. on the prose → the server’s code action');
     await openCodeActions(page);
     await page.screenshot({ path: path.join(artifacts, '1-code-action-menu.png') });
+    await chooseAction(page, ACTION);
 
-    step(`choosing “${ACTION}”`);
-    // keyboard, not a click: the widget's pointer block swallows clicks in headless runs
-    for (let i = 0; i < 10; i++) {
-      const focused = await page.locator('.action-widget .monaco-list-row.focused').getAttribute('aria-label');
-      if (focused === ACTION) break;
-      await page.keyboard.press('ArrowDown');
+    step('a notification with Cancel and the server’s step');
+    const progress = toast(page, 'Synthesizing instructions');
+    await progress.waitFor({ timeout: 15000 });
+    await progress.locator('.monaco-button', { hasText: 'Cancel' }).waitFor({ timeout: 5000 });
+    await page.waitForTimeout(400);
+    await shot(page, 'vscode-first-run-progress.png');
+
+    step('one result message: counts, the section by title and line, Review / Undo');
+    const result = toast(page, 'dlm-synth: Inserted');
+    await result.waitFor({ timeout: 90000 });
+    const resultText = (await result.textContent()) || '';
+    if (!/Inserted \d+ synthesized pairs? for “Rotating TLS certificates” \(line \d+\)/.test(resultText)) {
+      throw new Error(`unexpected result message: ${resultText}`);
     }
-    await page.keyboard.press('Enter');
-    await page.waitForTimeout(700);
-    await page.screenshot({ path: path.join(artifacts, '2-synthesizing.png') });
-
-    step('waiting for the inserted section');
-    const deadline = Date.now() + 90000;
-    while (!(await editorText(page)).includes('dlm-auto-synth')) {
-      if (Date.now() > deadline) throw new Error('no dlm-auto-synth block was inserted within 90 s');
-      await page.waitForTimeout(500);
+    for (const button of ['Review', 'Undo']) {
+      await result.locator('.monaco-button', { hasText: button }).first().waitFor({ timeout: 5000 });
     }
-    await page.waitForTimeout(1000);
+    await page.waitForTimeout(500);
+    await shot(page, 'vscode-first-run-result.png');
 
-    step('saving and checking the file on disk');
+    step('the text on disk');
+    await clickLine(page, 'Rotating TLS certificates');
     await page.keyboard.press('Control+S');
     let text = '';
     for (let i = 0; i < 40 && !text.includes('dlm-auto-synth'); i++) {
@@ -128,35 +188,81 @@ async function main() {
       if (!re.test(block)) throw new Error(`inserted text lacks ${what}:\n${block}`);
     }
     fs.writeFileSync(path.join(artifacts, 'result.dlm'), text);
-
-    step('screenshot: code action menu over the inserted block');
-    await page.keyboard.press('Control+Home');
-    await openCodeActions(page);
-    await page.waitForTimeout(500);
-    fs.mkdirSync(path.dirname(screenshot), { recursive: true });
-    await page.screenshot({ path: screenshot });
     const inserted = (block.match(/::instruction::/g) || []).length;
 
-    step('palette: DLM: Synthesize instructions for document, then Cancel on its notification');
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('F1');
-    await page.locator('.quick-input-widget input').waitFor({ timeout: 10000 });
-    await page.keyboard.type('DLM: Synthesize instructions for document');
-    await page.waitForTimeout(800);
-    await page.keyboard.press('Enter');
-    const toast = page.locator('.notification-toast', { hasText: 'synthesizing instructions for the document' });
-    await toast.waitFor({ timeout: 15000 });
+    step('the "N synthesized pairs" lens opens the list of that section');
+    await closeToasts(page);
+    await page.keyboard.press('Control+Home');
+    const lens = page.locator('.codelens-decoration a', { hasText: /^\d+ synthesized pairs?$/ }).first();
+    await lens.waitFor({ timeout: 30000 });
+    await lens.click();
+    const pick = page.locator('.quick-input-widget', { hasText: 'from this section' });
+    await pick.waitFor({ timeout: 10000 });
+    const rows = await pick.locator('.quick-input-list .monaco-list-row').count();
+    if (rows < inserted) throw new Error(`the list shows ${rows} rows, ${inserted} sections were inserted`);
     await page.waitForTimeout(300);
-    await page.screenshot({ path: path.join(artifacts, '3-progress-notification.png') });
-    await toast.locator('.monaco-button', { hasText: 'Cancel' }).click();
-    await page.locator('.notification-toast', { hasText: 'DLM: synthesis cancelled' }).waitFor({ timeout: 10000 });
+    await shot(page, 'vscode-first-run-lens-list.png');
+    await page.keyboard.press('Escape');
+
+    step('the code action menu over the inserted sections (the README picture)');
+    await openCodeActions(page);
+    await page.waitForTimeout(500);
+    await shot(page, 'vscode-synthesize.png');
+    await page.keyboard.press('Escape');
+
+    step('palette: DLM: Synthesize instructions for document, then Cancel on its notification');
+    await palette(page, 'DLM: Synthesize instructions for document');
+    const documentJob = toast(page, 'Synthesizing instructions for the document');
+    await documentJob.waitFor({ timeout: 15000 });
+    await page.waitForTimeout(800); // the job has begun: Cancel goes through its progress token
+    await documentJob.locator('.monaco-button', { hasText: 'Cancel' }).click();
+    const cancelled = toast(page, 'dlm-synth: Synthesis cancelled');
+    await cancelled.waitFor({ timeout: 15000 });
     await page.screenshot({ path: path.join(artifacts, '4-cancelled.png') });
     await page.waitForTimeout(4000); // longer than the fake teacher's latency: a late edit would show
     const after = await editorText(page);
     const count = (after.match(/::instruction::/g) || []).length;
     if (count !== inserted) throw new Error(`Cancel did not stop the job: ${count} instruction fences, expected ${inserted}`);
 
-    step(`PASS: ${inserted} synthesized section(s) inserted by the code action; the palette run was cancelled with no edit; screenshot ${screenshot}`);
+    step('the status item’s menu: Open settings lands on the extension’s settings');
+    await closeToasts(page);
+    await palette(page, 'DLM: Show server status and actions');
+    await page.locator('.quick-input-widget', { hasText: 'Open settings' }).waitFor({ timeout: 10000 });
+    await page.keyboard.type('Open settings');
+    await page.waitForTimeout(300);
+    await page.keyboard.press('Enter');
+    const settings = page.locator('.settings-editor');
+    await settings.waitFor({ timeout: 20000 });
+    await page.locator('.settings-editor .setting-item', { hasText: 'Teacher' }).first().waitFor({ timeout: 20000 });
+    const contributed = Object.keys(JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')).contributes.configuration.properties).length;
+    const found = (await page.locator('.settings-editor .settings-count-widget').textContent()) || '';
+    if (found.trim() !== `${contributed} Settings Found`) {
+      throw new Error(`the settings opened show “${found.trim()}”, the extension contributes ${contributed}`);
+    }
+    await page.waitForTimeout(500);
+    await shot(page, 'vscode-first-run-settings.png');
+    // the settings that used to be string-or-null have an input box now
+    await page.locator('.settings-editor .suggest-input-container textarea, .settings-editor .settings-header input').first().fill('dlmSynth.server.path').catch(async () => {
+      await page.keyboard.press('Control+A');
+      await page.keyboard.type('dlmSynth.server.path');
+    });
+    const serverPath = page.locator('.settings-editor .setting-item', { hasText: 'Path of the' }).first();
+    await serverPath.waitFor({ timeout: 10000 });
+    if (!(await serverPath.locator('input').count())) throw new Error('dlmSynth.server.path has no input box');
+    await page.screenshot({ path: path.join(artifacts, '5-server-path.png') });
+    // every setting has its own editor, the number-or-null ones included
+    const search = page.locator('.settings-editor .suggest-input-container textarea').first();
+    for (const key of ['threshold', 'maxPairs', 'topP', 'seed', 'threads', 'dlmHome']) {
+      await search.fill(`dlmSynth.${key}`);
+      await page.waitForTimeout(800);
+      const row = page.locator('.settings-editor .setting-item-contents').first();
+      await row.waitFor({ timeout: 10000 });
+      const editors = await row.locator('input').count();
+      const jsonOnly = await row.locator('.edit-in-settings-button').count();
+      if (!editors || jsonOnly) throw new Error(`dlmSynth.${key} has no input box in the Settings UI`);
+    }
+
+    step(`PASS: ${inserted} synthesized section(s) inserted by the code action with no dlmSynth setting but the teacher; the lens listed them; the palette run was cancelled with no edit; screenshots in ${images}`);
   } catch (error) {
     await page.screenshot({ path: path.join(artifacts, 'failure.png') }).catch(() => undefined);
     throw error;

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Real-VS-Code end-to-end run: code-server 4.100.3 (VS Code 1.100.3, the last release for
-# Node 20) in headless Debian Chromium driven by playwright-core. Opens a .dlm file,
-# runs the server's "Synthesize instructions for this section" code action against a
-# fake teacher on 127.0.0.1, checks the inserted text, and saves a screenshot to
-# docs/images/vscode-synthesize.png.
+# Node 20) in headless Debian Chromium driven by playwright-core, through the first run as
+# a newcomer meets it: a fresh profile whose only setting is the teacher, a workspace whose
+# .venv holds the server (as scripts/setup leaves a checkout), code lenses on. Checks the
+# inserted text and saves the screenshots to docs/images/vscode-*.png.
 #
 #   editors/vscode/e2e/run.sh            # installs what it needs on the first run (~2 min)
 #
@@ -71,33 +71,31 @@ log "packaged $(du -h "$WORK/dlm-synth.vsix" | cut -f1) vsix"
 RUN=$WORK/run
 rm -rf "$RUN" && mkdir -p "$RUN/ws" "$RUN/data/User" "$RUN/ext" "$RUN/dlm-home"
 cp "$HERE/example.dlm" "$RUN/ws/example.dlm"
+# the workspace's .venv holds the server, as scripts/setup leaves a checkout: the
+# extension finds it there with no setting
+ln -s "$(cd "$(dirname "$PY")/.." && pwd)" "$RUN/ws/.venv"
 node "$CS/out/node/entry.js" --extensions-dir "$RUN/ext" --user-data-dir "$RUN/data" \
   --install-extension "$WORK/dlm-synth.vsix" >/dev/null 2>&1
 
-# the fake teacher: grounded pairs from the passage, on a random loopback port
-coproc TEACHER { exec "$PY" "$HERE/fake_teacher.py" --latency 1.5; }
+# the teacher: a fake OpenAI-compatible server (grounded pairs from the passage, 2 s per
+# reply) on a random loopback port, instead of the bundled offline model, which takes
+# minutes per section on this machine's 2 cores
+coproc TEACHER { exec "$PY" "$HERE/fake_teacher.py" --latency 2; }
 read -r ready url <&"${TEACHER[0]}"
 [ "$ready" = READY ] || { log "fake teacher did not start"; exit 1; }
 log "fake teacher at $url"
 
-SERVER_BIN=$(dirname "$PY")/dlm-synth-lsp
+# The only dlmSynth setting is the teacher: the server is found, the filter is auto.
+# The others keep the workbench quiet (no welcome page, no telemetry, no update checks,
+# no question about the repository this directory sits in).
 cat > "$RUN/data/User/settings.json" <<JSON
 {
-  "dlmSynth.server.path": "$SERVER_BIN",
   "dlmSynth.teacher": "vllm-server:$url",
-  "dlmSynth.filter": "grounded",
-  "dlmSynth.perSection": 2,
   "workbench.startupEditor": "none",
-  "workbench.tips.enabled": false,
-  "workbench.colorTheme": "Default Dark Modern",
-  "security.workspace.trust.enabled": false,
+  "telemetry.telemetryLevel": "off",
   "extensions.autoCheckUpdates": false,
   "extensions.autoUpdate": false,
-  "telemetry.telemetryLevel": "off",
-  "editor.minimap.enabled": false,
-  "editor.codeLens": false,
-  "window.commandCenter": false,
-  "chat.commandCenter.enabled": false
+  "git.openRepositoryInParentFolders": "never"
 }
 JSON
 
@@ -121,5 +119,7 @@ log "code-server on 127.0.0.1:$PORT (log: $RUN/code-server.log)"
 NODE_PATH="$WORK/cs/node_modules" node "$HERE/drive.js" \
   --url "http://127.0.0.1:$PORT/?folder=$RUN/ws" \
   --file "$RUN/ws/example.dlm" \
-  --screenshot "$REPO/docs/images/vscode-synthesize.png" \
+  --images "$REPO/docs/images" \
   --artifacts "$RUN"
+# what the extension saw of its window (decides where settings open)
+grep -h "VS Code .*window" "$RUN"/data/logs/*/exthost*/output_logging_*/*DLM\ Synth*.log 2>/dev/null | head -1 >&2 || true

@@ -18,12 +18,22 @@ export const ServerCommand = {
   cancel: 'dlm-synth.cancel',
   applyStaged: 'dlm-synth.applyStaged',
   revealSource: 'dlm-synth.revealSource',
+  status: 'dlm-synth.status',
   relink: 'dlm-synth.relink',
   review: 'dlm-synth.review',
   applyReview: 'dlm-synth.applyReview',
 } as const;
 
 export type ServerCommandId = (typeof ServerCommand)[keyof typeof ServerCommand];
+
+/** Follow-ups a message may offer that the client carries out itself (not server commands). */
+export const ClientCommand = {
+  openSetting: 'dlm-synth.openSetting',
+  rememberSettings: 'dlm-synth.rememberSettings',
+} as const;
+
+/** `ClientCapabilities.experimental[EXPERIMENTAL]`: `{resultMessages: true}`. */
+export const EXPERIMENTAL = 'dlmSynth';
 
 export type StrategyChoice = 'extraction' | 'expansion' | 'both';
 export type FilterKind = 'sway' | 'dedup-only' | 'none' | 'grounded';
@@ -38,13 +48,18 @@ export interface DocumentArgs {
   uri: string;
 }
 
+export interface ListArgs {
+  uri: string;
+  sourceSectionId?: string | null;
+  sectionIds?: string[] | null;
+}
+
 export interface SynthesizeDocumentArgs {
   uri: string;
   strategy?: StrategyChoice | null;
   teacher?: string | null;
   perSection?: number | null;
   filter?: FilterChoice | null;
-  quiet?: boolean;
 }
 
 export interface SynthesizeArgs extends SynthesizeDocumentArgs {
@@ -55,13 +70,13 @@ export interface SynthesizeArgs extends SynthesizeDocumentArgs {
 export interface RevertArgs {
   uri: string;
   sectionId?: string | null;
-  quiet?: boolean;
+  sectionIds?: string[] | null;
+  range?: Range | null;
 }
 
 export interface RelinkArgs {
   uri: string;
   sectionId?: string | null;
-  quiet?: boolean;
 }
 
 export interface ReviewArgs {
@@ -74,7 +89,6 @@ export interface ApplyReviewArgs {
   reviewId?: string | null;
   keep?: number[];
   stage?: boolean;
-  quiet?: boolean;
 }
 
 export interface CancelArgs {
@@ -86,6 +100,11 @@ export interface RevealSourceArgs {
   sectionId: string;
 }
 
+export interface StatusArgs {
+  uri?: string | null;
+  probe?: boolean;
+}
+
 // -- results --------------------------------------------------------------------
 
 /** What to tell the user about an outcome, worded by the server. */
@@ -94,6 +113,12 @@ export interface Message {
   text: string;
   details: string[];
   actions: Command[];
+}
+
+/** An answer to the server's question; picking one with `remember` writes those settings. */
+export interface Choice {
+  title: string;
+  remember: Record<string, unknown> | null;
 }
 
 export interface Usage {
@@ -229,4 +254,20 @@ export interface ApplyStagedResult {
 
 export interface RevealSourceResult {
   shown: boolean;
+}
+
+export interface JobStatus {
+  title: string;
+  uri: string;
+}
+
+export interface StatusResult {
+  serverVersion: string;
+  teacher: string;
+  teacherSetting: string;
+  filter: string;
+  filterSetting: string;
+  problem: string | null;
+  reachable: boolean | null;
+  jobs: JobStatus[];
 }

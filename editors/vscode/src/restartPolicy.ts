@@ -42,13 +42,19 @@ export class RestartPolicy implements ErrorHandler {
       return { action: CloseAction.Restart, handled: true };
     }
     const minutes = Math.round(this.windowMs / 60000);
-    return {
-      action: CloseAction.DoNotRestart,
-      message:
-        `The DLM language server stopped ${this.maxRestarts + 1} times in ${minutes} minutes and ` +
-        'will not be restarted. See the “DLM Synth” output for its error, then run “DLM: Restart server”.',
-    };
+    const message =
+      `The language server stopped ${this.maxRestarts + 1} times in ${minutes} minutes and ` +
+      'will not be restarted. See the “DLM Synth” output for its error, then run “DLM: Restart server”.';
+    if (this.onGiveUp) {
+      // the owner shows it (status item and a warning that does not outstay the problem)
+      this.onGiveUp(message);
+      return { action: CloseAction.DoNotRestart, handled: true };
+    }
+    return { action: CloseAction.DoNotRestart, message };
   }
+
+  /** Called once the policy stops restarting, with what to tell the user. */
+  onGiveUp: ((message: string) => void) | undefined;
 
   /** A manual restart starts the count afresh. */
   reset(): void {

@@ -26,6 +26,7 @@ import {
   ServerCommand,
   ServerCommandId,
 } from './protocol';
+import { prefixed } from './results';
 
 export const REVIEW_AGAIN = 'Review again';
 export const STAGE_INSTEAD = 'Stage them instead';
@@ -64,7 +65,7 @@ export async function runReview(io: ReviewIO, args: ReviewArgs): Promise<Message
     if (!listing) return undefined;
     const count = listing.pairs.length;
     const decide = async (over: Partial<ApplyReviewArgs>): Promise<Message | undefined> => {
-      const payload: ApplyReviewArgs = { uri: args.uri, reviewId: listing.reviewId, quiet: true, ...over };
+      const payload: ApplyReviewArgs = { uri: args.uri, reviewId: listing.reviewId, ...over };
       return (await io.send<ApplyReviewResult>(ServerCommand.applyReview, payload))?.message;
     };
     const picked = await io.window.showQuickPick(reviewItems(listing), {
@@ -77,7 +78,7 @@ export async function runReview(io: ReviewIO, args: ReviewArgs): Promise<Message
     });
     if (picked) return decide({ keep: picked.map((item) => item.pair.index) });
     const choice = await io.window.showInformationMessage(
-      `DLM: nothing was inserted from the ${count} synthesized pair${count === 1 ? '' : 's'}.`,
+      prefixed(`Nothing was inserted from the ${count} synthesized pair${count === 1 ? '' : 's'}.`),
       REVIEW_AGAIN,
       STAGE_INSTEAD,
       DISCARD,

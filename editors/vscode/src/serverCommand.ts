@@ -1,25 +1,42 @@
 /**
- * Finding the language server program.
+ * Finding the language server program, where Python users' tools look.
  *
- * Order: `dlmSynth.server.path`, then the Python interpreter the user configured for
- * ms-python (`python.defaultInterpreterPath`, used as `<python> -m dlm_synth_lsp`
- * when that interpreter can import the package), then `dlm-synth-lsp` on PATH, then a
- * `python3`/`python` on PATH that can import it. Everything that touches the system
- * (file checks, PATH lookup, the import probe) is passed in, so the order and the
- * messages are unit-tested without a real Python.
+ * Order: `dlmSynth.server.path`; the interpreter selected in the Python extension
+ * (through its API) and then `python.defaultInterpreterPath`, each used as
+ * `<python> -m dlm_synth_lsp` when it can import the package; the workspace's own
+ * `.venv` (what `scripts/setup` in a checkout creates); `dlm-synth-lsp` on PATH; a
+ * `python3`/`python` on PATH that can import it.
+ *
+ * Workspace trust: a program the workspace names (its `.venv`, or a selected
+ * interpreter inside a workspace folder) is never run in an untrusted workspace; it
+ * is listed among what was tried, with the reason, so the message says why.
+ *
+ * Everything that touches the system (file checks, PATH lookup, the import probe) is
+ * passed in, so the order and the messages are unit-tested without a real Python.
  */
 
 import * as path from 'path';
 
 export const SERVER_PROGRAM = 'dlm-synth-lsp';
 export const SERVER_MODULE = 'dlm_synth_lsp';
-export const INSTALL_HINT = 'pip install dlm-synth-lsp';
+
+/** How to install the server: it is not on PyPI yet, so from a checkout. */
+export const INSTALL_STEPS: readonly string[] = [
+  'Install the language server from a checkout of dlm-synth-lsp:',
+  '  • run scripts/setup in the checkout (it creates .venv with the server), then open the checkout as a',
+  '    folder, or set dlmSynth.server.path to <checkout>/.venv/bin/dlm-synth-lsp;',
+  '  • or install it into the Python environment you use: python -m pip install <checkout>',
+  "    (with local models: python -m pip install '<checkout>[local]'), and select that interpreter",
+  '    in the Python extension.',
+];
+
+export type LaunchSource = 'setting' | 'python-extension' | 'python' | 'workspace-venv' | 'path' | 'path-python';
 
 export interface ServerLaunch {
   command: string;
   args: string[];
-  /** where the command came from, for the log and messages */
-  source: 'setting' | 'python' | 'path' | 'path-python';
+  /** where the command came from, for the log and the status item */
+  source: LaunchSource;
 }
 
 export interface NotFound {
@@ -40,9 +57,26 @@ export interface SystemProbe {
 export interface LaunchInput {
   serverPath: string | undefined;
   pythonPath: string | undefined;
+  /** the interpreter selected in the Python extension, if it is installed */
+  selectedInterpreter?: string | undefined;
+  workspaceFolders?: readonly string[];
+  /** an untrusted workspace may not name a program (see the module comment) */
+  trusted?: boolean;
+  /** the first workspace folder, for `${workspaceFolder}` */
   workspaceFolder: string | undefined;
   home: string;
+  platform?: NodeJS.Platform;
 }
+
+/** How `source` reads in messages and the status item. */
+export const SOURCE_LABELS: Record<LaunchSource, string> = {
+  setting: 'dlmSynth.server.path',
+  'python-extension': 'the interpreter selected in the Python extension',
+  python: 'python.defaultInterpreterPath',
+  'workspace-venv': "the workspace's .venv",
+  path: 'PATH',
+  'path-python': 'a Python on PATH',
+};
 
 /** `~`, `${userHome}` and `${workspaceFolder}` as users write them in settings. */
 export function expandPath(value: string, workspaceFolder: string | undefined, home: string): string {
@@ -64,12 +98,31 @@ function locate(program: string, probe: SystemProbe): string | undefined {
   return probe.which(program);
 }
 
+function inside(file: string, folders: readonly string[]): boolean {
+  return folders.some((folder) => {
+    const rel = path.relative(folder, file);
+    return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  });
+}
+
+/** `<folder>/.venv`'s server script and interpreter. */
+function venvPrograms(folder: string, platform: NodeJS.Platform): { script: string; python: string } {
+  return platform === 'win32'
+    ? { script: path.join(folder, '.venv', 'Scripts', `${SERVER_PROGRAM}.exe`), python: path.join(folder, '.venv', 'Scripts', 'python.exe') }
+    : { script: path.join(folder, '.venv', 'bin', SERVER_PROGRAM), python: path.join(folder, '.venv', 'bin', 'python') };
+}
+
+const UNTRUSTED = 'skipped: the workspace is not trusted, and this program belongs to it';
+
 export async function resolveServerLaunch(
   input: LaunchInput,
   probe: SystemProbe,
 ): Promise<ServerLaunch | NotFound> {
   const tried: string[] = [];
   const stdio = ['--stdio'];
+  const folders = input.workspaceFolders ?? (input.workspaceFolder ? [input.workspaceFolder] : []);
+  const trusted = input.trusted ?? true;
+  const platform = input.platform ?? process.platform;
 
   if (input.serverPath !== undefined) {
     const program = expandPath(input.serverPath, input.workspaceFolder, input.home);
@@ -80,21 +133,47 @@ export async function resolveServerLaunch(
     // An explicit setting that points nowhere is a mistake to report, not to route around.
     return {
       message:
-        `DLM: dlmSynth.server.path is set to “${input.serverPath}”, but no such program exists. ` +
-        `Fix the setting (the path of the ${SERVER_PROGRAM} program) or clear it to use ` +
-        `${SERVER_PROGRAM} from your Python environment.`,
-      tried: [`dlmSynth.server.path: ${program}`],
+        `dlmSynth.server.path is set to “${input.serverPath}”, but no such program exists. ` +
+        `Fix the setting (the path of the ${SERVER_PROGRAM} program) or clear it, so that the ` +
+        'extension looks in your Python environments.',
+      tried: [`dlmSynth.server.path: ${program} (not found)`],
     };
   }
 
+  const interpreters: Array<[LaunchSource, string, string]> = [];
+  if (input.selectedInterpreter !== undefined) {
+    interpreters.push(['python-extension', input.selectedInterpreter, 'the Python extension’s interpreter']);
+  }
   if (input.pythonPath !== undefined && input.pythonPath !== 'python') {
-    const python = locate(expandPath(input.pythonPath, input.workspaceFolder, input.home), probe);
+    interpreters.push(['python', expandPath(input.pythonPath, input.workspaceFolder, input.home), 'python.defaultInterpreterPath']);
+  }
+  const probed = new Set<string>();
+  for (const [source, wanted, label] of interpreters) {
+    const python = locate(wanted, probe);
     if (python === undefined) {
-      tried.push(`python.defaultInterpreterPath: ${input.pythonPath} (not found)`);
-    } else if (await probe.canImportServer(python)) {
-      return { command: python, args: ['-m', SERVER_MODULE, ...stdio], source: 'python' };
+      tried.push(`${label}: ${wanted} (not found)`);
+      continue;
+    }
+    if (!trusted && inside(python, folders)) {
+      tried.push(`${label}: ${python} (${UNTRUSTED})`);
+      continue;
+    }
+    if (probed.has(python)) continue;
+    probed.add(python);
+    if (await probe.canImportServer(python)) {
+      return { command: python, args: ['-m', SERVER_MODULE, ...stdio], source };
+    }
+    tried.push(`${label}: ${python} (cannot import ${SERVER_MODULE})`);
+  }
+
+  for (const folder of folders) {
+    const venv = venvPrograms(folder, platform);
+    if (!probe.isFile(venv.script)) {
+      tried.push(`${venv.script} (not found)`);
+    } else if (!trusted) {
+      tried.push(`${venv.script} (${UNTRUSTED})`);
     } else {
-      tried.push(`python.defaultInterpreterPath: ${python} (cannot import ${SERVER_MODULE})`);
+      return { command: venv.script, args: stdio, source: 'workspace-venv' };
     }
   }
 
@@ -106,19 +185,19 @@ export async function resolveServerLaunch(
 
   for (const name of ['python3', 'python']) {
     const python = probe.which(name);
-    if (python !== undefined && (await probe.canImportServer(python))) {
+    if (python === undefined || probed.has(python)) continue;
+    probed.add(python);
+    if (await probe.canImportServer(python)) {
       return { command: python, args: ['-m', SERVER_MODULE, ...stdio], source: 'path-python' };
     }
-    if (python !== undefined) {
-      tried.push(`${python} (cannot import ${SERVER_MODULE})`);
-    }
+    tried.push(`${python} (cannot import ${SERVER_MODULE})`);
   }
 
   return {
     message:
-      `DLM: the language server was not found. Install it with “${INSTALL_HINT}” in the ` +
-      `Python environment VS Code uses (python.defaultInterpreterPath), or set ` +
-      `dlmSynth.server.path to the ${SERVER_PROGRAM} program.`,
+      `The language server (${SERVER_PROGRAM}) was not found. Tried: ${tried.join('; ')}. ` +
+      'Install it from a checkout (scripts/setup), select an interpreter that has it in the Python ' +
+      'extension, or set dlmSynth.server.path.',
     tried,
   };
 }

@@ -18,6 +18,7 @@ export const PaletteCommand = {
   applyStaged: 'dlmSynth.applyStaged',
   review: 'dlmSynth.review',
   restartServer: 'dlmSynth.restartServer',
+  statusMenu: 'dlmSynth.statusMenu',
 } as const;
 
 export type PaletteCommandId = (typeof PaletteCommand)[keyof typeof PaletteCommand];

@@ -40,7 +40,7 @@ from ..synth.options import AUTO
 from ..synth.pipeline import call_prompts, select_sources
 from ..synth.teachers.base import Completion, Teacher, TeacherOptions
 from ..synth.teachers.spec import parse_teacher_spec
-from .errors import CliError
+from .errors import CliError, flag_hint
 from .instructions import Invocation, execute, install_signals, prepare, read_document, wanted_sections
 from .output import print_json
 from .progress import ProgressPrinter
@@ -157,7 +157,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             try:
                 await teacher.prepare(cancel)
             except TeacherUnavailableError as exc:
-                raise CliError(str(exc), 1) from exc
+                raise CliError(f"{exc}{flag_hint(exc)}", 1) from exc
             requests = requests_for(teacher, _prompts(invocation), options.params)
             have = answered(teacher, args.home)
             cache = ReplyCache() if options.use_cache and cacheable(options.params) else None

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from ..document.edits import EditError
 from ..document.text import DlmEncodingError
-from ..synth.errors import InvalidTeacherSpecError, SynthError
+from ..synth.errors import InvalidTeacherSpecError, JudgeUnavailableError, SynthError, TeacherUnavailableError
 from ..synth.options import OptionError
 
 #: 1: a document, file, teacher or judge could not be used; 2: bad usage (flags,
@@ -35,6 +35,16 @@ def _os_error(exc: BaseException, _: argparse.Namespace) -> str:
     return f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc)
 
 
+def flag_hint(exc: BaseException) -> str:
+    """The flag that fixes an unusable teacher or judge: the pipeline's messages name
+    no flag (the editor names its setting instead)."""
+    if isinstance(exc, JudgeUnavailableError):
+        return " (choose the filter with --filter)"
+    if isinstance(exc, TeacherUnavailableError):
+        return " (choose the teacher with --teacher)"
+    return ""
+
+
 #: (error class, exit status, how to word it), the first match wins
 EXIT_CODES: tuple[
     tuple[type[BaseException], int, Callable[[BaseException, argparse.Namespace], str]], ...
@@ -42,6 +52,9 @@ EXIT_CODES: tuple[
     (CliError, FAILURE, lambda exc, _: str(exc)),
     (OptionError, USAGE, _option),
     (InvalidTeacherSpecError, USAGE, lambda exc, _: str(exc)),
+    # the pipeline words these for every front end; the command line names its flag
+    (TeacherUnavailableError, FAILURE, lambda exc, _: f"{exc}{flag_hint(exc)}"),
+    (JudgeUnavailableError, FAILURE, lambda exc, _: f"{exc}{flag_hint(exc)}"),
     (EditError, USAGE, lambda exc, _: str(exc)),
     (SynthError, FAILURE, lambda exc, _: str(exc)),
     (DlmEncodingError, FAILURE, lambda exc, _: str(exc)),

@@ -44,7 +44,7 @@ from ..synth.staging import MarkedPair
 from ..synth.teachers.base import PerDocument, SamplingParams, Teacher, TeacherOptions
 from ..synth.writeback import FileLanding, Mode, land_in_file
 from .check import document_json, problem_line
-from .errors import CliError
+from .errors import CliError, flag_hint
 from .output import print_error, print_json
 from .paths import expand, names_one_file
 from .progress import ProgressPrinter, duration
@@ -268,7 +268,7 @@ class Run:
         except JudgeInvocationError as exc:
             return DocumentOutcome(path, error=str(exc))
         except (TeacherUnavailableError, JudgeUnavailableError) as exc:
-            return DocumentOutcome(path, error=str(exc), hint=True)
+            return DocumentOutcome(path, error=f"{exc}{flag_hint(exc)}", hint=True)
         except SynthError as exc:
             return DocumentOutcome(path, error=str(exc))
         finally:
@@ -323,7 +323,7 @@ async def run_documents(
             try:
                 await teachers.prepare(options.teacher, cancel)
             except TeacherUnavailableError as exc:
-                raise CliError(f"{exc}\n{OFFLINE_HINT}", 1) from exc
+                raise CliError(f"{exc}{flag_hint(exc)}\n{OFFLINE_HINT}", 1) from exc
 
             async def work(index: int, item: Planned, progress: ProgressFn) -> DocumentOutcome:
                 outcome = await run.document(item, progress if listening else _fan(progress, printer))

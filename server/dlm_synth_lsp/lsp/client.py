@@ -16,6 +16,7 @@ from lsprotocol import types as lsp
 
 from ..document.text import PositionEncoding
 from .convert import encoding_of
+from .protocol import EXPERIMENTAL
 
 
 def _flag(caps: Any, *path: str) -> bool:
@@ -41,6 +42,14 @@ class ClientProfile:
     document_changes: bool = False
     #: `workspace/configuration` (settings are pulled, per document)
     configuration: bool = False
+    #: the client shows every command result's `message` and runs our client
+    #: commands (`experimental.dlmSynth.resultMessages`, protocol.py): the server then
+    #: never also sends `window/showMessage` about an outcome
+    result_messages: bool = False
+    #: a `window/showMessageRequest` answer may carry data besides its title
+    #: (`messageActionItem.additionalPropertiesSupport`): a choice can say which
+    #: setting to remember
+    choice_data: bool = False
     #: snippet syntax in completion items (placeholders, choices); plain text otherwise
     snippets: bool = False
 
@@ -54,5 +63,17 @@ class ClientProfile:
             message_actions=_flag(caps, "window", "show_message"),
             document_changes=_flag(caps, "workspace", "workspace_edit", "document_changes"),
             configuration=_flag(caps, "workspace", "configuration"),
+            result_messages=_experimental(caps, "resultMessages"),
+            choice_data=_flag(
+                caps, "window", "show_message", "message_action_item", "additional_properties_support"
+            )
+            or _experimental(caps, "resultMessages"),
             snippets=_flag(caps, "text_document", "completion", "completion_item", "snippet_support"),
         )
+
+
+def _experimental(caps: lsp.ClientCapabilities, name: str) -> bool:
+    """`experimental.dlmSynth.<name>` is true (`experimental` is free-form JSON)."""
+    experimental = caps.experimental
+    ours = experimental.get(EXPERIMENTAL) if isinstance(experimental, dict) else None
+    return isinstance(ours, dict) and ours.get(name) is True

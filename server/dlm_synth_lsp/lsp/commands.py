@@ -21,11 +21,13 @@ from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException, JsonRpcInternalError
 from pygls.uris import to_fs_path
 
+from .. import __version__
 from ..document import Document
 from ..document.edits import EditError, TextEdit, plan_revert
 from ..document.model import SectionType
 from ..document.relink import plan_relink
 from ..document.text import Span
+from ..synth import readiness
 from ..synth.errors import PendingSynthPlanError
 from ..synth.pipeline import Source, select_sources
 from ..synth.results import SynthesizedEntry, applied_sections, listing
@@ -43,6 +45,9 @@ log = logging.getLogger(__name__)
 
 class CommandHost(SynthesisHost, Protocol):
     """What the handlers need from the server (`DlmLanguageServer` is one)."""
+
+    #: the settings used when no document is named (or the client cannot be asked)
+    settings: Settings
 
     @property
     def synthesizer(self) -> Synthesizer: ...
@@ -110,9 +115,7 @@ async def _run(
         "filter": args.filter,
     }
     overrides = {name: value for name, value in chosen.items() if value is not None}
-    return await ls.synthesizer.run(
-        snapshot.uri, sources, sections, settings, overrides, title, quiet=args.quiet
-    )
+    return await ls.synthesizer.run(snapshot.uri, sources, sections, settings, overrides, title)
 
 
 async def synthesize(ls: CommandHost, args: p.SynthesizeArgs) -> p.SynthesizeResult:
@@ -130,50 +133,71 @@ async def synthesize_document(ls: CommandHost, args: p.SynthesizeDocumentArgs) -
     return await _run(ls, snapshot, sources, None, args, "Synthesizing instructions for the document")
 
 
+def _revert_targets(ls: CommandHost, snapshot: Snapshot, args: p.RevertArgs) -> list[str] | None:
+    """The ids of the synthesized sections to remove (None: all of them)."""
+    if args.section_id is not None:
+        return [args.section_id]
+    if args.section_ids is not None:
+        present = {s.section_id for s in applied_sections(snapshot.doc)}
+        return [i for i in args.section_ids if i in present]
+    if args.range is None:
+        return None
+    doc = snapshot.doc
+    section = doc.section_at(from_position(doc, args.range.start, ls.client.encoding).line)
+    if section is None:
+        return []
+    if section.auto_synth and section.type is SectionType.INSTRUCTION:
+        return [section.section_id]
+    return [s.section_id for s in applied_sections(doc) if s.source_section_id == section.section_id]
+
+
 async def _edit(
-    ls: CommandHost, uri: str, quiet: bool, plan: Callable[[Document], list[TextEdit]], label: str, what: str
-) -> tuple[Snapshot, int, str | None, p.Message | None]:
-    """Plan edits on the open document `uri` and send them as one versioned edit:
-    (the snapshot they were planned on, how many, the editor's error and the message
-    for it when it refused them)."""
-    snapshot = ls.snapshot(uri)
+    ls: CommandHost, snapshot: Snapshot, plan: Callable[[Document], list[TextEdit]], label: str, what: str
+) -> tuple[int, str | None, p.Message | None]:
+    """Plan edits on the open document's `snapshot` and send them as one versioned
+    edit: (how many, the editor's error and the message for it when it refused
+    them). A refusal is told through `window/showMessage` only to a client that does
+    not show results itself."""
     try:
         edits = plan(snapshot.doc)
     except EditError as exc:
         raise CommandError(str(exc)) from exc
     if not edits:
-        return snapshot, 0, None, None
+        return 0, None, None
     edit = ls.synthesizer.workspace_edit(snapshot.uri, snapshot.version, snapshot.doc, edits)
     answer = await ls.apply_edit(lsp.ApplyWorkspaceEditParams(edit=edit, label=label))
     if answer.applied:
-        return snapshot, len(edits), None, None
+        return len(edits), None, None
     error = answer.failure_reason or "not applied"
     message = messages.edit_refused(what, error)
-    if not quiet:
+    if not ls.client.result_messages:
         ls.show(lsp.MessageType.Warning, message.text)
-    return snapshot, 0, error, message
+    return 0, error, message
 
 
 async def revert(ls: CommandHost, args: p.RevertArgs) -> p.RevertResult:
-    snapshot, count, error, refused = await _edit(
+    snapshot = ls.snapshot(args.uri)
+    targets = _revert_targets(ls, snapshot, args)
+    if targets == []:
+        message = messages.nothing_to_revert(at_cursor=args.range is not None)
+        return p.RevertResult(removed=0, message=message)
+    count, error, refused = await _edit(
         ls,
-        args.uri,
-        args.quiet,
-        lambda doc: plan_revert(doc, args.section_id),
+        snapshot,
+        lambda doc: plan_revert(doc, targets),
         "Revert synthesized instructions",
         "revert",
     )
     if refused is not None:
         return p.RevertResult(removed=0, error=error, message=refused)
-    removed = 0 if count == 0 else len(applied_sections(snapshot.doc)) if args.section_id is None else 1
+    removed = 0 if count == 0 else len(applied_sections(snapshot.doc)) if targets is None else len(targets)
     return p.RevertResult(removed=removed, message=messages.reverted(removed))
 
 
 async def relink(ls: CommandHost, args: p.RelinkArgs) -> p.RelinkResult:
-    _, count, error, refused = await _edit(
+    count, error, refused = await _edit(
         ls,
-        args.uri,
-        args.quiet,
+        ls.snapshot(args.uri),
         lambda doc: plan_relink(doc, args.section_id),
         "Re-link synthesized pairs",
         "re-link",
@@ -183,7 +207,7 @@ async def relink(ls: CommandHost, args: p.RelinkArgs) -> p.RelinkResult:
     return p.RelinkResult(relinked=count, message=messages.relinked(count))
 
 
-async def list_synthesized(ls: CommandHost, args: p.DocumentArgs) -> p.ListResult:
+async def list_synthesized(ls: CommandHost, args: p.ListArgs) -> p.ListResult:
     snapshot = ls.snapshot(args.uri)
     doc, encoding = snapshot.doc, ls.client.encoding
     settings = await ls.settings_for(snapshot.uri)
@@ -193,6 +217,11 @@ async def list_synthesized(ls: CommandHost, args: p.DocumentArgs) -> p.ListResul
         ls.show(lsp.MessageType.Warning, f"The staged plan cannot be read: {exc}")
         plan = None
     found = listing(doc, plan.pairs if plan is not None else ())
+
+    def wanted(e: SynthesizedEntry) -> bool:
+        if args.section_ids is not None and e.section_id not in args.section_ids:
+            return False
+        return args.source_section_id is None or e.source_section_id == args.source_section_id
 
     def entry(e: SynthesizedEntry) -> p.ListEntry:
         """An entry as the client sees it: its lines as an LSP range instead."""
@@ -210,7 +239,10 @@ async def list_synthesized(ls: CommandHost, args: p.DocumentArgs) -> p.ListResul
             range=rng,
         )
 
-    return p.ListResult(applied=[entry(e) for e in found.applied], staged=[entry(e) for e in found.staged])
+    return p.ListResult(
+        applied=[entry(e) for e in found.applied if wanted(e)],
+        staged=[entry(e) for e in found.staged if wanted(e)],
+    )
 
 
 def cancel(ls: CommandHost, args: p.CancelArgs) -> p.CancelResult:
@@ -267,6 +299,32 @@ async def reveal_source(ls: CommandHost, args: p.RevealSourceArgs) -> p.RevealSo
     return p.RevealSourceResult(shown=bool(shown and shown.success))
 
 
+async def status(ls: CommandHost, args: p.StatusArgs) -> p.StatusResult:
+    """What a synthesis would use now, and whether it can run (the status item in
+    VS Code, `:checkhealth dlm_synth` in Neovim)."""
+    snapshot = ls.documents.get(args.uri) if args.uri is not None else None
+    settings = await ls.settings_for(args.uri) if args.uri is not None else ls.settings
+    path = to_fs_path(snapshot.uri) if snapshot is not None else None
+    found = await readiness.check(
+        settings.synth_options(),
+        settings.teacher_options(),
+        snapshot.doc if snapshot is not None else None,
+        Path(path) if path else None,
+        probe=args.probe,
+    )
+    jobs = [p.JobStatus(title=job.title, uri=job.uri) for job in ls.jobs.running(args.uri)]
+    return p.StatusResult(
+        server_version=__version__,
+        teacher=found.teacher,
+        teacher_setting=settings.teacher,
+        filter=found.filter,
+        filter_setting=settings.filter,
+        problem=found.problem,
+        reachable=found.reachable,
+        jobs=jobs,
+    )
+
+
 def review(ls: CommandHost, args: p.ReviewArgs) -> p.ReviewResult:
     ls.snapshot(args.uri)
     return ls.synthesizer.review(args.uri, args.review_id)
@@ -275,7 +333,7 @@ def review(ls: CommandHost, args: p.ReviewArgs) -> p.ReviewResult:
 async def apply_review(ls: CommandHost, args: p.ApplyReviewArgs) -> p.ApplyReviewResult:
     ls.snapshot(args.uri)
     result = await ls.synthesizer.decide(args.uri, args.review_id, args.keep, args.stage)
-    if not args.quiet and result.message.severity != "info":
+    if not ls.client.result_messages and result.message.severity != "info":
         ls.show(lsp.MessageType.Warning, result.message.text)
     return result
 
@@ -328,6 +386,7 @@ _HANDLERS: dict[str, Callable[..., Any]] = {
     p.CANCEL: cancel,
     p.APPLY_STAGED: apply_staged,
     p.REVEAL_SOURCE: reveal_source,
+    p.STATUS: status,
     p.RELINK: relink,
     p.REVIEW: review,
     p.APPLY_REVIEW: apply_review,

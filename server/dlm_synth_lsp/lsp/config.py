@@ -135,7 +135,7 @@ def json_problem(tp: Any, value: Any) -> str | None:
         return f"must be true or false, got {value!r}"
     if get_origin(tp) is Literal and value not in get_args(tp):
         return f"must be one of {', '.join(get_args(tp))}, got {value!r}"
-    if tp == tuple[str, ...] and not (
+    if tp in (tuple[str, ...], list[str]) and not (
         isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
     ):
         return f"must be a list of strings, got {value!r}"
@@ -157,7 +157,8 @@ def _structure_field(field: attrs.Attribute[Any], value: Any) -> Any:
 
 def load_settings(raw: Any) -> tuple[Settings, list[str]]:
     """Settings from a `dlmSynth` mapping (or a whole settings object holding one),
-    and one message per rejected value. Unknown keys and `null` values are ignored."""
+    and one message per rejected value. Unknown keys and `null` values are ignored,
+    and so is "" for a setting whose default is null (`dlmHome`)."""
     problems: list[str] = []
     if isinstance(raw, Mapping) and isinstance(raw.get(SECTION), Mapping):
         raw = raw[SECTION]
@@ -172,6 +173,8 @@ def load_settings(raw: Any) -> tuple[Settings, list[str]]:
         if name is None or value is None:
             continue
         field = fields[name]
+        if value == "" and field.default is None and _optional_of(field.type) is str:
+            continue  # an empty path field (VS Code's Settings UI has no "unset") is the default
         try:
             structured = _structure_field(field, value)
             if field.validator is not None:

@@ -39,7 +39,8 @@ class Job:
     cancel: CancelToken = field(default_factory=CancelToken)
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     request_id: Any = None
-    quiet: bool = False
+    #: the client's `workDoneToken` for the request, reported on instead of a new token
+    progress_token: lsp.ProgressToken | None = None
 
     def overlaps(self, uri: str, sections: frozenset[str] | None) -> bool:
         if uri != self.uri:
@@ -109,17 +110,21 @@ class JobProgress:
     def __init__(self, sink: ProgressSink | None, job: Job) -> None:
         self.sink = sink
         self.job = job
-        self.token = f"dlm-synth-{job.id}"
+        self.token: lsp.ProgressToken = f"dlm-synth-{job.id}"
         self.final = "done"
         self.active = False
 
     async def __aenter__(self) -> JobProgress:
         if self.sink is None:
             return self
-        try:
-            await self.sink.create_async(self.token)
-        except Exception:  # the client refused; run without a progress bar
-            return self
+        if self.job.progress_token is not None:
+            # the client made the token for this request (its own progress UI)
+            self.token = self.job.progress_token
+        else:
+            try:
+                await self.sink.create_async(self.token)
+            except Exception:  # the client refused; run without a progress bar
+                return self
         self.sink.begin(
             self.token,
             lsp.WorkDoneProgressBegin(

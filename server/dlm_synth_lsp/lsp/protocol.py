@@ -44,6 +44,7 @@ LIST = "dlm-synth.list"
 CANCEL = "dlm-synth.cancel"
 APPLY_STAGED = "dlm-synth.applyStaged"
 REVEAL_SOURCE = "dlm-synth.revealSource"
+STATUS = "dlm-synth.status"
 RELINK = "dlm-synth.relink"
 REVIEW = "dlm-synth.review"
 APPLY_REVIEW = "dlm-synth.applyReview"
@@ -56,10 +57,26 @@ ALL_COMMANDS: tuple[str, ...] = (
     CANCEL,
     APPLY_STAGED,
     REVEAL_SOURCE,
+    STATUS,
     RELINK,
     REVIEW,
     APPLY_REVIEW,
 )
+
+# Follow-up actions a `Message` may offer that only the editor can carry out (the
+# server does not register them): the client runs them itself.
+#: open the editor's settings on one setting: {setting: "teacher"}
+OPEN_SETTING = "dlm-synth.openSetting"
+#: write settings and keep them: {settings: {"filter": "grounded"}}
+REMEMBER_SETTINGS = "dlm-synth.rememberSettings"
+
+CLIENT_COMMANDS: tuple[str, ...] = (OPEN_SETTING, REMEMBER_SETTINGS)
+
+#: `ClientCapabilities.experimental[EXPERIMENTAL]`: what a client tells the server it
+#: does with our protocol. `resultMessages: true`: it shows every command result's
+#: `message` itself (so the server never also sends `window/showMessage` about an
+#: outcome) and runs the client commands above.
+EXPERIMENTAL = "dlmSynth"
 
 T = TypeVar("T")
 
@@ -85,17 +102,25 @@ class DocumentArgs:
 
 
 @attrs.frozen(kw_only=True)
+class ListArgs:
+    """The document's synthesized sections and staged pairs; only those from one
+    source section (`source_section_id`), or only the sections `section_ids` (a
+    job's insertions), when given."""
+
+    uri: str
+    source_section_id: str | None = None
+    section_ids: list[str] | None = None
+
+
+@attrs.frozen(kw_only=True)
 class SynthesizeDocumentArgs:
-    """Option overrides for one run (None: the document's settings) and `quiet`: the
-    client shows the result's `message` itself, so the server sends no
-    `window/showMessage` about the outcome."""
+    """Option overrides for one run (None: the document's settings)."""
 
     uri: str
     strategy: StrategyChoice | None = None
     teacher: str | None = None
     per_section: int | None = None
     filter: FilterChoice | None = None
-    quiet: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -109,22 +134,24 @@ class SynthesizeArgs(SynthesizeDocumentArgs):
 
 @attrs.frozen(kw_only=True)
 class RevertArgs:
-    """One synthesized section by id, or (no id) all of them. `quiet` as for
-    synthesis: a refused edit is not also shown by the server."""
+    """What to remove: one synthesized section (`section_id`), several
+    (`section_ids`: a job's insertions, for Undo), the ones at `range` (the
+    synthesized section there, or the synthesized sections of the prose section
+    there), or, with none of these, all of them."""
 
     uri: str
     section_id: str | None = None
-    quiet: bool = False
+    section_ids: list[str] | None = None
+    range: lsp.Range | None = None
 
 
 @attrs.frozen(kw_only=True)
 class RelinkArgs:
     """Re-link the synthesized sections that follow edited prose (DLM041): those of
-    the run `section_id` is in, or (no id) all of them. `quiet` as for revert."""
+    the run `section_id` is in, or (no id) all of them."""
 
     uri: str
     section_id: str | None = None
-    quiet: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -146,7 +173,6 @@ class ApplyReviewArgs:
     review_id: str | None = None
     keep: tuple[int, ...] = ()
     stage: bool = False
-    quiet: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -160,6 +186,15 @@ class CancelArgs:
 class RevealSourceArgs:
     uri: str
     section_id: str
+
+
+@attrs.frozen(kw_only=True)
+class StatusArgs:
+    """What a synthesis of `uri` would use now (the server's own state without it).
+    `probe`: also try to reach a server teacher (a short HTTP request)."""
+
+    uri: str | None = None
+    probe: bool = False
 
 
 # -- results --------------------------------------------------------------------------
@@ -177,6 +212,16 @@ class Message:
     text: str
     details: list[str] = attrs.field(factory=list)
     actions: list[lsp.Command] = attrs.field(factory=list)
+
+
+@attrs.define(kw_only=True)
+class Choice(lsp.MessageActionItem):
+    """One answer to the server's question (`window/showMessageRequest`): a
+    `MessageActionItem` whose `remember` holds settings the client writes, and keeps,
+    when the user picks it (null: this run only). Sent only to clients that accept
+    extra properties on action items."""
+
+    remember: dict[str, Any] | None = None
 
 
 #: "review": applyMode preview; nothing was inserted, the pairs await the user's review
@@ -284,8 +329,32 @@ class RevealSourceResult:
     shown: bool
 
 
+@attrs.frozen(kw_only=True)
+class JobStatus:
+    title: str
+    uri: str
+
+
+@attrs.frozen(kw_only=True)
+class StatusResult:
+    """`teacher` and `filter` are what a synthesis would use, resolved from the
+    settings (`teacher_setting`, `filter_setting`); `problem` says why it could not
+    run here (worded for the editor), `reachable` is the probe's answer (None: not
+    probed, or nothing to reach)."""
+
+    server_version: str
+    teacher: str
+    teacher_setting: str
+    filter: str
+    filter_setting: str
+    problem: str | None
+    reachable: bool | None
+    jobs: list[JobStatus]
+
+
 ARGUMENTS: tuple[type, ...] = (
     DocumentArgs,
+    ListArgs,
     SynthesizeDocumentArgs,
     SynthesizeArgs,
     RevertArgs,
@@ -294,9 +363,11 @@ ARGUMENTS: tuple[type, ...] = (
     ApplyReviewArgs,
     CancelArgs,
     RevealSourceArgs,
+    StatusArgs,
 )
 RESULTS: tuple[type, ...] = (
     Message,
+    Choice,
     SynthesizeResult,
     RevertResult,
     RelinkResult,
@@ -308,6 +379,8 @@ RESULTS: tuple[type, ...] = (
     CancelResult,
     ApplyStagedResult,
     RevealSourceResult,
+    JobStatus,
+    StatusResult,
     Report,
     Usage,
     AcceptedPair,
@@ -411,6 +484,15 @@ def make_converter() -> cattrs.Converter:
         converter.register_unstructure_hook(cls, _unstructure_args(converter, cls))
     for cls in RESULTS:
         converter.register_unstructure_hook(cls, _unstructure_result(converter, cls))
+
+    def action_item(item: lsp.MessageActionItem) -> dict[str, Any]:
+        """A question's actions are typed `MessageActionItem`; a `Choice` keeps its data."""
+        data: dict[str, Any] = {"title": item.title}
+        if isinstance(item, Choice) and item.remember is not None:
+            data["remember"] = item.remember
+        return data
+
+    converter.register_unstructure_hook(lsp.MessageActionItem, action_item)
     return converter
 
 

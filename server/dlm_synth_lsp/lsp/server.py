@@ -30,7 +30,7 @@ from .. import __version__
 from ..document import Document
 from ..document.memo import Lru, Passes
 from ..document.text import PositionEncoding
-from . import features
+from . import features, messages
 from . import protocol as p
 from .client import ClientProfile
 from .commands import HANDLERS
@@ -120,15 +120,23 @@ class DlmProtocol(LanguageServerProtocol):
     def lsp_workspace__execute_command(self, params: lsp.ExecuteCommandParams) -> Generator[Any, Any, Any]:
         """Our commands take exactly one argument; pygls would call a handler without
         one (a -32603 with a Python class path) or count in its own words. A bad
-        argument is answered in our words only (pygls prefixes "Invalid Params: ")."""
+        argument is answered in our words only (pygls prefixes "Invalid Params: "). A
+        `workDoneToken` the client sent is kept for the command's job (by request id)."""
         if params.command in p.ALL_COMMANDS and len(params.arguments or []) != 1:
             raise p.CommandError(p.ONE_ARGUMENT)
+        server = self._server
+        token = params.work_done_token
+        if isinstance(server, DlmLanguageServer) and token is not None:
+            server.progress_tokens[self.msg_id] = token
         try:
             return (yield from super().lsp_workspace__execute_command(params))
         except JsonRpcInvalidParams as exc:
             if isinstance(exc.__context__, p.CommandError):
                 raise exc.__context__ from None
             raise
+        finally:
+            if isinstance(server, DlmLanguageServer):
+                server.progress_tokens.pop(self.msg_id, None)
 
 
 class DlmLanguageServer(LanguageServer):
@@ -152,6 +160,8 @@ class DlmLanguageServer(LanguageServer):
         self._diagnostics: dict[str, asyncio.TimerHandle] = {}
         self._waiters: dict[str, list[asyncio.Future[None]]] = {}
         self._warned: set[str] = set()
+        #: the client's workDoneToken of each running executeCommand, by request id
+        self.progress_tokens: dict[Any, lsp.ProgressToken] = {}
         #: the pull of the global settings in flight (after `initialized` or a change)
         self._settings_pull: asyncio.Future[None] | None = None
 
@@ -219,11 +229,16 @@ class DlmLanguageServer(LanguageServer):
     def current_request(self) -> Any:
         return self.protocol.msg_id
 
+    def request_progress_token(self) -> lsp.ProgressToken | None:
+        return self.progress_tokens.get(self.protocol.msg_id)
+
     def progress_sink(self) -> ProgressSink | None:
         return self.work_done_progress if self.client.work_done_progress else None
 
-    async def ask(self, params: lsp.ShowMessageRequestParams) -> lsp.MessageActionItem | None:
-        return await self.window_show_message_request_async(params)
+    async def ask(self, kind: lsp.MessageType, message: str, choices: list[p.Choice]) -> str | None:
+        params = lsp.ShowMessageRequestParams(type=kind, message=message, actions=list(choices))
+        picked = await self.window_show_message_request_async(params)
+        return picked.title if picked is not None else None
 
     async def apply_edit(self, params: lsp.ApplyWorkspaceEditParams) -> lsp.ApplyWorkspaceEditResult:
         return await self.workspace_apply_edit_async(params)
@@ -243,7 +258,7 @@ class DlmLanguageServer(LanguageServer):
         for problem in problems:
             if problem not in self._warned:
                 self._warned.add(problem)
-                self.show(lsp.MessageType.Warning, f"dlm-synth settings: {problem}")
+                self.show(lsp.MessageType.Warning, messages.settings_problem(problem))
         return settings
 
     def apply_settings(self, raw: Any) -> None:

@@ -22,7 +22,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from lsprotocol import types as lsp
 from pygls.uris import to_fs_path
@@ -37,12 +37,11 @@ from ..synth.cache import ReplyCache
 from ..synth.concurrency import Limiter
 from ..synth.defaults import resolve_defaults
 from ..synth.errors import JudgeUnavailableError, SynthError, TeacherUnavailableError
-from ..synth.options import SynthOptions
+from ..synth.options import FilterKind, SynthOptions
 from ..synth.pipeline import Source, SynthResult, run_synth
 from ..synth.placement import mark, plan_placement, source_contents
 from ..synth.results import accepted_pairs, report_of
 from ..synth.staging import MarkedPair, merge_plan, pending_path
-from ..synth.teachers.spec import without_userinfo
 from . import messages
 from . import protocol as p
 from .client import ClientProfile
@@ -90,11 +89,18 @@ class SynthesisHost(Protocol):
         """The id of the request being handled (to cancel its job by that id)."""
         ...
 
+    def request_progress_token(self) -> lsp.ProgressToken | None:
+        """The `workDoneToken` the client sent with the request being handled: the
+        job reports on it (into the client's own progress UI) instead of creating one."""
+        ...
+
     def progress_sink(self) -> ProgressSink | None: ...
 
     def show(self, kind: lsp.MessageType, message: str) -> None: ...
 
-    async def ask(self, params: lsp.ShowMessageRequestParams) -> lsp.MessageActionItem | None: ...
+    async def ask(self, kind: lsp.MessageType, message: str, choices: list[p.Choice]) -> str | None:
+        """`window/showMessageRequest`; the title the user picked, or None."""
+        ...
 
     async def apply_edit(self, params: lsp.ApplyWorkspaceEditParams) -> lsp.ApplyWorkspaceEditResult: ...
 
@@ -119,19 +125,22 @@ class Synthesizer:
         settings: Settings,
         overrides: dict[str, Any],
         title: str,
-        quiet: bool = False,
     ) -> p.SynthesizeResult:
-        """`settings` are the document's, frozen into the job for its whole run.
-        `quiet`: the client shows the result's message itself, so the server sends no
-        `window/showMessage` about the outcome (progress and the result are unchanged)."""
+        """`settings` are the document's, frozen into the job for its whole run."""
         ls = self.ls
         busy = ls.jobs.conflict(uri, sections)
         if busy is not None:
-            text = messages.busy(busy.title)
-            if not quiet:
-                ls.show(lsp.MessageType.Info, text)
-            return self._failed(p.Message(severity="info", text=text), text)
-        job = Job(uri, sections, title, settings, request_id=ls.current_request(), quiet=quiet)
+            message = p.Message(severity="info", text=messages.busy(busy.title))
+            self._interrupt(message)
+            return self._failed(message, message.text)
+        job = Job(
+            uri,
+            sections,
+            title,
+            settings,
+            request_id=ls.current_request(),
+            progress_token=ls.request_progress_token(),
+        )
         ls.jobs.add(job)
         tracker = ls.documents.track(uri, self._source_spans(uri, sources))
         try:
@@ -178,13 +187,14 @@ class Synthesizer:
                     alternative = await self._ask_alternative(exc, settings, options)
                     if alternative is None:
                         progress.final = "not started"
-                        return self._failed(messages.not_run(str(exc)), str(exc))
+                        message = messages.not_run(exc)
+                        self._interrupt(message)
+                        return self._failed(message, str(exc))
                     options = alternative
                 except (SynthError, ValueError) as exc:
                     progress.final = "failed"
-                    message = messages.not_run(str(exc))
-                    if not job.quiet:
-                        ls.show(lsp.MessageType.Error, message.text)
+                    message = messages.not_run(exc if isinstance(exc, SynthError) else str(exc))
+                    self._interrupt(message)
                     return self._failed(message, str(exc))
             else:
                 return self._failed(messages.not_run("no usable teacher"), "no usable teacher")
@@ -239,36 +249,26 @@ class Synthesizer:
     ) -> SynthOptions | None:
         """The cold-start case: the configured teacher or judge cannot run here. Offer
         what the user has configured instead (and the model-free filters), rather than
-        failing silently."""
-        choices: dict[str, SynthOptions] = {}
-        if isinstance(exc, JudgeUnavailableError):
-            choices["Use the grounded filter"] = replace(options, filter="grounded", threshold=None)
-            choices["Use dedup-only"] = replace(options, filter="dedup-only", threshold=None)
-        else:
-            if options.teacher != "local":
-                # always possible: the bundled offline model needs no key, server or training
-                choices["Use the offline model (local)"] = replace(options, teacher="local")
-            for teacher in settings.fallback_teachers:
-                if teacher != options.teacher:
-                    choices[f"Use {without_userinfo(teacher)}"] = replace(options, teacher=teacher)
+        failing; a choice that `remember`s is also kept in the settings by the client
+        (`messages.alternatives`). None: nothing to offer, or the user declined."""
+        choices, values = messages.alternatives(exc, settings.fallback_teachers, options.teacher)
         if not choices or not self.ls.client.message_actions:
-            self.ls.show(lsp.MessageType.Error, f"{exc}")
             return None
+        if not self.ls.client.choice_data:
+            choices = [p.Choice(title=c.title) for c in choices if c.remember is None]
         try:
             picked = await self.ls.ask(
-                lsp.ShowMessageRequestParams(
-                    type=lsp.MessageType.Warning,
-                    message=f"{exc}",
-                    actions=[lsp.MessageActionItem(title=t) for t in [*choices, "Cancel"]],
-                )
+                lsp.MessageType.Warning, f"{exc}", [*choices, p.Choice(title="Cancel")]
             )
         except Exception as error:  # the client could not ask
             log.info("showMessageRequest failed: %s", error)
-            self.ls.show(lsp.MessageType.Error, f"{exc}")
             return None
-        if picked is None:
+        chosen = values.get(picked or "")
+        if chosen is None:
             return None
-        return choices.get(picked.title)
+        if "filter" in chosen:
+            return replace(options, filter=cast(FilterKind, chosen["filter"]), threshold=None)
+        return replace(options, teacher=str(chosen["teacher"]))
 
     # -- landing -------------------------------------------------------------
 
@@ -496,6 +496,24 @@ class Synthesizer:
             message=message,
         )
 
+    def _interrupt(self, message: p.Message) -> None:
+        """`window/showMessage` for a client that does not show results itself."""
+        if not self.ls.client.result_messages:
+            self.ls.show(_MESSAGE_TYPES[message.severity], message.text)
+
+    def _inserted_sections(self, uri: str, pairs: list[MarkedPair]) -> list[str]:
+        """The ids of the synthesized sections that now hold `pairs` (what Review
+        lists and Undo removes)."""
+        snapshot = self.ls.documents.get(uri)
+        if snapshot is None or not pairs:
+            return []
+        wanted = {(pair.question, pair.answer) for pair in pairs}
+        ids: list[str] = []
+        for pair, section in snapshot.doc.instruction_pairs:
+            if pair in wanted and section.auto_synth and section.section_id not in ids:
+                ids.append(section.section_id)
+        return ids
+
     def _answer(self, job: Job, result: SynthResult, landing: Landing) -> p.SynthesizeResult:
         status: p.SynthStatus
         if result.status == "cancelled":
@@ -515,18 +533,19 @@ class Synthesizer:
             result,
             job.uri,
             review=landing.review.id if landing.review is not None else None,
-            inserted=len(landing.applied),
+            inserted=self._inserted_sections(job.uri, landing.applied),
+            inserted_pairs=len(landing.applied),
             staged=len(landing.staged),
             present=len(landing.present),
-            lost=len(landing.lost),
+            lost=landing.lost,
             note=landing.note,
             reasons=landing.reasons,
         )
         interrupting = status in ("failed", "nothing-accepted", "review") or bool(
             landing.staged or landing.lost or messages.teacher_failures(result.report.rejected)
         )
-        if not job.quiet and interrupting:
-            self.ls.show(_MESSAGE_TYPES[message.severity], message.text)
+        if interrupting:
+            self._interrupt(message)
         return p.SynthesizeResult(
             status=status,
             accepted=len(result.accepted),

@@ -20,7 +20,7 @@ local function elapsed()
   return (uv.hrtime() - started) / 1e9
 end
 
-local result = { ok = false, steps = {}, notifications = {}, messages = {} }
+local result = { ok = false, steps = {}, notifications = {} }
 local capture = {}
 local current_step = 'start'
 
@@ -93,6 +93,21 @@ vim.notify = function(msg, level, opts)
   log_event('notify', msg)
   return notify(msg, level, opts)
 end
+-- Record what is echoed without history (the progress line).
+local echo = vim.api.nvim_echo
+result.progress_lines = {}
+vim.api.nvim_echo = function(chunks, history, opts)
+  if not history then
+    local text = table.concat(vim.tbl_map(function(c)
+      return c[1]
+    end, chunks))
+    table.insert(result.progress_lines, text)
+    if text ~= '' then
+      log_event('echo', text)
+    end
+  end
+  return echo(chunks, history, opts)
+end
 local function notified(pattern, from)
   for i = from or 1, #result.notifications do
     if result.notifications[i].msg:find(pattern) then
@@ -114,13 +129,6 @@ local function main()
   vim.cmd('runtime! plugin/dlm_synth.lua')
   local dlm_synth = require('dlm_synth')
   check(vim.fn.exists(':DlmSynth') == 2, ':DlmSynth was not defined')
-
-  local show_message = vim.lsp.handlers['window/showMessage']
-  vim.lsp.handlers['window/showMessage'] = function(err, params, ctx, config)
-    table.insert(result.messages, params.message)
-    log_event('message', params.message)
-    return show_message(err, params, ctx, config)
-  end
 
   -- Settings change the way a user changes them: edit client.settings and notify.
   -- The server then pulls them (workspace/configuration); wait for that answer
@@ -249,6 +257,104 @@ local function main()
   result.inserted_lines = inserted
   log_buffer('buffer after', after, math.max(1, first_diff - 4), first_diff + inserted + 1)
 
+  step('one progress line, one message')
+  -- the progress went to the replacing line (no history), the outcome once to :messages
+  local ours = vim.tbl_filter(function(line)
+    return line:find('dlm%-synth') ~= nil
+  end, vim.split(vim.fn.execute('messages'), '\n'))
+  result.messages_after_synth = ours
+  check(#ours == 1 and ours[1]:find('Inserted 2 synthesized pairs for “Cache blocking” %(line %d+%)'), ':messages: ' .. vim.inspect(ours))
+  check(ours[1]:find('%(:DlmSynthActions: Review 2 pairs…, Undo%)'), 'the follow-ups are not named: ' .. ours[1])
+  local steps = vim.tbl_filter(function(line)
+    return line ~= ''
+  end, result.progress_lines)
+  local per_section = vim.tbl_filter(function(line)
+    return line:find('^dlm%-synth: Synthesizing instructions: “Cache blocking” %(extraction') ~= nil
+  end, steps)
+  check(#per_section == 1, 'no per-section progress line: ' .. vim.inspect(steps))
+  for _, line in ipairs(steps) do
+    -- cut to fit: a longer line would ask for Enter
+    check(vim.fn.strdisplaywidth(line) < vim.o.columns, 'a progress line wider than the screen: ' .. line)
+  end
+  check(result.progress_lines[#result.progress_lines] == '', 'the progress line was not cleared at the end')
+
+  step('code lenses without a refresh')
+  wait(10000, function()
+    for _, lens in ipairs(vim.lsp.codelens.get(buf)) do
+      if lens.command and lens.command.title == '2 synthesized pairs' then
+        return true
+      end
+    end
+    return false
+  end, 'the "2 synthesized pairs" lens to show up by itself')
+  local lens_row
+  for _, lens in ipairs(vim.lsp.codelens.get(buf)) do
+    if lens.command and lens.command.title == '2 synthesized pairs' then
+      lens_row = lens.range.start.line
+    end
+  end
+  log('')
+  log(string.format(':lua vim.lsp.codelens.run()   " on line %d: "Synthesize instructions | 2 synthesized pairs"', lens_row + 1))
+  local ui_select = vim.ui.select
+  vim.ui.select = function(items, opts, on_choice)
+    for _, item in ipairs(items) do
+      local title = opts.format_item and opts.format_item(item) or tostring(item)
+      if title:find('synthesized pairs') then
+        return on_choice(item)
+      end
+    end
+    on_choice(nil)
+  end
+  vim.api.nvim_win_set_cursor(0, { lens_row + 1, 0 })
+  local lens_qf = vim.fn.getqflist({ id = 0 }).id
+  vim.lsp.codelens.run()
+  wait(5000, function()
+    return vim.fn.getqflist({ id = 0 }).id ~= lens_qf
+  end, 'the lens to fill the quickfix list')
+  vim.ui.select = ui_select
+  result.lens_quickfix = vim.tbl_map(function(item)
+    return item.lnum
+  end, vim.fn.getqflist())
+  for _, item in ipairs(vim.fn.getqflist()) do
+    log(string.format('  notes.dlm|%d| %s', item.lnum, item.text))
+  end
+  vim.cmd('cclose')
+  vim.api.nvim_set_current_buf(buf)
+
+  step('review and undo from the message')
+  log('')
+  log(':DlmSynthActions review')
+  local review_qf = vim.fn.getqflist({ id = 0 }).id
+  vim.cmd('DlmSynthActions review')
+  wait(5000, function()
+    return vim.fn.getqflist({ id = 0 }).id ~= review_qf
+  end, 'Review to fill the quickfix list')
+  result.review_quickfix = vim.tbl_map(function(item)
+    return item.lnum
+  end, vim.fn.getqflist())
+  vim.cmd('cclose')
+  vim.api.nvim_set_current_buf(buf)
+  log(':DlmSynthActions undo')
+  before_notes = #result.notifications + 1
+  vim.cmd('DlmSynthActions undo')
+  wait(5000, function()
+    return notified('Removed 2 synthesized sections', before_notes) ~= nil
+  end, 'the message of Undo')
+  check(text() == table.concat(original, '\n'), 'Undo did not remove exactly what the job inserted')
+  -- and again, for the steps below
+  before_notes = #result.notifications + 1
+  vim.lsp.buf.code_action({
+    apply = true,
+    context = { only = { 'refactor.rewrite' }, diagnostics = {} },
+    filter = function(action)
+      return action.title == 'Synthesize instructions for this section'
+    end,
+  })
+  wait(20000, function()
+    return notified('Inserted %d+ synthesized pair', before_notes) ~= nil
+  end, 'the second synthesize result')
+  after = lines()
+
   step('list into quickfix')
   log('')
   log(':DlmSynthList')
@@ -272,8 +378,8 @@ local function main()
 
   step('revert all')
   log('')
-  log(':DlmSynthRevert')
-  vim.cmd('DlmSynthRevert')
+  log(':DlmSynthRevert!')
+  vim.cmd('DlmSynthRevert!')
   wait(5000, function()
     return text() == table.concat(original, '\n')
   end, 'the buffer to return to the original text')
@@ -288,7 +394,7 @@ local function main()
   log(':DlmSynth extraction        " with applyMode = "stage"')
   vim.cmd('DlmSynth extraction')
   wait(20000, function()
-    return notified('synthesized pair%(s%) staged in the dlm store.*%(Apply staged instructions: :DlmSynthApplyStaged%)', before_notes) ~= nil
+    return notified('synthesized pairs staged in the dlm store.*%(:DlmSynthActions: Apply staged instructions%)', before_notes) ~= nil
   end, 'the staged result')
   check(text() == table.concat(original, '\n'), 'a staged run changed the buffer')
   log(':DlmSynthList')
@@ -317,22 +423,32 @@ local function main()
   end, 'the applyStaged result')
   local staged_after = lines()
   check(#staged_after > #original, 'applyStaged inserted nothing')
-  -- :DlmSynthRevert! removes only the synthesized section under the cursor
+  -- :DlmSynthRevert removes the synthesized section under the cursor, and nothing else
   local sections_before = select(2, text():gsub('dlm%-auto%-synth', ''))
   vim.api.nvim_win_set_cursor(0, { result.inserted_at + 3, 0 })
-  log(':DlmSynthRevert!            " the synthesized section under the cursor')
+  log(':DlmSynthRevert             " the synthesized section under the cursor')
   before_notes = #result.notifications + 1
-  vim.cmd('DlmSynthRevert!')
+  vim.cmd('DlmSynthRevert')
   wait(5000, function()
     return notified('Removed 1 synthesized section', before_notes) ~= nil
-  end, 'the result of :DlmSynthRevert!')
-  check(select(2, text():gsub('dlm%-auto%-synth', '')) == sections_before - 1, ':DlmSynthRevert! did not remove exactly one section')
-  log(':DlmSynthRevert')
+  end, 'the result of :DlmSynthRevert in a synthesized section')
+  check(select(2, text():gsub('dlm%-auto%-synth', '')) == sections_before - 1, ':DlmSynthRevert did not remove exactly one section')
+  -- on the frontmatter: nothing, and the message says where to stand
+  vim.api.nvim_win_set_cursor(0, { 2, 0 })
+  before_notes = #result.notifications + 1
+  vim.cmd('DlmSynthRevert')
+  wait(5000, function()
+    return notified('The cursor is not in a synthesized section', before_notes) ~= nil
+  end, 'the result of :DlmSynthRevert outside any synthesized pairs')
+  check(select(2, text():gsub('dlm%-auto%-synth', '')) == sections_before - 1, ':DlmSynthRevert on the frontmatter removed something')
+  -- in the prose section: the rest of its pairs
+  log(':DlmSynthRevert             " in the prose section: its pairs')
+  vim.api.nvim_win_set_cursor(0, { prose_row, 0 })
   before_notes = #result.notifications + 1
   vim.cmd('DlmSynthRevert')
   wait(5000, function()
     return notified('Removed %d+ synthesized section', before_notes) ~= nil
-  end, 'the result of :DlmSynthRevert')
+  end, 'the result of :DlmSynthRevert in the prose section')
   check(text() == table.concat(original, '\n'), 'the buffer is not the original text after revert')
 
   step('synthesize a characterwise selection')
@@ -363,11 +479,57 @@ local function main()
   result.after_selection = table.concat(with_selection, '\n')
   log_buffer('buffer after (end)', with_selection, #original - 3, math.min(#with_selection, #original + 7))
   before_notes = #result.notifications + 1
-  log(':DlmSynthRevert')
-  vim.cmd('DlmSynthRevert')
+  log(':DlmSynthRevert!')
+  vim.cmd('DlmSynthRevert!')
   wait(5000, function()
     return notified('Removed %d+ synthesized section', before_notes) ~= nil
-  end, 'the result of :DlmSynthRevert')
+  end, 'the result of :DlmSynthRevert!')
+  check(text() == table.concat(original, '\n'), 'the buffer is not the original text after revert')
+
+  step('a server message, in the same voice')
+  before_notes = #result.notifications + 1
+  reconfigure(client, 'perSection', 'x')
+  wait(5000, function()
+    return notified('^dlm%-synth: Settings: dlmSynth%.perSection: must be a number', before_notes) ~= nil
+  end, "the server's settings warning behind the common prefix")
+  for _, note in ipairs(result.notifications) do
+    check(not note.msg:find('^LSP%['), 'a message in another voice: ' .. note.msg)
+  end
+  reconfigure(client, 'perSection', 2)
+
+  step('the cold-start question, and keeping the choice')
+  -- the sway filter needs a trained adapter this document never had
+  reconfigure(client, 'filter', 'sway')
+  local asked
+  local ui_select_before = vim.ui.select
+  vim.ui.select = function(items, opts, on_choice)
+    asked = { prompt = opts.prompt, titles = vim.tbl_map(function(item)
+      return opts.format_item(item)
+    end, items) }
+    for _, item in ipairs(items) do
+      if item.title == 'Always use grounded' then
+        return on_choice(item)
+      end
+    end
+    on_choice(nil)
+  end
+  vim.api.nvim_win_set_cursor(0, { prose_row, 0 })
+  before_notes = #result.notifications + 1
+  vim.cmd('DlmSynth')
+  wait(20000, function()
+    return notified('Inserted %d+ synthesized pair', before_notes) ~= nil
+  end, 'the synthesis after the question')
+  vim.ui.select = ui_select_before
+  result.question = asked
+  check(asked and asked.prompt:find('^dlm%-synth: sway judge needs a trained adapter'), 'question: ' .. vim.inspect(asked))
+  check(vim.deep_equal(asked.titles, { 'Use grounded', 'Always use grounded', 'Use dedup-only', 'Cancel' }), 'choices: ' .. vim.inspect(asked.titles))
+  check(client.settings.dlmSynth.filter == 'grounded', 'the choice was not kept')
+  check(notified('using filter = "grounded" for this session', before_notes), 'keeping the choice was not said')
+  before_notes = #result.notifications + 1
+  vim.cmd('DlmSynthRevert!')
+  wait(5000, function()
+    return notified('Removed %d+ synthesized section', before_notes) ~= nil
+  end, 'the revert after the question')
   check(text() == table.concat(original, '\n'), 'the buffer is not the original text after revert')
 
   step('cancel')

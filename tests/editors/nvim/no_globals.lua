@@ -10,7 +10,7 @@ local builtins = {}
 for _, name in ipairs({
   'vim', 'require', 'pairs', 'ipairs', 'type', 'tostring', 'tonumber', 'string', 'table', 'math',
   'error', 'unpack', 'select', 'next', 'dofile', 'loadfile', 'io', 'os', 'assert', 'xpcall', 'pcall',
-  'debug', 'print', 'setmetatable', 'getmetatable', 'rawget', 'rawset', 'jit', '_G', 'arg',
+  'debug', 'print', 'setmetatable', 'getmetatable', 'rawget', 'rawset', 'jit', '_G', 'arg', 'coroutine',
 }) do
   builtins[name] = true
 end

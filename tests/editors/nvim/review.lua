@@ -8,8 +8,9 @@
 -- DLM_NVIM_DOC, DLM_NVIM_HOME, DLM_NVIM_RESULT (see e2e.lua).
 --
 -- 1. :DlmSynth while the user keeps typing: the result arrives as a notification
---    naming :DlmSynthReview; no pick list opens, the window, mode and cursor stay.
--- 2. :DlmSynthReview: drop the last pair, insert the others.
+--    naming its follow-ups (:DlmSynthActions: Review N pairs…, Insert all, Stage
+--    them); no pick list opens, the window, mode and cursor stay.
+-- 2. :DlmSynthActions Review (the follow-up): drop the last pair, insert the others.
 -- 3. Again (the teacher's repeats of the kept pairs are deduplicated): close the
 --    list (<Esc>): nothing inserted or staged; then "Stage them all instead".
 
@@ -113,7 +114,7 @@ local function main()
   timer:stop()
   timer:close()
   result.notice = notified('awaits? your review', before)
-  check(result.notice:find(':DlmSynthReview', 1, true), 'the notification does not name :DlmSynthReview')
+  check(result.notice:find(':DlmSynthActions: Review 3 pairs…, Insert all, Stage them', 1, true), 'the notification does not name its follow-ups')
   check(#result.selects == 0, 'a pick list opened by itself')
   check(vim.api.nvim_get_current_win() == win and vim.api.nvim_get_current_buf() == buf, 'the focus moved')
   check(vim.api.nvim_get_mode().mode == 'n', 'the mode changed')
@@ -131,7 +132,7 @@ local function main()
     end,
   }
   before = #result.notifications + 1
-  vim.cmd('DlmSynthReview')
+  vim.cmd('DlmSynthActions Review')
   wait(20000, function()
     return notified('Inserted 2 reviewed pairs', before) ~= nil
   end, 'the review result')

@@ -45,7 +45,11 @@ local function main()
   vim.cmd('runtime! plugin/dlm_synth.lua')
   local dlm_synth = require('dlm_synth')
   local defaults = dlm_synth.default_config()
-  check(vim.deep_equal(defaults.cmd, { 'dlm-synth-lsp', '--stdio' }) and vim.deep_equal(defaults.filetypes, { 'dlm' }), 'lsp/dlm_synth.lua defaults changed')
+  -- the command is found where a pip install or a checkout's scripts/setup puts it
+  check(vim.deep_equal(defaults.cmd, (dlm_synth.server_cmd())) and defaults.cmd[2] == '--stdio', 'lsp/dlm_synth.lua cmd: ' .. vim.inspect(defaults.cmd))
+  check(vim.deep_equal(defaults.filetypes, { 'dlm' }), 'lsp/dlm_synth.lua defaults changed')
+  check(vim.deep_equal(defaults.capabilities, { experimental = { dlmSynth = { resultMessages = true } } }), 'the client does not say it shows results')
+  check(defaults.handlers['window/showMessage'] == dlm_synth.on_show_message, "the server's messages are not ours to show")
   check(type(defaults.settings.dlmSynth) == 'table', 'lsp/dlm_synth.lua has no settings.dlmSynth')
   local commands = vim.api.nvim_get_commands({})
   for _, name in ipairs({ 'DlmSynth', 'DlmSynthDocument', 'DlmSynthRevert', 'DlmSynthList', 'DlmSynthCancel', 'DlmSynthApplyStaged' }) do

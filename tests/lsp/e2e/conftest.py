@@ -222,13 +222,15 @@ async def launch(
     profile: str,
     initialization_options: Any = None,
     env: Mapping[str, str] | None = None,
+    result_messages: bool = False,
     command: Sequence[str] | None = None,
     before_initialize: Callable[[LanguageClient], None] | None = None,
 ) -> AsyncIterator[LanguageClient]:
     """A client/server pair like the `client` fixture, with chosen initialization
     options, extra server environment variables and, optionally, another command
     (e.g. the server behind `tests/fakes/recorder.py`) and a client set up further
-    before the session starts."""
+    before the session starts; `result_messages`: the client says it shows every
+    result's message (as the bundled clients do)."""
     config = ClientServerConfig(
         server_command=list(command or [sys.executable, "-m", "dlm_synth_lsp", "--stdio"]),
         server_env={**SERVER_ENV, **(env or {})},
@@ -238,11 +240,11 @@ async def launch(
     if before_initialize is not None:
         before_initialize(client)
     try:
+        capabilities = pytest_lsp.client_capabilities(profile)
+        if result_messages:
+            capabilities.experimental = {"dlmSynth": {"resultMessages": True}}
         result = await client.initialize_session(
-            lsp.InitializeParams(
-                capabilities=pytest_lsp.client_capabilities(profile),
-                initialization_options=initialization_options,
-            )
+            lsp.InitializeParams(capabilities=capabilities, initialization_options=initialization_options)
         )
         client.initialize_result = result  # type: ignore[attr-defined]
         yield client

@@ -74,7 +74,7 @@ async def test_a_rerun_is_answered_from_the_reply_cache(
     path = tmp_path / "notes.dlm"
     path.write_text(text)
     uri = file_uri(path)
-    async with launch(profile, None, env={"DLM_SYNTH_CACHE_DIR": str(cache)}) as client:
+    async with launch(profile, None, env={"DLM_SYNTH_CACHE_DIR": str(cache)}, result_messages=True) as client:
         editor = make_editor(client)
         await configure(
             client,
@@ -86,9 +86,9 @@ async def test_a_rerun_is_answered_from_the_reply_cache(
         )
         editor.open(uri, text)
         await wait_until(lambda: uri in client.diagnostics)
-        first = await execute(client, "dlm-synth.synthesizeDocument", {"uri": uri, "quiet": True})
+        first = await execute(client, "dlm-synth.synthesizeDocument", {"uri": uri})
         assert first["report"]["usage"]["requests"] == 2 and cache_entries(cache) == 2
-        second = await execute(client, "dlm-synth.synthesizeDocument", {"uri": uri, "quiet": True})
+        second = await execute(client, "dlm-synth.synthesizeDocument", {"uri": uri})
         usage = second["report"]["usage"]
         assert usage["requests"] == 0 and usage["cached"] == 2
         assert len(server.generation_requests()) == 2  # the teacher was not asked again
@@ -100,7 +100,7 @@ async def test_a_rerun_is_answered_from_the_reply_cache(
             applyMode="stage",
             useCache=False,
         )
-        third = await execute(client, "dlm-synth.synthesizeDocument", {"uri": uri, "quiet": True})
+        third = await execute(client, "dlm-synth.synthesizeDocument", {"uri": uri})
         assert third["report"]["usage"]["requests"] == 2  # useCache false asks again
 
 
@@ -126,7 +126,8 @@ async def test_a_run_after_a_cancel_asks_only_what_was_not_answered(
 
     server.default_reply = gate
     try:
-        async with launch(PROFILES[0], None, env={"DLM_SYNTH_CACHE_DIR": str(cache)}) as client:
+        env = {"DLM_SYNTH_CACHE_DIR": str(cache)}
+        async with launch(PROFILES[0], None, env=env, result_messages=True) as client:
             editor = make_editor(client)
             await configure(
                 client,
@@ -138,7 +139,7 @@ async def test_a_run_after_a_cancel_asks_only_what_was_not_answered(
             editor.open(uri, text)
             await wait_until(lambda: uri in client.diagnostics)
             job = asyncio.ensure_future(
-                execute(client, "dlm-synth.synthesizeDocument", {"uri": uri, "quiet": True})
+                execute(client, "dlm-synth.synthesizeDocument", {"uri": uri})
             )
             await wait_until(lambda: cache_entries(cache) >= 2, timeout=30)
             cancelled = await execute(client, "dlm-synth.cancel", {"uri": uri})
@@ -149,7 +150,7 @@ async def test_a_run_after_a_cancel_asks_only_what_was_not_answered(
             assert len(answered) == 2
             before = len(server.generation_requests())
             release.set()
-            again = await execute(client, "dlm-synth.synthesizeDocument", {"uri": uri, "quiet": True})
+            again = await execute(client, "dlm-synth.synthesizeDocument", {"uri": uri})
             asked = [user_text(r.json) for r in server.generation_requests()[before:]]
             assert len(asked) == 2 and not set(asked) & answered  # the two done sections cost nothing
             assert again["report"]["usage"]["cached"] == 2
@@ -187,7 +188,7 @@ async def test_cli_runs_and_the_server_writing_at_once_lose_nothing(
         sys.executable, "-m", "dlm_synth_lsp", "synth", "instructions", str(path), "--apply", "--no-cache",
         "--teacher", f"vllm-server:{server.url}", "--filter", "none", "--per-section", "1", "--json", "-q",
     ]  # fmt: skip
-    async with launch(PROFILES[0], None) as client:
+    async with launch(PROFILES[0], None, result_messages=True) as client:
         editor = make_editor(client)
         await configure(
             client,
@@ -203,7 +204,7 @@ async def test_cli_runs_and_the_server_writing_at_once_lose_nothing(
             subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             for _ in range(4)
         ]
-        job = await execute(client, "dlm-synth.synthesizeDocument", {"uri": uri, "quiet": True})
+        job = await execute(client, "dlm-synth.synthesizeDocument", {"uri": uri})
         outputs = await asyncio.gather(*(asyncio.to_thread(run.communicate, None, 120) for run in runs))
     results = [json.loads(out) for out, _ in outputs]
     accepted = [(p["question"], p["answer"]) for r in results for p in r["accepted"]]
@@ -230,14 +231,14 @@ async def test_applying_a_staged_plan_keeps_what_another_process_stages_meanwhil
 
     plan_path = pending_path(ID, str(home))
     save_plan(plan_path, path, [pair("First staged?"), pair("Second staged?")])
-    async with launch(PROFILES[0], None) as client:
+    async with launch(PROFILES[0], None, result_messages=True) as client:
         editor = make_editor(client)
         await configure(client, dlmHome=str(home))
         # while the editor applies the plan, a command line run stages another pair
         editor.on_edit = lambda _: merge_plan(plan_path, path, [pair("Staged meanwhile?")])
         editor.open(uri, text)
         await wait_until(lambda: uri in client.diagnostics)
-        result = await execute(client, "dlm-synth.applyStaged", {"uri": uri, "quiet": True})
+        result = await execute(client, "dlm-synth.applyStaged", {"uri": uri})
     assert result["applied"] == 2 and result["remaining"] == 1
     plan = load_plan(plan_path)
     assert plan is not None and [p.question for p in plan.pairs] == ["Staged meanwhile?"]

@@ -283,7 +283,7 @@ async def test_code_lenses(client: LanguageClient, editor: Editor, uri: str) -> 
     stale = parse_text(SYNTH_DOC).sections[2].section_id
     assert got == [
         (4, "Synthesize instructions", "dlm-synth.synthesize", [{"uri": uri, "sectionId": SOURCE_ID}]),
-        (4, "1 synthesized pair", "dlm-synth.list", [{"uri": uri}]),
+        (4, "1 synthesized pair", "dlm-synth.list", [{"uri": uri, "sourceSectionId": SOURCE_ID}]),
         (9, "from “Cache blocking”", "dlm-synth.revealSource", [{"uri": uri, "sectionId": SOURCE_ID}]),
         (16, "⚠ source missing · remove", "dlm-synth.revert", [{"uri": uri, "sectionId": stale}]),
         (23, "Synthesize instructions", "dlm-synth.synthesize", [{"uri": uri, "sectionId": second}]),

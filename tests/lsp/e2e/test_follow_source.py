@@ -210,7 +210,7 @@ async def run_trial(
     gate = threading.Event()
     server.gate = gate
     seen = len(server.generation_requests())
-    args = {"uri": uri, "sectionId": chosen.section_id, "perSection": rng.randint(1, 2), "quiet": True}
+    args = {"uri": uri, "sectionId": chosen.section_id, "perSection": rng.randint(1, 2)}
     job = client.workspace_execute_command_async(
         lsp.ExecuteCommandParams(command="dlm-synth.synthesize", arguments=[args])
     )

@@ -10,7 +10,7 @@ closing the document stages what was waiting."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from tests.fakes.docs import cache_notes
 from tests.fakes.llm_server import FakeLLMServer, fake_llm_server
 from tests.fakes.teacher_replies import passage_reply
 
-from .conftest import Editor, configure, file_uri, wait_until
+from .conftest import PROFILES, Editor, configure, file_uri, launch, make_editor, wait_until
 
 DLM_ID = "01KPQ9X1000000000000000003"
 DOC = cache_notes(DLM_ID)
@@ -36,8 +36,20 @@ def server() -> Iterator[FakeLLMServer]:
         yield fake
 
 
+@pytest.fixture(params=PROFILES)
+async def client(request: pytest.FixtureRequest) -> AsyncIterator[LanguageClient]:
+    """A client that shows results itself (`experimental.dlmSynth.resultMessages`), as
+    the VS Code extension and the Neovim plugin do."""
+    async with launch(request.param, {"dlmSynth": {"useCache": False}}, result_messages=True) as shows:
+        yield shows
+
+
 @pytest.fixture
 async def uri(client: LanguageClient, editor: Editor, server: FakeLLMServer, tmp_path: Path) -> str:
+    return await open_notes(client, editor, server, tmp_path)
+
+
+async def open_notes(client: LanguageClient, editor: Editor, server: FakeLLMServer, tmp_path: Path) -> str:
     await configure(
         client,
         teacher=f"vllm-server:{server.url}",
@@ -65,7 +77,7 @@ async def execute(client: LanguageClient, command: str, args: Any) -> Any:
 
 
 async def synthesize(client: LanguageClient, uri: str, **extra: Any) -> dict[str, Any]:
-    args = {"uri": uri, "sectionId": PROSE[0].section_id, "quiet": True, **extra}
+    args = {"uri": uri, "sectionId": PROSE[0].section_id, **extra}
     result: dict[str, Any] = await execute(client, "dlm-synth.synthesize", args)
     return result
 
@@ -98,7 +110,7 @@ async def test_a_finished_job_offers_the_review_and_changes_nothing(
     ]
     assert "await your review" in result["message"]["text"]
     assert editor.edits == [] and editor.texts[uri] == DOC
-    assert client.messages == []  # quiet: the client shows the message itself
+    assert client.messages == []  # the client said it shows the message itself
 
 
 async def test_keeping_a_subset_inserts_exactly_it_after_the_source_as_typed_since(
@@ -116,7 +128,7 @@ async def test_keeping_a_subset_inserts_exactly_it_after_the_source_as_typed_sin
     assert {p["sourceRange"]["start"]["line"] for p in pairs} == {PROSE[0].start_line - 1}
     assert editor.edits == []
     typed = editor.texts[uri]
-    decided = await run(client, action(result, "Insert all"), keep=[0, 2], quiet=True)
+    decided = await run(client, action(result, "Insert all"), keep=[0, 2])
     assert (decided["applied"], decided["staged"], decided["dropped"]) == (2, 0, 1), decided
     after = parse_text(editor.texts[uri])
     inserted = [s for s in after.sections if s.auto_synth and s.content not in DOC]
@@ -163,10 +175,16 @@ async def test_closing_the_document_stages_the_pairs_awaiting_review(
     assert editor.edits == []
 
 
-async def test_a_client_that_is_not_quiet_is_told_about_the_review(
-    client: LanguageClient, editor: Editor, uri: str
+@pytest.mark.parametrize("profile", PROFILES)
+async def test_a_client_that_does_not_show_results_is_told_about_the_review(
+    profile: str, server: FakeLLMServer, tmp_path: Path
 ) -> None:
-    result = await synthesize(client, uri, quiet=False)
-    assert result["status"] == "review"
-    await wait_until(lambda: any("await your review" in m.message for m in client.messages))
-    assert editor.edits == []
+    """No `resultMessages` declaration: the server also sends the outcome as
+    `window/showMessage`, since the client may show the result to nobody."""
+    async with launch(profile, {"dlmSynth": {"useCache": False}}) as plain:
+        editor = make_editor(plain)
+        uri = await open_notes(plain, editor, server, tmp_path)
+        result = await synthesize(plain, uri)
+        assert result["status"] == "review"
+        await wait_until(lambda: any("await your review" in m.message for m in plain.messages))
+        assert editor.edits == []

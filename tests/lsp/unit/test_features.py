@@ -343,7 +343,8 @@ def test_code_lenses() -> None:
     found = features.code_lenses(fx.doc, URI, U16)
     assert lenses(fx, found) == (
         '11: Synthesize instructions → dlm-synth.synthesize {"sectionId": "§Rotating TLS certificates"}\n'
-        "11: 1 synthesized pair → dlm-synth.list {}\n"
+        # the list of that source's pairs (the clients show it: a pick list, the quickfix list)
+        '11: 1 synthesized pair → dlm-synth.list {"sourceSectionId": "§Rotating TLS certificates"}\n'
         "17: from “Rotating TLS certificates” → dlm-synth.revealSource"
         ' {"sectionId": "§Rotating TLS certificates"}\n'
         '43: Synthesize instructions → dlm-synth.synthesize {"sectionId": "§Notes"}'
@@ -355,7 +356,7 @@ def test_code_lens_counts_pairs_and_flags_missing_sources() -> None:
     fx = synthesized()
     assert lenses(fx, features.code_lenses(fx.doc, URI, U16)) == (
         '6: Synthesize instructions → dlm-synth.synthesize {"sectionId": "§Caching"}\n'
-        "6: 2 synthesized pairs → dlm-synth.list {}\n"
+        '6: 2 synthesized pairs → dlm-synth.list {"sourceSectionId": "§Caching"}\n'
         '10: from “Caching” → dlm-synth.revealSource {"sectionId": "§Caching"}\n'
         "22: ⚠ source missing · remove → dlm-synth.revert"
         ' {"sectionId": "§What was the old text about?"}'
@@ -610,10 +611,14 @@ def test_command_ids() -> None:
         "dlm-synth.cancel",
         "dlm-synth.applyStaged",
         "dlm-synth.revealSource",
+        "dlm-synth.status",
         "dlm-synth.relink",
         "dlm-synth.review",
         "dlm-synth.applyReview",
     )
+    # the follow-ups only a client carries out are not server commands
+    assert ids.CLIENT_COMMANDS == ("dlm-synth.openSetting", "dlm-synth.rememberSettings")
+    assert not set(ids.CLIENT_COMMANDS) & set(ids.ALL_COMMANDS)
 
 
 def test_large_document_invariants() -> None:
@@ -650,3 +655,13 @@ def test_large_document_invariants() -> None:
         location = features.definition(doc, URI, lsp.Position(line=marker, character=0), U16)
         source = doc.find(section.source_section_id or "")
         assert (location is None) == (source is None)
+
+
+def test_hover_escapes_only_what_can_become_markup() -> None:
+    """Parentheses, dots and dashes stay as they are (a client that shows the
+    markdown as text, like Neovim's hover, would show every backslash); emphasis,
+    code and link characters are escaped."""
+    fx = fixture(FRONT + "\n$0::prose::\n# Dense matrix multiply (GEMM) - C := A*B_1 [x] 1.5!\n\ntext\n")
+    assert markdown(fx, features.hover(fx.doc, fx.at(0), U16)).endswith(
+        "- “Dense matrix multiply (GEMM) - C := A\\*B\\_1 \\[x\\] 1.5!”"
+    )

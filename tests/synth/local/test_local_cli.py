@@ -116,5 +116,7 @@ def test_sway_without_adapter_fails_before_any_teacher_call(
         ]
     )
     assert code == 1
-    assert "sway judge needs a trained adapter" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "sway judge needs a trained adapter" in err
+    assert "(choose the filter with --filter)" in err  # the command line names its flag
     assert server.generation_requests() == []

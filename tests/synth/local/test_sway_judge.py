@@ -83,7 +83,8 @@ async def test_unavailable_without_adapter(cold_options: TeacherOptions) -> None
         await SwayJudge(cold_options).prepare(CancelToken())
     message = str(info.value)
     assert message.startswith("sway judge needs a trained adapter for /docs/notes.dlm")
-    assert "use --filter dedup-only or --filter grounded at cold start" in message
+    assert "or (until you have trained) the grounded or dedup-only filter" in message
+    assert "--filter" not in message
 
 
 async def test_score_many_reports_progress_and_stops_on_cancel(doc_options: TeacherOptions) -> None:

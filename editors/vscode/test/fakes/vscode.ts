@@ -42,6 +42,18 @@ export enum ProgressLocation {
   Notification = 15,
 }
 
+export enum ConfigurationTarget {
+  Global = 1,
+  Workspace = 2,
+  WorkspaceFolder = 3,
+}
+
+export enum LanguageStatusSeverity {
+  Information = 0,
+  Warning = 1,
+  Error = 2,
+}
+
 export enum QuickPickItemKind {
   Separator = -1,
   Default = 0,
@@ -116,12 +128,18 @@ function configuration(section: string) {
         workspaceValue: settings.workspace.get(name) as T | undefined,
       };
     },
-    update: async () => undefined,
+    update: async (key: string, value: unknown, target: ConfigurationTarget) => {
+      recorded.updates.push({ key: full(key), value, target });
+      (target === ConfigurationTarget.Global ? settings.global : settings.workspace).set(full(key), value);
+    },
   };
 }
 
 const configEmitter = new EventEmitter<any>();
+const activeEditorEmitter = new EventEmitter<any>();
 const trustEmitter = new EventEmitter<void>();
+
+export const version = '1.100.3';
 
 export const workspace = {
   isTrusted: true,
@@ -152,12 +170,18 @@ export const recorded = {
   outputLines: [] as string[],
   /** how often an output channel was revealed */
   outputShown: 0,
+  /** settings written with `update` */
+  updates: [] as Array<{ key: string; value: unknown; target: ConfigurationTarget }>,
+  /** language status items created */
+  statusItems: [] as any[],
 };
 
 /** answers for the next messages / quick picks (FIFO); undefined = dismissed */
 export const script = {
   messageAnswers: [] as Array<string | undefined>,
   quickPick: [] as Array<(items: any[], options: any) => any>,
+  /** where progress notifications' reports go, when set */
+  progressReports: undefined as undefined | any[],
   /** called with each progress token source right after the task starts */
   onProgress: undefined as undefined | ((source: CancellationTokenSource) => void),
 };
@@ -198,11 +222,18 @@ export const window = {
   withProgress: async (options: any, task: (progress: any, token: any) => Thenable<any>) => {
     const source = new CancellationTokenSource();
     recorded.progress.push({ options, source });
-    const running = task({ report: () => undefined }, source.token);
+    const reports = script.progressReports;
+    const running = task({ report: (value: any) => reports?.push(value) }, source.token);
     script.onProgress?.(source);
     return running;
   },
   createOutputChannel: (name: string) => outputChannel(name),
+  onDidChangeActiveTextEditor: activeEditorEmitter.event,
+  /** what VS Code does when the user switches editors */
+  switchEditor: (editor: any) => {
+    window.activeTextEditor = editor;
+    activeEditorEmitter.fire(editor);
+  },
 };
 
 // -- commands -----------------------------------------------------------------------
@@ -222,7 +253,23 @@ export const commands = {
   },
 };
 
+export const languages = {
+  createLanguageStatusItem: (id: string, selector: unknown) => {
+    const item = { id, selector, name: '', text: '', detail: '', severity: 0, busy: false, command: undefined as any, dispose: () => undefined };
+    recorded.statusItems.push(item);
+    return item;
+  },
+};
+
+/** installed extensions by id (the Python extension's API, for instance) */
+export const installedExtensions = new Map<string, any>();
+
+export const extensions = {
+  getExtension: (id: string) => installedExtensions.get(id),
+};
+
 export const env = {
+  remoteName: undefined as string | undefined,
   clipboardText: '',
   clipboard: {
     readText: async () => env.clipboardText,
@@ -241,9 +288,14 @@ export function reset(): void {
   recorded.progress.length = 0;
   recorded.outputLines.length = 0;
   recorded.outputShown = 0;
+  recorded.updates.length = 0;
+  recorded.statusItems.length = 0;
+  installedExtensions.clear();
+  env.remoteName = undefined;
   script.messageAnswers.length = 0;
   script.quickPick.length = 0;
   script.onProgress = undefined;
+  script.progressReports = undefined;
   registeredCommands.clear();
   executedCommands.length = 0;
   workspace.isTrusted = true;

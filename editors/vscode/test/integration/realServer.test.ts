@@ -24,6 +24,7 @@ import {
   ProtocolConnection,
   StreamMessageReader,
   StreamMessageWriter,
+  WorkDoneProgress,
 } from 'vscode-languageserver-protocol/node';
 import { DlmCommands } from '../../src/commands';
 
@@ -70,6 +71,8 @@ class Harness {
   version = 1;
   edits = 0;
   messages: string[] = [];
+  progressTokens: string[] = [];
+  progressValues: any[] = [];
   readonly uri: string;
   private constructor(
     readonly connection: ProtocolConnection,
@@ -112,7 +115,6 @@ class Harness {
     connection.onNotification('window/showMessage', (p: { message: string }) => h.messages.push(p.message));
     connection.onNotification('window/logMessage', () => undefined);
     connection.onNotification('textDocument/publishDiagnostics', () => undefined);
-    connection.onNotification('$/progress', () => undefined);
     connection.onRequest('workspace/applyEdit', (params: any) => h.applyEdit(params));
     (connection as unknown as { onRequest(h: (method: string) => unknown): void }).onRequest((method: string) => {
       if (process.env.DLM_IT_DEBUG) console.error(`unhandled request ${method}`);
@@ -130,6 +132,8 @@ class Harness {
         general: { positionEncodings: ['utf-16'] },
         window: { workDoneProgress: true, showDocument: { support: true } },
         workspace: { configuration: true, applyEdit: true, workspaceEdit: { documentChanges: true } },
+        // as the extension's client says (client.ts resultMessagesFeature)
+        experimental: { dlmSynth: { resultMessages: true } },
       },
     });
     await connection.sendNotification('initialized', {});
@@ -172,6 +176,15 @@ class Harness {
         token === undefined
           ? this.connection.sendRequest(type.method, params)
           : this.connection.sendRequest(type.method, params, token as any),
+      sendNotification: (type: { method: string }, params: unknown) => this.connection.sendNotification(type.method, params),
+      // the server's $/progress for a token the request carried (the notification's steps)
+      onProgress: (_type: unknown, token: string, handler: (value: any) => void) => {
+        this.progressTokens.push(token);
+        return this.connection.onProgress(WorkDoneProgress.type, token, (value) => {
+          this.progressValues.push(value);
+          handler(value);
+        });
+      },
       code2ProtocolConverter: { asUri: (u: { toString(): string }) => u.toString() },
       protocol2CodeConverter: {
         asRange: (r: any) => new vs.Range(new vs.Position(r.start.line, r.start.character), new vs.Position(r.end.line, r.end.character)),
@@ -225,7 +238,12 @@ describe('against the real language server', { skip: available ? false : `no Pyt
     vs.window.activeTextEditor = h.editor(prose, 10);
     await h.commands().synthesizeSection();
     assert.equal(h.edits, 1, `one edit; messages: ${JSON.stringify(vs.recorded.messages)} ${h.messages}`);
-    assert.match(vs.recorded.messages[0]!.text, /^DLM: Inserted 2 synthesized pairs/);
+    assert.match(vs.recorded.messages[0]!.text, /^dlm-synth: Inserted 2 synthesized pairs for “Rotating TLS certificates” \(line \d+\)/);
+    assert.deepEqual(vs.recorded.messages[0]!.items, ['Review 2 pairs…', 'Undo']);
+    assert.deepEqual(h.messages, [], 'the server shows nothing itself: the client shows the result');
+    // the job reported into the notification, on the token the request carried
+    assert.ok(h.progressValues.some((v) => v.kind === 'begin'));
+    assert.ok(h.progressValues.some((v) => v.kind === 'report' && /“Rotating TLS certificates” \(extraction\): 2 of 2 accepted/.test(v.message)));
     const inserted = h.text.slice(h.text.indexOf('dropped.') + 'dropped.'.length, h.text.indexOf('::prose::'));
     assert.match(inserted, /::instruction::\n<!-- dlm-auto-synth: [^\n]*synth_teacher="vllm-server:http:\/\/127\.0\.0\.1:\d+"/);
     assert.match(inserted, /### Q\n.*\n### A\n.*90 days/);
@@ -246,7 +264,17 @@ describe('against the real language server', { skip: available ? false : `no Pyt
     vs.window.activeTextEditor = h.editor(0, 0);
     vs.script.quickPick.push((items) => items.find((i: any) => i.kindOf === 'all'));
     await h.commands().revert();
-    assert.equal(vs.recorded.messages[0]!.text, 'DLM: Removed 2 synthesized sections.');
+    assert.equal(vs.recorded.messages[0]!.text, 'dlm-synth: Removed 2 synthesized sections.');
+    assert.equal(h.text, DOC);
+  });
+
+  test('Undo in the result message removes exactly what the job inserted', async () => {
+    const prose = DOC.split('\n').findIndex((l) => l.startsWith('Expired certificates'));
+    vs.window.activeTextEditor = h.editor(prose, 0);
+    vs.script.messageAnswers.push('Undo');
+    await h.commands().synthesizeSection();
+    assert.match(vs.recorded.messages[0]!.text, /^dlm-synth: Inserted \d+ synthesized pairs? for “Monitoring”/);
+    assert.match(vs.recorded.messages[1]!.text, /^dlm-synth: Removed \d+ synthesized sections?\.$/);
     assert.equal(h.text, DOC);
   });
 
@@ -276,7 +304,8 @@ describe('cancel against the real language server', { skip: available ? false : 
     const elapsed = Date.now() - started;
     assert.ok(elapsed < 5000, `cancelled in ${elapsed} ms, not after the teacher's 20 s`);
     assert.equal(h.edits, 0);
-    assert.match(vs.recorded.messages.map((m) => m.text).join('\n'), /synthesis cancelled/);
+    // cancelled through the job's progress token: the server's own answer
+    assert.deepEqual(vs.recorded.messages.map((m) => m.text), ['dlm-synth: Synthesis cancelled.']);
     // the server has no job left for the document
     const client = h.client();
     const result = await client.sendRequest({ method: 'workspace/executeCommand' } as any, {

@@ -1,4 +1,4 @@
-import { lc, manifest, resetFakes, ROOT, vs } from './helpers';
+import { dlmEditor, lc, manifest, resetFakes, ROOT, vs } from './helpers';
 import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -30,14 +30,127 @@ test('activate registers every palette command and starts the client from dlmSyn
   for (const d of ctx.subscriptions) d.dispose();
 });
 
+const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
+
+test('the language status item of .dlm editors shows what the server resolved, and updates', async () => {
+  vs.settings.global.set('dlmSynth.server.path', process.execPath);
+  const status = {
+    serverVersion: '0.3.0',
+    teacher: 'vllm-server:http://127.0.0.1:8000',
+    teacherSetting: 'vllm-server:http://127.0.0.1:8000',
+    filter: 'grounded',
+    filterSetting: 'grounded',
+    problem: null,
+    reachable: null,
+    jobs: [],
+  };
+  const asked: any[] = [];
+  lc.server.handler = async (req) => {
+    if (req.params.command === 'dlm-synth.status') {
+      asked.push(req.params.arguments[0]);
+      return status;
+    }
+    return null;
+  };
+  vs.window.activeTextEditor = dlmEditor([0, 0]);
+  const ctx = context();
+  await activate(ctx);
+  const [server, item] = vs.recorded.statusItems;
+  assert.deepEqual([server.id, item.id], ['dlmSynth.server', 'dlmSynth.synthesis']);
+  assert.deepEqual(item.selector, { language: 'dlm' });
+  await tick(250);
+  assert.deepEqual(asked, [{ uri: 'file:///ws/doc.dlm' }]);
+  assert.equal(item.text, '$(sparkle) vllm-server:127.0.0.1:8000 · grounded');
+  assert.equal(server.text, 'dlm-synth 0.3.0');
+  assert.equal(server.detail, 'server from dlmSynth.server.path');
+  // switching editors and changing settings ask again
+  vs.window.switchEditor(dlmEditor([1, 0]));
+  await tick(250);
+  status.filter = 'dedup-only';
+  vs.workspace.fireConfigurationChange(['dlmSynth.filter']);
+  await tick(250);
+  assert.equal(asked.length, 3);
+  assert.equal(item.text, '$(sparkle) vllm-server:127.0.0.1:8000 · dedup-only');
+  await deactivate();
+  for (const d of ctx.subscriptions) d.dispose();
+});
+
+test('a code action command runs through the palette flow (notification with Cancel, one message)', async () => {
+  vs.settings.global.set('dlmSynth.server.path', process.execPath);
+  lc.server.handler = async (req) =>
+    req.params.command === 'dlm-synth.synthesize'
+      ? { status: 'applied', message: { severity: 'info', text: 'Inserted 2 synthesized pairs (2 accepted, 0 rejected, 2 inserted).', details: [], actions: [] } }
+      : null;
+  const ctx = context();
+  await activate(ctx);
+  const middleware = lc.clients[0]!.clientOptions.middleware;
+  let sentDirectly = false;
+  await middleware.executeCommand('dlm-synth.synthesize', [{ uri: 'file:///ws/doc.dlm', sectionId: 's' }], async () => {
+    sentDirectly = true;
+  });
+  assert.equal(sentDirectly, false);
+  assert.equal(vs.recorded.progress[0]!.options.cancellable, true);
+  assert.ok(vs.recorded.messages.some((m) => m.text === 'dlm-synth: Inserted 2 synthesized pairs (2 accepted, 0 rejected, 2 inserted).'));
+  // revealSource only shows a document: it goes straight to the server
+  await middleware.executeCommand('dlm-synth.revealSource', [{ uri: 'file:///ws/doc.dlm', sectionId: 's' }], async () => {
+    sentDirectly = true;
+  });
+  assert.equal(sentDirectly, true);
+  await deactivate();
+  for (const d of ctx.subscriptions) d.dispose();
+});
+
 test('changing dlmSynth.server.path offers a restart', async () => {
   vs.settings.global.set('dlmSynth.server.path', process.execPath);
   const ctx = context();
   await activate(ctx);
   vs.script.messageAnswers.push('Restart');
   vs.workspace.fireConfigurationChange(['dlmSynth.server.path']);
-  await new Promise((r) => setTimeout(r, 10));
-  assert.match(vs.recorded.messages[0]!.text, /restart the language server/);
+  await tick(10);
+  assert.match(vs.recorded.messages[0]!.text, /^dlm-synth: restart the language server/);
+  assert.equal(lc.clients.length, 2);
+  await deactivate();
+  for (const d of ctx.subscriptions) d.dispose();
+});
+
+test('a server that was not found is started as soon as dlmSynth.server.path is set (no question)', async () => {
+  vs.settings.global.set('dlmSynth.server.path', '/nowhere/dlm-synth-lsp');
+  const ctx = context();
+  await activate(ctx);
+  assert.equal(lc.clients.length, 0);
+  vs.settings.global.set('dlmSynth.server.path', process.execPath);
+  vs.workspace.fireConfigurationChange(['dlmSynth.server.path']);
+  await tick(10);
+  assert.equal(lc.clients.length, 1);
+  assert.ok(lc.clients[0]!.started);
+  await deactivate();
+  for (const d of ctx.subscriptions) d.dispose();
+});
+
+test('the Python extension: its selected interpreter starts the server; selecting another offers a restart', async () => {
+  let listener: (() => void) | undefined;
+  const python = process.execPath; // "can import" is probed for real: node fails it, so PATH is next
+  vs.installedExtensions.set('ms-python.python', {
+    isActive: true,
+    exports: {
+      environments: {
+        getActiveEnvironmentPath: () => ({ id: 'x', path: python }),
+        resolveEnvironment: async () => ({ executable: { uri: vs.Uri.file(python) } }),
+        onDidChangeActiveEnvironmentPath: (l: () => void) => {
+          listener = l;
+          return { dispose: () => undefined };
+        },
+      },
+    },
+  });
+  vs.settings.global.set('dlmSynth.server.path', process.execPath);
+  const ctx = context();
+  await activate(ctx);
+  assert.ok(listener, 'listens for interpreter changes');
+  vs.script.messageAnswers.push('Restart');
+  listener!();
+  await tick(10);
+  assert.match(vs.recorded.messages[0]!.text, /interpreter now selected in the Python extension/);
   assert.equal(lc.clients.length, 2);
   await deactivate();
   for (const d of ctx.subscriptions) d.dispose();
@@ -49,7 +162,7 @@ test('granting workspace trust restarts the server (workspace values may now app
   const ctx = context();
   await activate(ctx);
   vs.workspace.grantTrust();
-  await new Promise((r) => setTimeout(r, 10));
+  await tick(10);
   assert.equal(lc.clients.length, 2);
   await deactivate();
   for (const d of ctx.subscriptions) d.dispose();
@@ -76,6 +189,7 @@ test('package.json: palette commands are in category DLM, shown only for dlm edi
       'Apply staged instructions',
       'Review synthesized pairs',
       'Restart server',
+      'Show server status and actions',
     ],
   );
 });

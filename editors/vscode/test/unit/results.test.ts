@@ -2,7 +2,7 @@ import './helpers';
 import { strict as assert } from 'assert';
 import { test } from 'node:test';
 import { Message } from '../../src/protocol';
-import { buttons, DETAILS, notice } from '../../src/results';
+import { buttons, DETAILS, notice, prefixed } from '../../src/results';
 
 const message = (over: Partial<Message> = {}): Message => ({
   severity: 'info',
@@ -12,11 +12,12 @@ const message = (over: Partial<Message> = {}): Message => ({
   ...over,
 });
 
-test("the server's text at the server's severity, prefixed like every message of the extension", () => {
+test("the server's text at the server's severity, behind the prefix every client uses", () => {
   assert.deepEqual(notice(message()), {
     severity: 'info',
-    text: 'DLM: Inserted 3 synthesized pairs (3 accepted, 1 rejected, 3 inserted).',
+    text: 'dlm-synth: Inserted 3 synthesized pairs (3 accepted, 1 rejected, 3 inserted).',
   });
+  assert.equal(prefixed('dlm-synth: once'), 'dlm-synth: once', 'never twice');
   assert.equal(notice(message({ severity: 'error', text: 'Synthesis failed: boom.' })).severity, 'error');
 });
 

@@ -97,9 +97,9 @@ test('the review is a multi-select list, all ticked, showing each pair and where
   );
   assert.deepEqual(sent.slice(1), [
     { command: 'dlm-synth.review', args: { uri: URI, reviewId: 'r1' } },
-    { command: 'dlm-synth.applyReview', args: { uri: URI, reviewId: 'r1', quiet: true, keep: [0, 2] } },
+    { command: 'dlm-synth.applyReview', args: { uri: URI, reviewId: 'r1', keep: [0, 2] } },
   ]);
-  assert.equal(vs.recorded.messages.at(-1)!.text, 'DLM: Inserted 2 reviewed pairs.');
+  assert.equal(vs.recorded.messages.at(-1)!.text, 'dlm-synth: Inserted 2 reviewed pairs.');
 });
 
 test('Escape inserts and stages nothing; dismissing the follow-up leaves the review waiting', async () => {
@@ -120,7 +120,7 @@ test('after Escape, staging is a choice: “Stage them instead” stages, “Dis
   await commands.synthesizeSection();
   assert.deepEqual(sent.at(-1), {
     command: 'dlm-synth.applyReview',
-    args: { uri: URI, reviewId: 'r1', quiet: true, keep: [], stage: true },
+    args: { uri: URI, reviewId: 'r1', keep: [], stage: true },
   });
   sent.length = 0;
   vs.script.messageAnswers.push(DISCARD);
@@ -128,7 +128,7 @@ test('after Escape, staging is a choice: “Stage them instead” stages, “Dis
   await commands.review();
   assert.deepEqual(sent, [
     { command: 'dlm-synth.review', args: { uri: URI } },
-    { command: 'dlm-synth.applyReview', args: { uri: URI, reviewId: 'r1', quiet: true, keep: [] } },
+    { command: 'dlm-synth.applyReview', args: { uri: URI, reviewId: 'r1', keep: [] } },
   ]);
 });
 
@@ -141,4 +141,23 @@ test('“Review again” reopens the list with fresh positions; the palette comm
   assert.equal(vs.recorded.quickPicks.length, 2);
   assert.deepEqual(sent.map((s) => s.command), ['dlm-synth.review', 'dlm-synth.review', 'dlm-synth.applyReview']);
   assert.deepEqual(sent.at(-1)!.args.keep, [0, 1, 2]);
+});
+
+test('“Insert all” and “Stage them” decide for every pair at once, from the notification, with no pick list', async () => {
+  vs.window.activeTextEditor = dlmEditor([5, 0]);
+  const { commands, sent } = setup();
+  vs.script.messageAnswers.push('Insert all');
+  await commands.synthesizeSection();
+  assert.equal(vs.recorded.quickPicks.length, 0);
+  assert.deepEqual(sent.slice(1), [
+    { command: 'dlm-synth.applyReview', args: { uri: URI, reviewId: 'r1', keep: [0, 1, 2] } },
+  ]);
+  assert.equal(vs.recorded.messages.at(-1)!.text, 'dlm-synth: Inserted 3 reviewed pairs.');
+  sent.length = 0;
+  vs.script.messageAnswers.push('Stage them');
+  await commands.synthesizeSection();
+  assert.deepEqual(sent.slice(1), [
+    { command: 'dlm-synth.applyReview', args: { uri: URI, reviewId: 'r1', stage: true } },
+  ]);
+  assert.ok(sent.every((s) => !('quiet' in s.args)), 'the client declared once that it shows results');
 });

@@ -1,8 +1,10 @@
 import { strict as assert } from 'assert';
+import * as path from 'path';
 import { test } from 'node:test';
 import {
   expandPath,
   isNotFound,
+  LaunchInput,
   NotFound,
   resolveServerLaunch,
   ServerLaunch,
@@ -23,24 +25,21 @@ function probe(files: string[], path: Record<string, string>, importable: string
   };
 }
 
-const base = { serverPath: undefined, pythonPath: undefined, workspaceFolder: '/ws', home: '/home/u' };
+const base: LaunchInput = { serverPath: undefined, pythonPath: undefined, workspaceFolder: '/ws', workspaceFolders: ['/ws'], home: '/home/u', platform: 'linux' };
 
 test('dlmSynth.server.path wins and gets --stdio', async () => {
   const r = (await resolveServerLaunch(
-    { ...base, serverPath: '~/bin/dlm-synth-lsp', pythonPath: '/venv/bin/python' },
-    probe(['/home/u/bin/dlm-synth-lsp'], { 'dlm-synth-lsp': '/usr/bin/dlm-synth-lsp' }, ['/venv/bin/python']),
+    { ...base, serverPath: '~/bin/dlm-synth-lsp', pythonPath: '/venv/bin/python', selectedInterpreter: '/venv/bin/python' },
+    probe(['/home/u/bin/dlm-synth-lsp', '/venv/bin/python'], { 'dlm-synth-lsp': '/usr/bin/dlm-synth-lsp' }, ['/venv/bin/python']),
   )) as ServerLaunch;
   assert.deepEqual(r, { command: '/home/u/bin/dlm-synth-lsp', args: ['--stdio'], source: 'setting' });
 });
 
 test('a server.path that does not exist is reported, not routed around', async () => {
-  const r = await resolveServerLaunch(
-    { ...base, serverPath: '${workspaceFolder}/nope' },
-    probe([], { 'dlm-synth-lsp': '/usr/bin/dlm-synth-lsp' }, []),
-  );
+  const r = await resolveServerLaunch({ ...base, serverPath: '${workspaceFolder}/nope' }, probe([], { 'dlm-synth-lsp': '/usr/bin/dlm-synth-lsp' }, []));
   assert.ok(isNotFound(r));
   assert.match(r.message, /dlmSynth\.server\.path/);
-  assert.deepEqual(r.tried, ['dlmSynth.server.path: /ws/nope']);
+  assert.deepEqual(r.tried, ['dlmSynth.server.path: /ws/nope (not found)']);
 });
 
 test('a server.path without a directory is looked up on PATH', async () => {
@@ -48,17 +47,44 @@ test('a server.path without a directory is looked up on PATH', async () => {
   assert.equal(r.command, '/opt/my-lsp');
 });
 
-test('the configured Python interpreter runs -m dlm_synth_lsp when it can import it', async () => {
-  const p = probe(['/ws/.venv/bin/python'], { 'dlm-synth-lsp': '/usr/bin/dlm-synth-lsp' }, ['/ws/.venv/bin/python']);
-  const r = (await resolveServerLaunch({ ...base, pythonPath: '${workspaceFolder}/.venv/bin/python' }, p)) as ServerLaunch;
-  assert.deepEqual(r, { command: '/ws/.venv/bin/python', args: ['-m', 'dlm_synth_lsp', '--stdio'], source: 'python' });
+test('the interpreter selected in the Python extension comes first among interpreters', async () => {
+  const p = probe(['/envs/a/bin/python', '/envs/b/bin/python'], {}, ['/envs/a/bin/python', '/envs/b/bin/python']);
+  const r = (await resolveServerLaunch({ ...base, selectedInterpreter: '/envs/a/bin/python', pythonPath: '/envs/b/bin/python' }, p)) as ServerLaunch;
+  assert.deepEqual(r, { command: '/envs/a/bin/python', args: ['-m', 'dlm_synth_lsp', '--stdio'], source: 'python-extension' });
 });
 
-test('an interpreter without the package falls back to dlm-synth-lsp on PATH', async () => {
-  const p = probe(['/venv/bin/python'], { 'dlm-synth-lsp': '/usr/local/bin/dlm-synth-lsp' }, []);
-  const r = (await resolveServerLaunch({ ...base, pythonPath: '/venv/bin/python' }, p)) as ServerLaunch;
-  assert.deepEqual(r, { command: '/usr/local/bin/dlm-synth-lsp', args: ['--stdio'], source: 'path' });
-  assert.deepEqual(p.probed, ['/venv/bin/python']);
+test('python.defaultInterpreterPath runs -m dlm_synth_lsp when the selected one cannot import it', async () => {
+  const p = probe(['/envs/a/bin/python', '/ws/.venv/bin/python'], { 'dlm-synth-lsp': '/usr/bin/dlm-synth-lsp' }, ['/ws/.venv/bin/python']);
+  const r = (await resolveServerLaunch({ ...base, selectedInterpreter: '/envs/a/bin/python', pythonPath: '${workspaceFolder}/.venv/bin/python' }, p)) as ServerLaunch;
+  assert.deepEqual(r, { command: '/ws/.venv/bin/python', args: ['-m', 'dlm_synth_lsp', '--stdio'], source: 'python' });
+  assert.deepEqual(p.probed, ['/envs/a/bin/python', '/ws/.venv/bin/python']);
+});
+
+test("a checkout after scripts/setup: the workspace's .venv server is found with no setting at all", async () => {
+  const p = probe(['/ws/.venv/bin/dlm-synth-lsp'], { python3: '/usr/bin/python3' }, []);
+  const r = (await resolveServerLaunch(base, p)) as ServerLaunch;
+  assert.deepEqual(r, { command: '/ws/.venv/bin/dlm-synth-lsp', args: ['--stdio'], source: 'workspace-venv' });
+  const win = (await resolveServerLaunch(
+    { ...base, workspaceFolders: ['C:\\ws'], workspaceFolder: 'C:\\ws', platform: 'win32' },
+    probe([path.join('C:\\ws', '.venv', 'Scripts', 'dlm-synth-lsp.exe')], {}, []),
+  )) as ServerLaunch;
+  assert.equal(win.source, 'workspace-venv');
+});
+
+test('an untrusted workspace: its .venv and an interpreter inside it are skipped, with the reason', async () => {
+  const p = probe(['/ws/.venv/bin/dlm-synth-lsp', '/ws/.venv/bin/python'], {}, ['/ws/.venv/bin/python']);
+  const r = (await resolveServerLaunch({ ...base, trusted: false, selectedInterpreter: '/ws/.venv/bin/python' }, p)) as NotFound;
+  assert.ok(isNotFound(r));
+  assert.deepEqual(p.probed, [], 'nothing of the workspace was run');
+  assert.deepEqual(r.tried.slice(0, 2), [
+    "the Python extension’s interpreter: /ws/.venv/bin/python (skipped: the workspace is not trusted, and this program belongs to it)",
+    '/ws/.venv/bin/dlm-synth-lsp (skipped: the workspace is not trusted, and this program belongs to it)',
+  ]);
+  assert.match(r.message, /skipped: the workspace is not trusted/);
+  // an interpreter outside the workspace is still used
+  const outside = probe(['/usr/bin/python3.11'], {}, ['/usr/bin/python3.11']);
+  const ok = (await resolveServerLaunch({ ...base, trusted: false, selectedInterpreter: '/usr/bin/python3.11' }, outside)) as ServerLaunch;
+  assert.equal(ok.source, 'python-extension');
 });
 
 test("ms-python's default 'python' is not treated as a choice; PATH comes first", async () => {
@@ -67,23 +93,29 @@ test("ms-python's default 'python' is not treated as a choice; PATH comes first"
   assert.equal(r.source, 'path');
 });
 
-test('last resort: python3 on PATH that can import the package', async () => {
-  const p = probe([], { python3: '/usr/bin/python3' }, ['/usr/bin/python3']);
+test('last resort: python3 on PATH that can import the package (each interpreter probed once)', async () => {
+  const p = probe(['/usr/bin/python3'], { python3: '/usr/bin/python3', python: '/usr/bin/python3' }, ['/usr/bin/python3']);
   const r = (await resolveServerLaunch(base, p)) as ServerLaunch;
   assert.deepEqual(r, { command: '/usr/bin/python3', args: ['-m', 'dlm_synth_lsp', '--stdio'], source: 'path-python' });
+  const none = probe([], { python3: '/usr/bin/python3', python: '/usr/bin/python3' }, []);
+  await resolveServerLaunch(base, none);
+  assert.deepEqual(none.probed, ['/usr/bin/python3']);
 });
 
-test('nothing found: the message names the fix and lists what was tried', async () => {
+test('nothing found: the message lists every place tried and an install that works from a checkout', async () => {
   const p = probe([], { python3: '/usr/bin/python3' }, []);
   const r = (await resolveServerLaunch({ ...base, pythonPath: '/missing/python' }, p)) as NotFound;
   assert.ok(isNotFound(r));
-  assert.match(r.message, /pip install dlm-synth-lsp/);
-  assert.match(r.message, /dlmSynth\.server\.path/);
   assert.deepEqual(r.tried, [
     'python.defaultInterpreterPath: /missing/python (not found)',
+    '/ws/.venv/bin/dlm-synth-lsp (not found)',
     'dlm-synth-lsp on PATH (not found)',
     '/usr/bin/python3 (cannot import dlm_synth_lsp)',
   ]);
+  for (const tried of r.tried) assert.ok(r.message.includes(tried), tried);
+  assert.match(r.message, /scripts\/setup/);
+  assert.match(r.message, /dlmSynth\.server\.path/);
+  assert.doesNotMatch(r.message, /pip install dlm-synth-lsp/);
 });
 
 test('expandPath handles ~, ${userHome} and ${workspaceFolder}', () => {

@@ -26,7 +26,7 @@ test('untrusted workspace: restricted keys take only the user value; others stil
   const s = readServerSettings(ws, { isTrusted: false });
   assert.equal(s.teacher, 'openai:gpt-4o-mini');
   assert.deepEqual(s.fallbackTeachers, []);
-  assert.equal(s.dlmHome, null);
+  assert.equal(s.dlmHome, '');
   assert.equal(s.perSection, 5);
 });
 

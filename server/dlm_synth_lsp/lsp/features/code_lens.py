@@ -3,7 +3,7 @@ already set (no `codeLens/resolve` round trip):
 
 - above each prose section: "Synthesize instructions" (`dlm-synth.synthesize`
   for that section) and, when synthesized sections point at it, "N synthesized
-  pairs" (`dlm-synth.list`);
+  pairs" (`dlm-synth.list` for that source: the client lists them);
 - above each synthesized section: "from <source title>" (`dlm-synth.revealSource`);
   when it follows prose edited after it was made (DLM041), "✎ source edited · keep
   pairs" (`dlm-synth.relink` for its run); when its source prose no longer exists,
@@ -82,7 +82,8 @@ def _lenses(
         pairs = int(str(facts[1]))
         if pairs:
             title = f"{pairs} synthesized pair{'' if pairs == 1 else 's'}"
-            found.append(lsp.CodeLens(range=at, command=p.command(title, p.LIST, p.DocumentArgs(uri=uri))))
+            args = p.ListArgs(uri=uri, source_section_id=section.section_id)
+            found.append(lsp.CodeLens(range=at, command=p.command(title, p.LIST, args)))
         return tuple(found)
     if kind == "from":
         command = p.command(

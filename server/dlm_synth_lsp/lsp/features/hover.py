@@ -32,7 +32,10 @@ from .navigation import synth_marker_at
 PREVIEW_LINES = 5
 PREVIEW_CHARS = 300
 _ITEM_NOUN = {SectionType.INSTRUCTION: "Q/A pair", SectionType.PREFERENCE: "preference triple"}
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~])")
+#: what can start markup in the middle of a line (emphasis, code, links, html,
+#: strikethrough); nothing else is escaped, since clients that show the markdown as
+#: text (Neovim's hover) would show every backslash
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<~])")
 
 
 def hover(doc: Document, position: lsp.Position, enc: PositionEncoding) -> lsp.Hover | None:
@@ -71,7 +74,7 @@ def code(value: str) -> str:
 
 
 def escape(text: str) -> str:
-    """Plain text safe to embed in markdown."""
+    """Plain text safe to embed in the middle of a markdown line."""
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 

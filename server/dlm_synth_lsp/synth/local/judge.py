@@ -71,7 +71,7 @@ class SwayJudge(ModelUser):
         problem = adapter_problem(options, located)
         if problem is not None:
             raise JudgeUnavailableError(
-                f"sway judge needs {problem}, or use --filter dedup-only or --filter grounded at cold start"
+                f"sway judge needs {problem}, or (until you have trained) the grounded or dedup-only filter"
             )
         adapter = located.adapter
         assert adapter is not None

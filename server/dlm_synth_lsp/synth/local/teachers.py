@@ -78,7 +78,7 @@ class SelfTeacher(LocalTeacher):
         problem = adapter_problem(self._options, located)
         if problem is not None:
             raise TeacherUnavailableError(
-                f"self teacher needs {problem}, or pick another "
-                "teacher: --teacher hf:<local model dir> / vllm-server:http://127.0.0.1:8000 / openai:<model>"
+                f"self teacher needs {problem}, or another teacher "
+                "(hf:<local model dir>, vllm-server:http://127.0.0.1:8000, openai:<model>)"
             )
         return located.base, located.adapter
