@@ -12,7 +12,7 @@ Run from the repository root with the project's virtual environment:
         [--labels bench/quality/labels.jsonl] [--markdown]
     .venv/bin/python bench/bench_quality.py modes [--runs ...] [--examples]
     .venv/bin/python bench/bench_quality.py refilter [NAME...]   # after a filter changed
-    .venv/bin/python bench/bench_quality.py support NAME... [--labelled-only]  # then refilter
+    .venv/bin/python bench/bench_quality.py support NAME... [--labelled-only] [--checked-only]
 
 `generate` needs `llama-cpp-python[server]` in `.venv` and upstream in `.venv-oracle`
 (`scripts/setup --oracle`); it serves the GGUF with llama.cpp on a free loopback port,
@@ -165,7 +165,7 @@ def cmd_support(args: argparse.Namespace) -> int:
 
     only = set(load_labels(Path(args.labels))) if args.labelled_only else None
     for name in args.names:
-        count = support(RUNS / f"{name}.jsonl", args.teacher, args.threads, only)
+        count = support(RUNS / f"{name}.jsonl", args.teacher, args.threads, only, args.checked_only)
         print(f"{name}: {count} support margin(s) computed")
     return 0
 
@@ -224,6 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     sup.add_argument("--teacher", default="local", help="a local teacher selector (default: bundled model)")
     sup.add_argument("--threads", type=int, default=2)
     sup.add_argument("--labelled-only", action="store_true", help="only pairs that have a label")
+    sup.add_argument("--checked-only", action="store_true", help="only strategies the pipeline checks")
     sup.add_argument("--labels", default=str(LABELS))
     sup.set_defaults(func=cmd_support)
     timings = sub.add_parser("timings", help="attach llama.cpp timings from a server log to an older run")

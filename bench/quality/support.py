@@ -16,17 +16,23 @@ from pathlib import Path
 
 from dlm_synth_lsp.synth.backends import build_teacher
 from dlm_synth_lsp.synth.cancel import CancelToken
+from dlm_synth_lsp.synth.grounding import SUPPORT_MARGIN
 from dlm_synth_lsp.synth.teachers.base import TeacherOptions
 
 from .records import read_jsonl, write_jsonl
 
 
-async def _margins(run_file: Path, selector: str, threads: int, only: set[str] | None) -> int:
+async def _margins(
+    run_file: Path, selector: str, threads: int, only: set[str] | None, checked_only: bool
+) -> int:
     records = list(read_jsonl(run_file))
     todo = [
         r
         for r in records
-        if r.get("kind") == "pair" and r.get("support_margin") is None and (only is None or r["id"] in only)
+        if r.get("kind") == "pair"
+        and r.get("support_margin") is None
+        and (only is None or r["id"] in only)
+        and not (checked_only and SUPPORT_MARGIN[r["call_strategy"]] is None)
     ]
     if not todo:
         return 0
@@ -56,8 +62,15 @@ async def _margins(run_file: Path, selector: str, threads: int, only: set[str] |
     return len(todo)
 
 
-def support(run_file: Path, selector: str = "local", threads: int = 2, only: set[str] | None = None) -> int:
-    """Adds `support_margin` to the pairs of `run_file` (those in `only`, when given);
-    returns how many were computed."""
-    return asyncio.run(_margins(run_file, selector, threads, only))
+def support(
+    run_file: Path,
+    selector: str = "local",
+    threads: int = 2,
+    only: set[str] | None = None,
+    checked_only: bool = False,
+) -> int:
+    """Adds `support_margin` to the pairs of `run_file` (those in `only`, when given;
+    with `checked_only`, only pairs of a strategy the pipeline checks); returns how many
+    were computed."""
+    return asyncio.run(_margins(run_file, selector, threads, only, checked_only))
 
