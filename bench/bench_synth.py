@@ -381,7 +381,9 @@ def part_startup(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--part", choices=("startup", "single", "corpus", "all"), default="all")
     parser.add_argument("--sections", type=int, default=20)
     parser.add_argument("--latency", type=float, default=0.3)
