@@ -19,10 +19,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import signal
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -238,6 +239,8 @@ class Run:
     cancel: CancelToken
     #: what `auto` resolved to, each said once (`defaults.resolve_defaults`)
     notes: Notes
+    #: one landing at a time, as when they ran on the event loop
+    landing: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def document(self, planned: Planned, progress: ProgressFn) -> DocumentOutcome:
         path = planned.path
@@ -274,7 +277,8 @@ class Run:
         finally:
             await self.teachers.release(teacher)
         pairs = mark(result.accepted, result.report.teacher, result.report.synth_at)
-        landing = land_in_file(
+        land = functools.partial(
+            land_in_file,
             path,
             original,
             doc,
@@ -284,6 +288,12 @@ class Run:
             home=self.args.home,
             allow_read_only=self.args.allow_read_only,
         )
+        # off the event loop: placing, verifying and rendering a document's pairs
+        # re-parses it once per source (tens of milliseconds for ten sources), and
+        # on the loop that stalls every other document's requests and replies, so
+        # a many-slot server ran partly idle after each wave of finished documents
+        async with self.landing:
+            landing = await asyncio.to_thread(land)
         return DocumentOutcome(path, result, landing)
 
 
