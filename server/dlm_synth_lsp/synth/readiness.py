@@ -36,8 +36,9 @@ LOCAL_EXTRA = "the local-model extra (pip install 'dlm-synth-lsp[local]')"
 
 @dataclass(frozen=True, slots=True)
 class Readiness:
-    """`teacher`/`filter`: what a run would use; `problem`: why it would not start
-    (None: nothing found); `reachable`: a probed server's answer (None: not probed)."""
+    """`teacher`/`filter`: what a run would use (the teacher as its markers will name
+    it); `problem`: why it would not start (None: nothing found); `reachable`: a
+    probed server's answer (None: not probed)."""
 
     teacher: str
     filter: str
@@ -145,4 +146,14 @@ async def check(
         if not reachable:
             problems.append(f"{options.teacher} does not answer at {base}/models; is the server running?")
     found = [problem for problem in problems if problem is not None]
-    return Readiness(options.teacher, options.filter_kind, "; ".join(found) or None, reachable)
+    return Readiness(_recorded(options.teacher), options.filter_kind, "; ".join(found) or None, reachable)
+
+
+def _recorded(selector: str) -> str:
+    """The teacher as a run's markers will name it: a bare `local` becomes the model
+    it means; anything else (or a selector that does not parse) stays as chosen."""
+    if selector == "local" or selector.startswith("local:"):
+        from .local.bundled import local_teacher_name
+
+        return local_teacher_name(selector.removeprefix("local").removeprefix(":"))
+    return selector

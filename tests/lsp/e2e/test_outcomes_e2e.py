@@ -20,6 +20,7 @@ import pytest
 from dlm_synth_lsp import __version__
 from dlm_synth_lsp.document import parse_text
 from dlm_synth_lsp.lsp import protocol as p
+from dlm_synth_lsp.synth.local.bundled import default_local_target
 from lsprotocol import types as lsp
 from pytest_lsp import LanguageClient
 
@@ -314,7 +315,8 @@ async def test_status_resolves_auto_for_the_document(
     await configure(ours, dlmHome=str(tmp_path / "home"))
     editor.open(doc_uri, DOC)
     status = await execute(ours, p.STATUS, {"uri": doc_uri})
-    assert (status["teacher"], status["teacherSetting"]) == ("local", "auto")
+    # the model a bare `local` means, as the markers will name it
+    assert (status["teacher"], status["teacherSetting"]) == (f"local:{default_local_target()}", "auto")
     assert (status["filter"], status["filterSetting"]) == ("grounded", "auto")
     if importlib.util.find_spec("llama_cpp") is None:
         assert "llama-cpp-python" in status["problem"]

@@ -16,7 +16,7 @@ function view() {
 
 const choice = (over: Partial<StatusResult> = {}): StatusResult => ({
   serverVersion: '0.3.0',
-  teacher: 'local',
+  teacher: 'local:qwen2.5-coder-1.5b',
   teacherSetting: 'auto',
   filter: 'grounded',
   filterSetting: 'auto',
@@ -35,10 +35,10 @@ test('running: the server and where it came from (with a menu), the resolved tea
   v.setChoice(choice());
   assert.equal(server.text, 'dlm-synth 0.3.0');
   assert.equal(server.detail, 'server from .venv');
-  assert.equal(synthesis.text, '$(sparkle) local (auto) · grounded (auto)');
+  assert.equal(synthesis.text, '$(sparkle) local:qwen2.5-coder-1.5b (auto) · grounded (auto)');
   assert.equal(synthesis.detail, 'teacher · filter');
   assert.equal(synthesis.severity, Severity.Information);
-  assert.equal(v.describe(), "server 0.3.0 from the workspace's .venv (/ws/.venv/bin/dlm-synth-lsp); teacher local, filter grounded");
+  assert.equal(v.describe(), "server 0.3.0 from the workspace's .venv (/ws/.venv/bin/dlm-synth-lsp); teacher local:qwen2.5-coder-1.5b, filter grounded");
   v.setChoice(choice({ teacher: 'vllm-server:http://127.0.0.1:8000', teacherSetting: 'vllm-server:http://127.0.0.1:8000' }));
   assert.equal(synthesis.text, '$(sparkle) vllm-server:127.0.0.1:8000 · grounded (auto)', 'short: no scheme');
 });

@@ -101,6 +101,12 @@ def default_local_target() -> str:
     return os.environ.get(LOCAL_MODEL_ENV, "").strip() or DEFAULT_MODEL
 
 
+def local_teacher_name(target: str) -> str:
+    """What markers record for `local[:target]`: a bare `local` names the model it
+    means (`local:qwen2.5-coder-1.5b`), so the record and the status say which one."""
+    return f"local:{target.strip() or default_local_target()}"
+
+
 def models_dir() -> Path:
     """Where assembled models live (`DLM_SYNTH_MODEL_DIR` overrides, for tests and
     for machines whose cache directory is small)."""

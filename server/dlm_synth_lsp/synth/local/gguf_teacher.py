@@ -16,7 +16,7 @@ from ..cancel import CancelToken
 from ..errors import TeacherUnavailableError
 from ..teachers.base import Completion, Prompt, SamplingParams, TeacherOptions, default_threads
 from . import llamacpp
-from .bundled import CATALOGUE, BundledModel, default_local_target, ensure_model
+from .bundled import CATALOGUE, BundledModel, default_local_target, ensure_model, local_teacher_name
 from .check import GgufSupportCheck
 from .resolve import LocalModelError
 
@@ -35,9 +35,7 @@ class GgufTeacher:
     @property
     def name(self) -> str:
         """As recorded in markers: the bundled model's key, or the file as typed."""
-        if self._bundled is not None:
-            return f"local:{self._bundled.key}"
-        return f"local:{self._target}"
+        return local_teacher_name(self._target)
 
     @property
     def model(self) -> str:
