@@ -104,3 +104,22 @@ def scan_files(roots: Iterable[Path]) -> tuple[list[Leak], int]:
             count += 1
             leaks += scan_text(str(path), path.read_bytes())
     return leaks, count
+
+
+def teacher_env(teacher: str, base: str) -> dict[str, str]:
+    """The credentials and endpoint `teacher` reads from the environment, pointed at the
+    fake server `base`."""
+    if teacher == "openai":
+        return {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": base + "/v1"}
+    if teacher == "anthropic":
+        return {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": base}
+    return {"DLM_SYNTH_SERVER_API_KEY": KEY, "DLM_SYNTH_SERVER_API_KEY_HOST": "127.0.0.1"}
+
+
+def selector(teacher: str, base: str) -> str:
+    """The teacher selector for `teacher` at `base` (vllm-server: with a password in its URL)."""
+    if teacher == "openai":
+        return "openai:gpt-leakcheck"
+    if teacher == "anthropic":
+        return "anthropic:claude-leakcheck"
+    return "vllm-server:" + base.replace("http://", f"http://leakcheck:{URL_PASSWORD}@")

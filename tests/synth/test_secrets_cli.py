@@ -24,14 +24,14 @@ import pytest
 from tests.fakes.llm_server import FakeLLMServer, fake_llm_server, unused_port
 from tests.fakes.secrets import (
     DOC,
-    KEY,
     MODES,
-    URL_PASSWORD,
     Leak,
     cancel_when_ready,
     prepare,
     scan_files,
     scan_text,
+    selector,
+    teacher_env,
 )
 
 TEACHERS = ("openai", "anthropic", "vllm-server")
@@ -51,21 +51,7 @@ class Run:
 def _env(teacher: str, base: str, tmp: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI", "ANTHROPIC", "DLM_"))}
     env.update(DLM_HOME=str(tmp / "home"), DLM_SYNTH_CACHE_DIR=str(tmp / "cache"))
-    if teacher == "openai":
-        env.update(OPENAI_API_KEY=KEY, OPENAI_BASE_URL=base + "/v1")
-    elif teacher == "anthropic":
-        env.update(ANTHROPIC_API_KEY=KEY, ANTHROPIC_BASE_URL=base)
-    else:
-        env.update(DLM_SYNTH_SERVER_API_KEY=KEY, DLM_SYNTH_SERVER_API_KEY_HOST="127.0.0.1")
-    return env
-
-
-def _selector(teacher: str, base: str) -> str:
-    if teacher == "openai":
-        return "openai:gpt-leakcheck"
-    if teacher == "anthropic":
-        return "anthropic:claude-leakcheck"
-    return "vllm-server:" + base.replace("http://", f"http://leakcheck:{URL_PASSWORD}@")
+    return {**env, **teacher_env(teacher, base)}
 
 
 def _run(teacher: str, mode: str, as_json: bool, tmp: Path) -> Run:
@@ -77,7 +63,7 @@ def _run(teacher: str, mode: str, as_json: bool, tmp: Path) -> Run:
         base = f"http://127.0.0.1:{unused_port()}" if mode == "refused" else server.url
         command = [
             sys.executable, "-m", "dlm_synth_lsp", "synth", "instructions", str(doc),
-            "--teacher", _selector(teacher, base), "--filter", "none", "--per-section", "1",
+            "--teacher", selector(teacher, base), "--filter", "none", "--per-section", "1",
             "--timeout", "0.5" if mode == "timeout" else "20",
         ]  # fmt: skip
         if as_json:

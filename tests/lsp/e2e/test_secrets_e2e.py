@@ -25,13 +25,13 @@ from pytest_lsp import LanguageClient
 from tests.fakes.llm_server import FakeLLMServer, fake_llm_server, unused_port
 from tests.fakes.secrets import (
     DOC,
-    KEY,
     MODES,
-    URL_PASSWORD,
     cancel_when_ready,
     prepare,
     scan_files,
     scan_text,
+    selector,
+    teacher_env,
 )
 
 from .conftest import Editor, configure, file_uri, launch, make_editor, wait_until
@@ -40,22 +40,7 @@ RECORDER = Path(__file__).resolve().parents[2] / "fakes" / "recorder.py"
 
 
 def _env(teacher: str, base: str, tmp: Path) -> dict[str, str]:
-    env = {"DLM_SYNTH_CACHE_DIR": str(tmp / "cache")}
-    if teacher == "openai":
-        env.update(OPENAI_API_KEY=KEY, OPENAI_BASE_URL=base + "/v1")
-    elif teacher == "anthropic":
-        env.update(ANTHROPIC_API_KEY=KEY, ANTHROPIC_BASE_URL=base)
-    else:
-        env.update(DLM_SYNTH_SERVER_API_KEY=KEY, DLM_SYNTH_SERVER_API_KEY_HOST="127.0.0.1")
-    return env
-
-
-def _selector(teacher: str, base: str) -> str:
-    if teacher == "openai":
-        return "openai:gpt-leakcheck"
-    if teacher == "anthropic":
-        return "anthropic:claude-leakcheck"
-    return "vllm-server:" + base.replace("http://", f"http://leakcheck:{URL_PASSWORD}@")
+    return {"DLM_SYNTH_CACHE_DIR": str(tmp / "cache"), **teacher_env(teacher, base)}
 
 
 @asynccontextmanager
@@ -82,7 +67,7 @@ async def _synthesize(
     uri = file_uri(path)
     await configure(
         client,
-        teacher=_selector(teacher, base),
+        teacher=selector(teacher, base),
         filter="none",
         perSection=1,
         dlmHome=str(tmp / "home"),
