@@ -116,6 +116,21 @@ local function notified(pattern, from)
   end
 end
 
+-- runs "Synthesize instructions for this section" at the cursor and waits for its
+-- result notification (one after the first `from` notifications)
+local function synthesize_here(from, what)
+  vim.lsp.buf.code_action({
+    apply = true,
+    context = { only = { 'refactor.rewrite' }, diagnostics = {} },
+    filter = function(action)
+      return action.title == 'Synthesize instructions for this section'
+    end,
+  })
+  wait(20000, function()
+    return notified('Inserted %d+ synthesized pair', from) ~= nil
+  end, what)
+end
+
 -- watchdog: a run that somehow never returns from a wait still ends
 vim.defer_fn(function()
   finish(false, 'watchdog: the whole run took longer than 75 s')
@@ -222,16 +237,7 @@ local function main()
 
   step('synthesize via code action')
   local before_notes = #result.notifications + 1
-  vim.lsp.buf.code_action({
-    apply = true,
-    context = { only = { 'refactor.rewrite' }, diagnostics = {} },
-    filter = function(action)
-      return action.title == 'Synthesize instructions for this section'
-    end,
-  })
-  wait(20000, function()
-    return notified('Inserted %d+ synthesized pair', before_notes) ~= nil
-  end, 'the synthesize result notification')
+  synthesize_here(before_notes, 'the synthesize result notification')
   local after = lines()
   result.after_synthesize = table.concat(after, '\n')
   -- the inserted block: it starts at the fence above the first marker, everything
@@ -343,16 +349,7 @@ local function main()
   check(text() == table.concat(original, '\n'), 'Undo did not remove exactly what the job inserted')
   -- and again, for the steps below
   before_notes = #result.notifications + 1
-  vim.lsp.buf.code_action({
-    apply = true,
-    context = { only = { 'refactor.rewrite' }, diagnostics = {} },
-    filter = function(action)
-      return action.title == 'Synthesize instructions for this section'
-    end,
-  })
-  wait(20000, function()
-    return notified('Inserted %d+ synthesized pair', before_notes) ~= nil
-  end, 'the second synthesize result')
+  synthesize_here(before_notes, 'the second synthesize result')
   after = lines()
 
   step('list into quickfix')
