@@ -40,7 +40,7 @@ def _csv(value: str) -> list[str]:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from bench.quality.generate import SYSTEMS, Settings, generate
+    from bench.quality.generate import EMBEDDED, SYSTEMS, Settings, generate, generate_embedded
 
     docs = sorted(CORPUS.glob("*.dlm"))
     if args.docs:
@@ -51,8 +51,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
             print(f"no corpus document named {', '.join(sorted(missing))}", file=sys.stderr)
             return 2
     systems = _csv(args.systems)
-    if not set(systems) <= set(SYSTEMS):
-        print(f"--systems must be among {', '.join(SYSTEMS)}", file=sys.stderr)
+    if not set(systems) <= {*SYSTEMS, EMBEDDED}:
+        print(f"--systems must be among {', '.join((*SYSTEMS, EMBEDDED))}", file=sys.stderr)
+        return 2
+    if EMBEDDED in systems and len(systems) > 1:
+        print(f"{EMBEDDED} runs on its own (no server): one system per run", file=sys.stderr)
         return 2
     strategies = _csv(args.strategies)
     if not set(strategies) <= {"extraction", "expansion", "both"}:
@@ -75,7 +78,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         ctx=args.ctx,
         upstream_timeout_s=args.upstream_timeout,
     )
-    generate(settings)
+    (generate_embedded if EMBEDDED in systems else generate)(settings)
     return 0
 
 
@@ -159,6 +162,24 @@ def cmd_refilter(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
+def cmd_probes(args: argparse.Namespace) -> int:
+    from bench.quality.probes import extraction_pairs, probe_table, reanswer
+    from bench.quality.records import load_labels, load_runs
+
+    names = args.runs or sorted(p.stem for p in RUNS.glob("qwen2.5-coder-1.5b*.jsonl"))
+    pairs = extraction_pairs(
+        load_runs(RUNS / f"{name}.jsonl" for name in names), load_labels(Path(args.labels))
+    )
+    if args.roundtrip:
+        asked = reanswer([pair for pair, _ in pairs], Path(args.roundtrip), args.threads)
+        print(f"roundtrip: {asked} question(s) asked")
+    print(
+        f"{len(pairs)} labelled extraction pairs grounded's model-free checks accept ({', '.join(names)})"
+    )
+    print(probe_table(pairs))
+    return 0
+
+
 def cmd_support(args: argparse.Namespace) -> int:
     from bench.quality.records import load_labels
     from bench.quality.support import support
@@ -177,7 +198,11 @@ def main(argv: list[str] | None = None) -> int:
     gen = sub.add_parser("generate", help="run both tools on the corpus against one GGUF model")
     gen.add_argument("--name", required=True, help="run file name (bench/quality/runs/NAME.jsonl)")
     gen.add_argument("--model", required=True, help="path of the GGUF file")
-    gen.add_argument("--systems", default="ours,upstream")
+    gen.add_argument(
+        "--systems",
+        default="ours,upstream",
+        help="ours, upstream (both through llama.cpp's server), or ours-embedded alone (in-process)",
+    )
     gen.add_argument("--strategies", default="extraction,expansion")
     gen.add_argument("--per-section", type=int, default=3)
     gen.add_argument("--docs", default="", help="only these corpus documents (stems, comma-separated)")
@@ -227,6 +252,12 @@ def main(argv: list[str] | None = None) -> int:
     sup.add_argument("--checked-only", action="store_true", help="only strategies the pipeline checks")
     sup.add_argument("--labels", default=str(LABELS))
     sup.set_defaults(func=cmd_support)
+    probe = sub.add_parser("probes", help="signals tried on extraction pairs and not adopted (AUC table)")
+    probe.add_argument("--runs", nargs="*", help="run names (default: every run of the 1.5B model)")
+    probe.add_argument("--roundtrip", metavar="GGUF", help="first ask this model each question again")
+    probe.add_argument("--threads", type=int, default=1)
+    probe.add_argument("--labels", default=str(LABELS))
+    probe.set_defaults(func=cmd_probes)
     timings = sub.add_parser("timings", help="attach llama.cpp timings from a server log to an older run")
     timings.add_argument("--name", required=True)
     timings.add_argument("--log", required=True)

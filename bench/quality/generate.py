@@ -60,6 +60,8 @@ OURS = ROOT / ".venv" / "bin" / "dlm-synth-lsp"
 UPSTREAM_PY = ROOT / ".venv-oracle" / "bin" / "python"
 UPSTREAM_PARSE = ROOT / "bench" / "upstream_oracle.py"
 SYSTEMS = ("ours", "upstream")
+#: ours through the embedded teacher, in-process (see `generate_embedded`)
+EMBEDDED = "ours-embedded"
 UPSTREAM_STOCK_TIMEOUT_S = 30.0
 
 # upstream's request timeout is a dataclass default with no flag; the harness can raise it
@@ -96,6 +98,11 @@ class Settings:
 
 def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def is_ours(system: str) -> bool:
+    """Our pipeline's records, whichever way the model was reached."""
+    return system == "ours" or system.startswith("ours-")
 
 
 def free_port() -> int:
@@ -199,7 +206,7 @@ def match_exchanges(
         sys_msg, user = exchange.messages()
         for offset in range(len(calls)):
             call = calls[(cursor + offset) % len(calls)]
-            if system == "ours":
+            if is_ours(system):
                 prompt = build_prompt(call.strategy, call.n, call.source.text)  # type: ignore[arg-type]
                 hit = (sys_msg, user) == (prompt.system, prompt.user)
             else:
@@ -426,7 +433,7 @@ def refilter(run_file: Path) -> list[str]:
             )
             now = parse_reply(record["raw_reply"])
             record["ours_parse_now"] = _ours_view(now)
-            if record["system"] == "ours" and not record.get("client_gone"):
+            if is_ours(record["system"]) and not record.get("client_gone"):
                 record["ours_parse_now"]["same_pairs"] = now.pairs == stored.get(key, [])
         doc = docs.get(key)
         if doc is None or key[0] != "upstream":
@@ -525,7 +532,7 @@ def build_records(
             up_view = {"ok": up["ok"], "error": up["error"], "valid": len(up["pairs"])}
             gave_up = attempts[-1].client_gone  # the tool timed out before the reply came
             if not gave_up:
-                pairs = ours.pairs if system == "ours" else [tuple(p) for p in up["pairs"]]  # type: ignore[misc]
+                pairs = ours.pairs if is_ours(system) else [tuple(p) for p in up["pairs"]]  # type: ignore[misc]
         records.append(_call_record(base, call, attempts, ours_view, up_view))
         for item, (question, answer) in enumerate(pairs):
             generated.append((call, item, question, answer, item < call.n, reply or ""))
@@ -559,7 +566,9 @@ def build_records(
         "calls_recorded": sum(1 for c in calls if c.index in replies),
         "stderr_tail": stderr[-2000:],
     }
-    if system == "ours":
+    if system == EMBEDDED:
+        doc_record["cli_status"] = "in-process (no CLI run)"
+    elif is_ours(system):
         try:
             cli = json.loads(stdout)
             accepted = [(p["question"], p["answer"]) for p in cli.get("accepted", [])]
@@ -636,3 +645,66 @@ def generate(settings: Settings) -> None:
                 f"[{number}/{len(todo)}] {system} {strategy} {doc.stem}: exit {result[0]}, "
                 f"{len(calls)} call(s), {len(pairs)} pair(s), {wall:.0f} s"
             )
+
+
+def generate_embedded(settings: Settings) -> None:
+    """Our prompts through the embedded teacher as users get it: `local:<gguf>` loaded
+    in-process by the product's own `GgufTeacher` (the reply schema as a llama.cpp
+    grammar, the CLI's default sampling: greedy, 512 new tokens), one call at a time.
+    Each call becomes an `Exchange`, so the records are built exactly as for a run
+    through a server; there is no CLI run, so the document's exit code is the calls'."""
+    import asyncio
+
+    from dlm_synth_lsp.synth.cancel import CancelToken
+    from dlm_synth_lsp.synth.local.gguf_teacher import GgufTeacher
+    from dlm_synth_lsp.synth.teachers.base import Prompt, SamplingParams, TeacherOptions
+
+    done = done_documents(settings.run_file)
+    todo = [
+        (doc, strategy)
+        for doc in settings.documents
+        for strategy in settings.strategies
+        if (EMBEDDED, settings.model_name, strategy, doc.stem) not in done
+    ]
+    log(f"{len(todo)} document run(s) to do, {len(done)} already in {settings.run_file}")
+    options = TeacherOptions(timeout_s=settings.ours_timeout_s, threads=settings.threads)
+    teacher = GgufTeacher(str(settings.model), options)
+    params = SamplingParams()
+
+    async def ask(prompt: Prompt, tag: dict[str, Any]) -> Exchange:
+        messages = [{"role": "system", "content": prompt.system}, {"role": "user", "content": prompt.user}]
+        started, clock = time.time(), time.perf_counter()
+        try:
+            completion = await teacher.complete(prompt, params, CancelToken())
+        except Exception as exc:  # recorded as a failed call, like a server's error answer
+            return Exchange(tag, {"messages": messages}, 500, None, time.perf_counter() - clock, started,
+                            error=f"{type(exc).__name__}: {exc}")  # fmt: skip
+        usage = completion.usage
+        response = {
+            "choices": [{"message": {"content": completion.text}, "finish_reason": None}],
+            "usage": {"prompt_tokens": usage.input_tokens, "completion_tokens": usage.output_tokens},
+        }
+        return Exchange(tag, {"messages": messages}, 200, response, time.perf_counter() - clock, started)
+
+    async def run() -> None:
+        for number, (doc, strategy) in enumerate(todo, 1):
+            tag = {"system": EMBEDDED, "strategy": strategy, "document": doc.stem}
+            sources = select_sources(parse_text(doc.read_text(encoding="utf-8")))
+            calls = expected_calls(sources, strategy, settings.per_section)
+            clock = time.perf_counter()
+            exchanges = [
+                await ask(build_prompt(call.strategy, call.n, call.source.text), tag)  # type: ignore[arg-type]
+                for call in calls
+            ]
+            wall = time.perf_counter() - clock
+            _backup(settings, exchanges)
+            failed = sum(1 for ex in exchanges if ex.status != 200)
+            result = (1 if failed else 0, "", "\n".join(ex.error or "" for ex in exchanges if ex.error))
+            records = build_records(settings, EMBEDDED, strategy, doc, exchanges, result, wall, None)
+            append_jsonl(settings.run_file, records)
+            pairs = sum(1 for r in records if r["kind"] == "pair")
+            log(f"[{number}/{len(todo)}] {EMBEDDED} {strategy} {doc.stem}: {len(calls)} call(s), "
+                f"{failed} failed, {pairs} pair(s), {wall:.0f} s")  # fmt: skip
+        await teacher.aclose()
+
+    asyncio.run(run())
