@@ -79,16 +79,20 @@ def extraction_pairs(
     """Each labelled extraction pair once (the first record of its id), with its label,
     among those the model-free checks accept."""
     seen: dict[str, tuple[Mapping[str, Any], str]] = {}
+    margins: dict[str, float] = {}
     for record in records:
         if record.get("kind") != "pair" or record.get("call_strategy") != "extraction":
             continue
         pid = str(record["id"])
+        if record.get("support_margin") is not None:
+            margins.setdefault(pid, float(record["support_margin"]))
         label = resolve_label(labels.get(pid, []))
         if label is None or pid in seen:
             continue
         if check_grounding(record["question"], record["answer"], record["source_text"], "extraction").ok:
             seen[pid] = (record, label)
-    return list(seen.values())
+    # a margin recorded on any run's copy of the pair counts (`support` fills some runs only)
+    return [({**pair, "support_margin": margins.get(pid)}, label) for pid, (pair, label) in seen.items()]
 
 
 def reanswer(pairs: Sequence[Mapping[str, Any]], model: Path, threads: int) -> int:
