@@ -439,6 +439,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _handle(self) -> None:
         fake = self.server.fake
+        if fake._stopping.is_set():
+            # a stopped server's kept-alive connections die with it: this request
+            # gets no answer, and the client's next connection is refused
+            self.close_connection = True
+            return
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         try:

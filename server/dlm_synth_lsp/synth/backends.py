@@ -38,7 +38,7 @@ class Backend:
 
 BACKENDS: dict[str, Backend] = {
     "openai": Backend("dlm_synth_lsp.synth.teachers.openai_teacher", "OpenAITeacher"),
-    "vllm-server": Backend("dlm_synth_lsp.synth.teachers.openai_teacher", "ServerTeacher"),
+    "vllm-server": Backend("dlm_synth_lsp.synth.teachers.server_teacher", "ServerTeacher"),
     "anthropic": Backend("dlm_synth_lsp.synth.teachers.anthropic_teacher", "AnthropicTeacher"),
     "hf": Backend("dlm_synth_lsp.synth.local.teachers", "HFTeacher"),
     "self": Backend(

@@ -72,7 +72,7 @@ class Budget:
 #: defaults by teacher kind. Cloud APIs rate-limit per account: start moderately and
 #: let 429s find the account's limit. An OpenAI-compatible server of unknown make may
 #: be a one-slot laptop server: start low and grow. Servers that say what they are
-#: refine this (`teachers/openai_teacher.py`: vLLM and SGLang batch continuously,
+#: refine this (`teachers/server_teacher.py`: vLLM and SGLang batch continuously,
 #: llama.cpp reports its slots).
 CLOUD = Budget(8, 64)
 UNKNOWN_SERVER = Budget(4, 64)

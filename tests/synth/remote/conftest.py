@@ -9,12 +9,17 @@ from typing import Any
 
 import pytest
 from dlm_synth_lsp.synth.teachers.base import TeacherOptions
+from dlm_synth_lsp.synth.teachers.chat import ChatTeacher
+from dlm_synth_lsp.synth.teachers.openai_teacher import OpenAITeacher
 from dlm_synth_lsp.synth.teachers.remote import RetryPolicy
+from dlm_synth_lsp.synth.teachers.server_teacher import ServerTeacher
 
 from tests.fakes.llm_server import FakeLLMServer, fake_llm_server
 
 #: backoff short enough that a test with several retries takes milliseconds
 FAST = RetryPolicy(base_s=0.01, cap_s=0.05, max_retry_after_s=5.0)
+#: the two chat-completions teachers: the official SDK, and httpx straight to the server
+CHAT_KINDS = ("openai", "vllm-server")
 
 _ENV = (
     "OPENAI_API_KEY",
@@ -67,3 +72,13 @@ def assert_no_secret(exc: BaseException, *secrets: str) -> None:
     text = str(exc) + repr(exc.args)
     for secret in secrets:
         assert secret not in text, f"secret leaked into {text!r}"
+
+
+def chat_teacher(
+    kind: str, server: FakeLLMServer, make_options: Callable[..., TeacherOptions], **changes: Any
+) -> ChatTeacher:
+    """`openai:gpt-test` (needs $OPENAI_API_KEY) or `vllm-server:` at `server`."""
+    if kind == "openai":
+        options = make_options(openai_base_url=server.openai_base_url, **changes)
+        return OpenAITeacher("gpt-test", options, policy=FAST)
+    return ServerTeacher(server.url, make_options(**changes), policy=FAST)

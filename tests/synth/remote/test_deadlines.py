@@ -13,10 +13,10 @@ from dlm_synth_lsp.synth.cancel import CancelToken
 from dlm_synth_lsp.synth.errors import TeacherInvocationError
 from dlm_synth_lsp.synth.teachers.anthropic_teacher import AnthropicTeacher
 from dlm_synth_lsp.synth.teachers.base import Prompt, SamplingParams, Teacher, TeacherOptions
-from dlm_synth_lsp.synth.teachers.openai_teacher import OpenAITeacher, ServerTeacher
+from dlm_synth_lsp.synth.teachers.server_teacher import ServerTeacher
 
 from tests.fakes.llm_server import Drip, FakeLLMServer, Reply
-from tests.synth.remote.conftest import FAST
+from tests.synth.remote.conftest import FAST, chat_teacher
 
 PROMPT = Prompt(system="sys", user="usr")
 Options = Callable[..., TeacherOptions]
@@ -25,14 +25,10 @@ TEXT = "x" * 120
 
 
 def _teacher(kind: str, server: FakeLLMServer, make_options: Options, **changes: Any) -> Teacher:
-    if kind == "openai":
-        return OpenAITeacher(
-            "gpt-test", make_options(openai_base_url=server.openai_base_url, **changes), policy=FAST
-        )
     if kind == "anthropic":
         options = make_options(anthropic_base_url=server.anthropic_base_url, **changes)
         return AnthropicTeacher("claude-test", options, policy=FAST)
-    return ServerTeacher(server.url, make_options(**changes), policy=FAST)
+    return chat_teacher(kind, server, make_options, **changes)
 
 
 @pytest.fixture(autouse=True)

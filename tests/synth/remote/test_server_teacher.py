@@ -11,7 +11,7 @@ from dlm_synth_lsp.synth.backends import build_teacher
 from dlm_synth_lsp.synth.cancel import CancelToken
 from dlm_synth_lsp.synth.errors import TeacherInvocationError, TeacherUnavailableError
 from dlm_synth_lsp.synth.teachers.base import Prompt, SamplingParams, TeacherOptions
-from dlm_synth_lsp.synth.teachers.openai_teacher import ServerTeacher
+from dlm_synth_lsp.synth.teachers.server_teacher import ServerTeacher
 
 from tests.fakes.llm_server import FakeLLMServer, Reply, Status, unused_port
 from tests.synth.remote.conftest import FAST, assert_no_secret

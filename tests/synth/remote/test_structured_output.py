@@ -12,11 +12,12 @@ from dlm_synth_lsp.synth.prompts import build_prompt
 from dlm_synth_lsp.synth.replies import REPLY_SCHEMA, parse_reply
 from dlm_synth_lsp.synth.teachers.anthropic_teacher import AnthropicTeacher
 from dlm_synth_lsp.synth.teachers.base import SamplingParams, TeacherOptions
-from dlm_synth_lsp.synth.teachers.openai_teacher import OpenAITeacher, ServerTeacher
+from dlm_synth_lsp.synth.teachers.openai_teacher import OpenAITeacher
+from dlm_synth_lsp.synth.teachers.server_teacher import ServerTeacher
 from dlm_synth_lsp.synth.teachers.structured import SCHEMA_REJECTIONS, TOOL_NAME
 
 from tests.fakes.llm_server import FakeLLMServer, Reply, Status
-from tests.synth.remote.conftest import FAST, Notices
+from tests.synth.remote.conftest import CHAT_KINDS, FAST, Notices, chat_teacher
 
 Options = Callable[..., TeacherOptions]
 PROMPT = build_prompt("extraction", 2, "DGEMM multiplies two double-precision matrices.")
@@ -68,14 +69,22 @@ async def test_vllm_server_sends_the_schema_and_keeps_sending_it(
     await teacher.aclose()
 
 
+@pytest.mark.parametrize("kind", CHAT_KINDS)
 @pytest.mark.parametrize("status", [500, 400, 422])
 async def test_a_server_refusing_the_schema_falls_back_without_losing_the_call(
-    server: FakeLLMServer, make_options: Options, notices: Notices, status: int
+    server: FakeLLMServer,
+    make_options: Options,
+    notices: Notices,
+    monkeypatch: pytest.MonkeyPatch,
+    status: int,
+    kind: str,
 ) -> None:
-    """llama-cpp-python's server answers a json_schema response format with HTTP 500."""
+    """llama-cpp-python's server answers a json_schema response format with HTTP 500;
+    both transports (the SDK's, and httpx for vllm-server:) read the refusal alike."""
     assert status in SCHEMA_REJECTIONS
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     server.script(Status(status, {"error": {"message": "response_format not supported"}}), Reply("[]"))
-    teacher = ServerTeacher(server.url, make_options(), policy=FAST)
+    teacher = chat_teacher(kind, server, make_options)
     first = await teacher.complete(PROMPT, SamplingParams(), CancelToken())
     second = await teacher.complete(PROMPT, SamplingParams(), CancelToken())
     assert (first.text, second.text) == ("[]", "ok")
@@ -83,7 +92,7 @@ async def test_a_server_refusing_the_schema_falls_back_without_losing_the_call(
     assert sent == [True, False, False]  # one refusal, then never again for this server
     assert first.usage.retries == 0
     assert [n for n in notices if "reply schema" in n] == [
-        f"vllm-server:{server.url} does not accept a reply schema (HTTP {status}); going on without"
+        f"{teacher.name} does not accept a reply schema (HTTP {status}); going on without"
     ]
     await teacher.aclose()
 

@@ -12,10 +12,10 @@ through `call_with_retries`, which:
 - turns the final failure into one short sentence (status + server message, "timed
   out after N s", "could not connect to host:port") with any credential scrubbed.
 
-The SDK exception classes are passed in (`SdkErrors`) rather than imported here, so
+The exception classes are passed in (`SdkErrors`) rather than imported here, so
 the anthropic teacher never imports openai and vice versa; the two SDKs come from
 the same generator and share attribute names (`status_code`, `response`, `body`,
-`request`).
+`request`), which the httpx transport of `vllm-server:` (`http_client.py`) copies.
 """
 
 from __future__ import annotations
@@ -415,9 +415,9 @@ def chat_completion_text(response: object, kind: str) -> str:
 
 
 def call_usage(response: object, input_key: str, output_key: str, retries: int) -> Usage:
-    """One request's usage from an SDK response (the two SDKs name the counts
-    differently)."""
-    usage = getattr(response, "usage", None)
+    """One request's usage from a response, an SDK object or plain JSON (the two
+    APIs name the counts differently)."""
+    usage = _field(response, "usage")
     return Usage(
         input_tokens=token_count(usage, input_key),
         output_tokens=token_count(usage, output_key),
