@@ -68,7 +68,8 @@ OURS_PY = ROOT / ".venv" / "bin" / "python"
 UPSTREAM_PY = ROOT / ".venv-oracle" / "bin" / "python"
 
 # A warm process, as an editor's language server is: imports done before the clock
-# starts (for us that includes the openai SDK), then the same command line is run
+# starts (for us the command's module, the vllm-server: teacher and httpx), then the
+# same command line is run
 # in-process and timed.
 WARM = """
 import sys, time
@@ -81,7 +82,11 @@ except SystemExit:
     pass
 print("ELAPSED", time.perf_counter() - start, file=sys.stderr)
 """
-OURS_WARM = WARM.format(imports="import openai\nfrom dlm_synth_lsp.cli.main import main", call="main(argv)")
+OURS_WARM = WARM.format(
+    imports="import httpx\nfrom dlm_synth_lsp.cli.main import main\n"
+    "import dlm_synth_lsp.cli.instructions, dlm_synth_lsp.synth.teachers.server_teacher",
+    call="main(argv)",
+)
 UPSTREAM_WARM = WARM.format(
     imports="from dlm.cli.app import main\nimport dlm.synth.run, dlm.synth.teachers, dlm.synth.filter",
     call="sys.argv = ['dlm', *argv]; main()",

@@ -318,29 +318,3 @@ def cmd_cancel(args: argparse.Namespace) -> int:
     else:
         print(f"synth: batch {record.id}: {state.status} ({state.succeeded}/{state.total} had finished)")
     return 0
-
-
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    batch = sub.add_parser("batch", help="provider batches submitted with `synth instructions --batch`")
-    batch_sub = batch.add_subparsers(dest="batch_command", required=True)
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--home", help="DLM_HOME override (where batches are recorded)")
-    common.add_argument("--json", action="store_true", help="machine-readable output")
-    common.add_argument("--timeout", type=float, default=120.0, help="seconds per request (default 120)")
-
-    status = batch_sub.add_parser("status", parents=[common], help="recorded batches and their state")
-    status.add_argument("id", nargs="?", help="one batch (default: all)")
-    status.set_defaults(func=cmd_status)
-
-    collect = batch_sub.add_parser(
-        "collect", parents=[common], help="fetch a batch's answers and run its documents from them"
-    )
-    collect.add_argument("id")
-    collect.add_argument("--wait", action="store_true", help="wait for the batch to end")
-    collect.add_argument("--poll-interval", type=float, default=30.0, help="seconds between status checks")
-    collect.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
-    collect.set_defaults(func=cmd_collect)
-
-    cancel = batch_sub.add_parser("cancel", parents=[common], help="cancel a batch at its provider")
-    cancel.add_argument("id")
-    cancel.set_defaults(func=cmd_cancel)

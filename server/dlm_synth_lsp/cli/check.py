@@ -107,14 +107,3 @@ def cmd_check(args: argparse.Namespace) -> int:
         if has_error(result):
             status = 1
     return status
-
-
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    sections = sub.add_parser("sections", help="list the sections and problems of a .dlm file")
-    sections.add_argument("file", type=Path)
-    sections.add_argument("--json", action="store_true", help="machine-readable output")
-    sections.set_defaults(func=cmd_sections)
-
-    check = sub.add_parser("check", help="report problems as path:line:col (exit 1 on errors)")
-    check.add_argument("files", type=Path, nargs="+", metavar="FILE")
-    check.set_defaults(func=cmd_check)

@@ -615,6 +615,9 @@ def execute(invocation: Invocation, wrap: Wrap | None = None) -> int:
 
 
 def cmd_instructions(args: argparse.Namespace) -> int:
+    """`synth instructions` without `--batch`."""
+    if args.wait:
+        raise CliError("--wait only waits for a --batch run", 2)
     return execute(prepare(args))
 
 
@@ -637,61 +640,3 @@ def _single(args: argparse.Namespace, outcome: DocumentOutcome, signal_status: i
         for pair in landing.unsaved:
             print(f"not saved:\n### Q\n{pair.question}\n### A\n{pair.answer}")
     return aggregate_status([outcome], signal_status)
-
-
-def add_arguments(ins: argparse.ArgumentParser) -> None:
-    ins.add_argument(
-        "paths",
-        nargs="+",
-        metavar="PATH",
-        help="documents: files, directories (every .dlm below) or quoted globs ('docs/**/*.dlm')",
-    )
-    ins.add_argument("--home", help="DLM_HOME override (store location)")
-    ins.add_argument(
-        "--teacher",
-        default="auto",
-        help="auto | self | local | local:<file.gguf> | hf:<id|dir|file.gguf> | openai:<model> | "
-        "anthropic:<model> | vllm-server:<url> (default auto: each document's trained adapter, "
-        "else the bundled offline model)",
-    )
-    ins.add_argument("--per-section", type=int, default=3, help="pairs per section (default 3)")
-    ins.add_argument("--strategy", default="extraction", help="extraction | expansion | both")
-    ins.add_argument(
-        "--filter",
-        default="auto",
-        help="auto | sway | grounded | dedup-only | none (default auto: sway with a trained adapter, "
-        "else grounded)",
-    )
-    ins.add_argument("--threshold", type=float, default=None)
-    ins.add_argument("--max-pairs", type=int, default=None, help="cap on accepted pairs (per document)")
-    ins.add_argument("--max-new-tokens", type=int, default=512)
-    ins.add_argument("--temp", type=float, default=0.0)
-    ins.add_argument("--top-p", type=float, default=None)
-    ins.add_argument("--seed", type=int, default=None)
-    ins.add_argument("--section", action="append", metavar="ID", help="only this prose section (repeatable)")
-    ins.add_argument("--timeout", type=float, default=120.0, help="seconds per teacher request (default 120)")
-    ins.add_argument(
-        "--concurrency",
-        type=int,
-        default=None,
-        help="most requests in flight across the run (default: by teacher kind; the run adapts below it)",
-    )
-    ins.add_argument("--threads", type=int, default=None, help="CPU threads for local models")
-    ins.add_argument("--no-cache", action="store_true", help="ignore and do not fill the reply cache")
-    ins.add_argument("--apply", action="store_true", help="write the pairs into each file")
-    ins.add_argument("--dry-run", action="store_true", help="write and stage nothing")
-    ins.add_argument(
-        "--allow-read-only", action="store_true", help="with --apply, also write into read-only files"
-    )
-    ins.add_argument("--json", action="store_true", help="machine-readable result on stdout")
-    ins.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
-    ins.add_argument(
-        "--batch",
-        action="store_true",
-        help="openai:/anthropic: only: submit the calls as one provider batch (cheaper, no rate limits); "
-        "a later run or `synth batch collect` picks the answers up",
-    )
-    ins.add_argument("--wait", action="store_true", help="with --batch: wait for the batch to end")
-    ins.add_argument(
-        "--poll-interval", type=float, default=30.0, help="with --wait: seconds between status checks"
-    )

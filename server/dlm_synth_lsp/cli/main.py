@@ -1,6 +1,9 @@
 """`dlm-synth-lsp`: the server (no arguments, or `--stdio` / `--tcp`), or one of the
 headless commands over the same cores: `sections` and `check` (`check.py`), `synth
-instructions|list|revert|apply` (`synth.py`).
+instructions` (`instructions.py`, `batch.py` with `--batch`), `synth list|revert|apply`
+(`synth.py`), `synth batch …` (`batch.py`). `parsers.py` holds their flags; only the
+module of the command that runs is imported, after parsing (a cold
+`synth instructions` pays for nothing else).
 
 Exit codes follow linters: 0 clean (warnings allowed), 1 when a document has errors
 or a file, teacher or judge cannot be used, 2 for usage; every error a command can
@@ -9,31 +12,15 @@ meet maps to one status and one message in `errors.py`.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 
-from .. import __version__
-from .check import add_parsers as add_check_parsers
-from .errors import exit_status
 from .output import print_error
-from .synth import add_parsers as add_synth_parsers
+from .parsers import PROG, build_parser
 
-PROG = "dlm-synth-lsp"
+__all__ = ["PROG", "build_parser", "main"]
+
 _SERVER_FLAGS = ("--stdio", "--tcp", "--host", "--port", "--log-file", "--log-level")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog=PROG,
-        description="Check, inspect and synthesize instruction pairs for .dlm documents.",
-    )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.set_defaults(prefix=PROG)
-    sub = parser.add_subparsers(dest="command", required=True)
-    add_check_parsers(sub)
-    add_synth_parsers(sub)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -46,6 +33,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         status: int = args.func(args)
     except Exception as exc:
+        from .errors import exit_status
+
         found = exit_status(exc, args)
         if found is None:
             raise

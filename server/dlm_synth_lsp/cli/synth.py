@@ -1,4 +1,4 @@
-"""`dlm-synth-lsp synth instructions|list|revert|apply|batch`: the pipeline, headless.
+"""`dlm-synth-lsp synth list|revert|apply`, and what `synth` does differently from upstream.
 
 Flags and exit codes mirror upstream's `dlm synth` (spec section 6): 0 done, 1 the
 document or a teacher/judge could not be used, 2 bad flags or nothing accepted.
@@ -22,28 +22,9 @@ from ..synth.placement import plan_placement
 from ..synth.results import applied_sections, as_json, listing, render_listing
 from ..synth.staging import read_staged, unstage
 from ..synth.writeback import WriteRefused, os_reason, write_document
-from .batch import add_parsers as add_batch_parsers
-from .batch import cmd_run as cmd_batch_run
 from .errors import CliError
-from .instructions import add_arguments, read_document
-from .instructions import cmd_instructions as cmd_live_run
+from .instructions import read_document
 from .output import print_json
-
-#: synth option → its flag (for messages from synth/options.py)
-FLAGS = {
-    "teacher": "--teacher",
-    "strategy": "--strategy",
-    "per_section": "--per-section",
-    "filter": "--filter",
-    "threshold": "--threshold",
-    "max_pairs": "--max-pairs",
-    "max_new_tokens": "--max-new-tokens",
-    "temperature": "--temp",
-    "top_p": "--top-p",
-    "concurrency": "--concurrency",
-    "timeout_seconds": "--timeout",
-    "threads": "--threads",
-}
 
 
 def _write(path: Path, original: bytes, text: str, *, allow_read_only: bool = False) -> None:
@@ -55,12 +36,6 @@ def _write(path: Path, original: bytes, text: str, *, allow_read_only: bool = Fa
         raise CliError(str(exc), 1) from exc
     except OSError as exc:
         raise CliError(f"cannot write {path}: {os_reason(exc)}; the file is unchanged", 1) from exc
-
-
-def cmd_instructions(args: argparse.Namespace) -> int:
-    if args.wait and not args.batch:
-        raise CliError("--wait only waits for a --batch run", 2)
-    return cmd_batch_run(args) if args.batch else cmd_live_run(args)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -120,36 +95,3 @@ def cmd_apply(args: argparse.Namespace) -> int:
         )
     print(message + f"; {left} pair(s) staged in all")
     return 0
-
-
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    synth = sub.add_parser("synth", help="synthesize, list, apply and revert auto-synth instruction pairs")
-    synth.set_defaults(prefix="synth", flags=FLAGS)
-    synth_sub = synth.add_subparsers(dest="synth_command", required=True)
-
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("file", type=Path)
-    common.add_argument("--home", help="DLM_HOME override (store location)")
-    writes = argparse.ArgumentParser(add_help=False)
-    writes.add_argument("--allow-read-only", action="store_true", help="also write into a read-only file")
-
-    ins = synth_sub.add_parser(
-        "instructions", help="generate Q/A pairs from the prose of one or many documents"
-    )
-    add_arguments(ins)
-    ins.set_defaults(func=cmd_instructions)
-
-    lst = synth_sub.add_parser("list", parents=[common], help="applied and staged auto-synth pairs")
-    lst.add_argument("--json", action="store_true")
-    lst.set_defaults(func=cmd_list)
-
-    rev = synth_sub.add_parser(
-        "revert", parents=[common, writes], help="remove auto-synth sections (minimal edit)"
-    )
-    rev.add_argument("--section", action="append", metavar="ID", help="only this section (repeatable)")
-    rev.set_defaults(func=cmd_revert)
-
-    app = synth_sub.add_parser("apply", parents=[common, writes], help="write the staged plan into the file")
-    app.set_defaults(func=cmd_apply)
-
-    add_batch_parsers(synth_sub)

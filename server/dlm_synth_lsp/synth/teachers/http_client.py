@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import json
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from .base import TeacherOptions
 from .remote import SdkErrors
 
 if TYPE_CHECKING:
+    import ssl
+
     import httpx
 
 
@@ -61,6 +64,19 @@ HTTP_ERRORS = SdkErrors(
 )
 
 
+def _tls_for(base_url: str) -> ssl.SSLContext | bool:
+    """httpx's default TLS set-up, except for a plain-http server (a local vLLM, a
+    llama-server): every URL this client asks is under the base URL and redirects are
+    not followed, so it never speaks TLS, and loading the CA bundle would only cost a
+    cold run tens of milliseconds. The context given instead trusts no CA, so an https
+    peer would be refused, never trusted unverified."""
+    if urlsplit(base_url).scheme != "http":
+        return True
+    import ssl
+
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+
+
 def _decoded(response: httpx.Response) -> object:
     try:
         return json.loads(response.content)
@@ -81,6 +97,7 @@ class JsonClient:
         self._httpx = httpx
         self._client = httpx.AsyncClient(
             base_url=base_url,
+            verify=_tls_for(base_url),
             headers={
                 "Authorization": f"Bearer {api_key}",
                 "Accept": "application/json",
