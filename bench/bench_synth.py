@@ -69,8 +69,7 @@ UPSTREAM_PY = ROOT / ".venv-oracle" / "bin" / "python"
 
 # A warm process, as an editor's language server is: imports done before the clock
 # starts (for us the command's module, the vllm-server: teacher and httpx), then the
-# same command line is run
-# in-process and timed.
+# same command line is run in-process and timed.
 WARM = """
 import sys, time
 {imports}
