@@ -68,7 +68,7 @@ OURS_PY = ROOT / ".venv" / "bin" / "python"
 UPSTREAM_PY = ROOT / ".venv-oracle" / "bin" / "python"
 
 # A warm process, as an editor's language server is: imports done before the clock
-# starts (for us the command's module, the vllm-server: teacher and httpx), then the
+# starts (for us the command's module, the vllm-server: teacher and httpx2), then the
 # same command line is run in-process and timed.
 WARM = """
 import sys, time
@@ -82,7 +82,7 @@ except SystemExit:
 print("ELAPSED", time.perf_counter() - start, file=sys.stderr)
 """
 OURS_WARM = WARM.format(
-    imports="import httpx\nfrom dlm_synth_lsp.cli.main import main\n"
+    imports="import httpx2\nfrom dlm_synth_lsp.cli.main import main\n"
     "import dlm_synth_lsp.cli.instructions, dlm_synth_lsp.synth.teachers.server_teacher",
     call="main(argv)",
 )

@@ -18,7 +18,7 @@ from tests.fakes.llm_server import FakeLLMServer, fake_llm_server
 
 #: backoff short enough that a test with several retries takes milliseconds
 FAST = RetryPolicy(base_s=0.01, cap_s=0.05, max_retry_after_s=5.0)
-#: the two chat-completions teachers: the official SDK, and httpx straight to the server
+#: the two chat-completions teachers: the official SDK, and httpx2 straight to the server
 CHAT_KINDS = ("openai", "vllm-server")
 
 _ENV = (

@@ -1,5 +1,5 @@
 """The two chat-completions transports meet a server the same way: `openai:` through
-the official SDK, `vllm-server:` through httpx straight to the server (issue 13: the
+the official SDK, `vllm-server:` through httpx2 straight to the server (issue 13: the
 SDK's imports were most of a cold run). Rate limits with Retry-After (and the signal
 that makes the run's budget back off), timeouts and refused or dropped connections
 named by endpoint, usage, cancellation; and for the server teacher, a connection pool

@@ -80,7 +80,7 @@ async def test_a_server_refusing_the_schema_falls_back_without_losing_the_call(
     kind: str,
 ) -> None:
     """llama-cpp-python's server answers a json_schema response format with HTTP 500;
-    both transports (the SDK's, and httpx for vllm-server:) read the refusal alike."""
+    both transports (the SDK's, and httpx2 for vllm-server:) read the refusal alike."""
     assert status in SCHEMA_REJECTIONS
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     server.script(Status(status, {"error": {"message": "response_format not supported"}}), Reply("[]"))

@@ -1,5 +1,5 @@
 """What the two chat-completions teachers share: `openai:` (the official SDK,
-`openai_teacher.py`) and `vllm-server:` (httpx, `server_teacher.py`).
+`openai_teacher.py`) and `vllm-server:` (httpx2, `server_teacher.py`).
 
 The request body, the reply-schema fallback, the `max_completion_tokens` fallback and
 reading the reply are written once here; a subclass only says how a finished body

@@ -1,7 +1,7 @@
 """The `openai:<model>` teacher (spec 5.6) on `openai.AsyncOpenAI`, and its Batch API.
 
 Requests are built and replies read in `chat.py`, shared with the `vllm-server:`
-teacher (`server_teacher.py`), which talks to its server with httpx instead of the
+teacher (`server_teacher.py`), which talks to its server with httpx2 instead of the
 SDK. The SDK (half a second or more of imports) is imported when the first request
 goes out, not when the teacher is built: a run whose replies all come from the cache
 never loads it.

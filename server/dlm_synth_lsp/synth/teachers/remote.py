@@ -15,7 +15,7 @@ through `call_with_retries`, which:
 The exception classes are passed in (`SdkErrors`) rather than imported here, so
 the anthropic teacher never imports openai and vice versa; the two SDKs come from
 the same generator and share attribute names (`status_code`, `response`, `body`,
-`request`), which the httpx transport of `vllm-server:` (`http_client.py`) copies.
+`request`), which the httpx2 transport of `vllm-server:` (`http_client.py`) copies.
 """
 
 from __future__ import annotations
@@ -183,7 +183,7 @@ def _status_phrase(code: int) -> str:
 
 
 def endpoint_of(url: object) -> str:
-    """`host:port` (or `host`) of an httpx URL, for messages; never its credentials."""
+    """`host:port` (or `host`) of an httpx(2) URL, for messages; never its credentials."""
     host = getattr(url, "host", None)
     if not host:
         return "the server"
@@ -361,7 +361,7 @@ class RemoteTeacher:
         raise NotImplementedError
 
     def _base_url(self) -> object:
-        """The URL requests go to (an httpx URL), named in timeout messages."""
+        """The URL requests go to (an httpx(2) URL), named in timeout messages."""
         raise NotImplementedError
 
     async def retrying(self, make_call: Callable[[], Awaitable[T]], cancel: CancelToken) -> Retried[T]:

@@ -2,7 +2,7 @@
 SGLang, llama.cpp's llama-server, Ollama, LM Studio).
 
 It speaks the same chat-completions API as `openai:` (`chat.py` builds the requests
-and reads the replies for both) but over httpx (`http_client.py`) rather than the
+and reads the replies for both) but over httpx2 (`http_client.py`) rather than the
 SDK, whose import alone costs more than a local server takes to answer.
 
 Credentials are a deliberate departure from reusing `$OPENAI_API_KEY`: the URL can
