@@ -8,7 +8,8 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from dlm_synth_lsp.synth.teachers.base import TeacherOptions
+from dlm_synth_lsp.synth.teachers.anthropic_teacher import AnthropicTeacher
+from dlm_synth_lsp.synth.teachers.base import Teacher, TeacherOptions
 from dlm_synth_lsp.synth.teachers.chat import ChatTeacher
 from dlm_synth_lsp.synth.teachers.openai_teacher import OpenAITeacher
 from dlm_synth_lsp.synth.teachers.remote import RetryPolicy
@@ -20,6 +21,7 @@ from tests.fakes.llm_server import FakeLLMServer, fake_llm_server
 FAST = RetryPolicy(base_s=0.01, cap_s=0.05, max_retry_after_s=5.0)
 #: the two chat-completions teachers: the official SDK, and httpx2 straight to the server
 CHAT_KINDS = ("openai", "vllm-server")
+REMOTE_KINDS = ("openai", "anthropic", "vllm-server")
 
 _ENV = (
     "OPENAI_API_KEY",
@@ -82,3 +84,13 @@ def chat_teacher(
         options = make_options(openai_base_url=server.openai_base_url, **changes)
         return OpenAITeacher("gpt-test", options, policy=FAST)
     return ServerTeacher(server.url, make_options(**changes), policy=FAST)
+
+
+def remote_teacher(
+    kind: str, server: FakeLLMServer, make_options: Callable[..., TeacherOptions], **changes: Any
+) -> Teacher:
+    """`chat_teacher`, or `anthropic:claude-test` (needs $ANTHROPIC_API_KEY) at `server`."""
+    if kind == "anthropic":
+        options = make_options(anthropic_base_url=server.anthropic_base_url, **changes)
+        return AnthropicTeacher("claude-test", options, policy=FAST)
+    return chat_teacher(kind, server, make_options, **changes)

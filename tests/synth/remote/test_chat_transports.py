@@ -2,7 +2,7 @@
 the official SDK, `vllm-server:` through httpx2 straight to the server (issue 13: the
 SDK's imports were most of a cold run). Rate limits with Retry-After (and the signal
 that makes the run's budget back off), timeouts and refused or dropped connections
-named by endpoint, usage, cancellation; and for the server teacher, a connection pool
+named by endpoint, usage, cancellation (anthropic: too); and for the server teacher, a connection pool
 as large as its concurrency and no SDK import at all."""
 
 from __future__ import annotations
@@ -22,7 +22,14 @@ from dlm_synth_lsp.synth.errors import SynthCancelled, TeacherInvocationError
 from dlm_synth_lsp.synth.teachers.base import Prompt, SamplingParams, TeacherOptions
 
 from tests.fakes.llm_server import Close, Delay, FakeLLMServer, Hang, Reply, Status, fake_llm_server
-from tests.synth.remote.conftest import CHAT_KINDS, Notices, assert_no_secret, chat_teacher
+from tests.synth.remote.conftest import (
+    CHAT_KINDS,
+    REMOTE_KINDS,
+    Notices,
+    assert_no_secret,
+    chat_teacher,
+    remote_teacher,
+)
 
 PROMPT = Prompt(system="sys", user="usr")
 KEY = "sk-transport-test-key-0123"
@@ -119,11 +126,12 @@ async def test_a_dropped_connection_is_retried(
     await teacher.aclose()
 
 
-@pytest.mark.parametrize("kind", CHAT_KINDS)
+@pytest.mark.parametrize("kind", REMOTE_KINDS)
 async def test_cancel_abandons_the_request_in_flight(
-    server: FakeLLMServer, make_options: Options, kind: str
+    server: FakeLLMServer, make_options: Options, monkeypatch: pytest.MonkeyPatch, kind: str
 ) -> None:
-    teacher = chat_teacher(kind, server, make_options, timeout_s=30.0)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-transport-test")
+    teacher = remote_teacher(kind, server, make_options, timeout_s=30.0)
     await teacher.prepare(CancelToken())
     server.script(Hang())
     cancel = CancelToken()

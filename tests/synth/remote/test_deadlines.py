@@ -6,29 +6,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from dlm_synth_lsp.synth.cancel import CancelToken
 from dlm_synth_lsp.synth.errors import TeacherInvocationError
-from dlm_synth_lsp.synth.teachers.anthropic_teacher import AnthropicTeacher
-from dlm_synth_lsp.synth.teachers.base import Prompt, SamplingParams, Teacher, TeacherOptions
+from dlm_synth_lsp.synth.teachers.base import Prompt, SamplingParams, TeacherOptions
 from dlm_synth_lsp.synth.teachers.server_teacher import ServerTeacher
 
 from tests.fakes.llm_server import Drip, FakeLLMServer, Reply
-from tests.synth.remote.conftest import FAST, chat_teacher
+from tests.synth.remote.conftest import FAST, REMOTE_KINDS, remote_teacher
 
 PROMPT = Prompt(system="sys", user="usr")
 Options = Callable[..., TeacherOptions]
 #: long enough that the dripped reply would take ~10 s to arrive
 TEXT = "x" * 120
-
-
-def _teacher(kind: str, server: FakeLLMServer, make_options: Options, **changes: Any) -> Teacher:
-    if kind == "anthropic":
-        options = make_options(anthropic_base_url=server.anthropic_base_url, **changes)
-        return AnthropicTeacher("claude-test", options, policy=FAST)
-    return chat_teacher(kind, server, make_options, **changes)
 
 
 @pytest.fixture(autouse=True)
@@ -37,11 +28,11 @@ def keys(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-deadline-test")
 
 
-@pytest.mark.parametrize("kind", ["openai", "anthropic", "vllm-server"])
+@pytest.mark.parametrize("kind", REMOTE_KINDS)
 async def test_a_dripping_reply_times_out_after_the_timeout(
     server: FakeLLMServer, make_options: Options, kind: str
 ) -> None:
-    teacher = _teacher(kind, server, make_options, timeout_s=0.6, max_retries=0)
+    teacher = remote_teacher(kind, server, make_options, timeout_s=0.6, max_retries=0)
     await teacher.prepare(CancelToken())
     server.script(Drip(0.05, Reply(TEXT)))
     started = time.monotonic()
@@ -55,11 +46,11 @@ async def test_a_dripping_reply_times_out_after_the_timeout(
     await teacher.aclose()
 
 
-@pytest.mark.parametrize("kind", ["openai", "anthropic", "vllm-server"])
+@pytest.mark.parametrize("kind", REMOTE_KINDS)
 async def test_a_slow_but_steady_reply_within_the_timeout_is_read(
     server: FakeLLMServer, make_options: Options, kind: str
 ) -> None:
-    teacher = _teacher(kind, server, make_options, timeout_s=20.0, max_retries=0)
+    teacher = remote_teacher(kind, server, make_options, timeout_s=20.0, max_retries=0)
     server.script(Drip(0.001, Reply("a short reply")))
     completion = await teacher.complete(PROMPT, SamplingParams(), CancelToken())
     assert completion.text == "a short reply"

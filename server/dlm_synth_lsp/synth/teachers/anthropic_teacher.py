@@ -19,7 +19,6 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..cancel import CancelToken
-from ..concurrency import CLOUD, Budget
 from ..errors import TeacherInvocationError, TeacherUnavailableError
 from .base import Completion, Prompt, SamplingParams, TeacherOptions
 from .remote import (
@@ -67,14 +66,6 @@ class AnthropicTeacher(RemoteTeacher):
     @property
     def model(self) -> str:
         return self._model
-
-    @property
-    def budget(self) -> Budget:
-        return CLOUD.capped(self._options.concurrency)
-
-    @property
-    def max_in_flight(self) -> int:
-        return self.budget.ceiling
 
     async def prepare(self, cancel: CancelToken) -> None:
         if self._secret:

@@ -13,7 +13,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ..cancel import CancelToken
-from ..concurrency import CLOUD, Budget
 from .base import Completion, Prompt, SamplingParams, TeacherOptions
 from .remote import DEFAULT_POLICY, RemoteTeacher, RetryPolicy, call_usage, chat_completion_text
 from .structured import SchemaSupport, openai_response_format
@@ -33,14 +32,6 @@ class ChatTeacher(RemoteTeacher):
         # Newer OpenAI models reject `max_tokens`; once seen, send the new name.
         self._use_max_completion_tokens = False
         self._schema: SchemaSupport | None = None
-
-    @property
-    def budget(self) -> Budget:
-        return CLOUD.capped(self._options.concurrency)
-
-    @property
-    def max_in_flight(self) -> int:
-        return self.budget.ceiling
 
     @property
     def name(self) -> str:

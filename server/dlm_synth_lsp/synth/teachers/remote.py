@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar, cast
 
 from ..cancel import CancelToken
+from ..concurrency import CLOUD, Budget
 from ..errors import TeacherInvocationError, TeacherUnavailableError
 from .base import TeacherOptions, Usage
 
@@ -356,6 +357,15 @@ class RemoteTeacher:
     @property
     def name(self) -> str:
         raise NotImplementedError
+
+    @property
+    def budget(self) -> Budget:
+        """A cloud API's (`vllm-server:` knows better once it has asked its server)."""
+        return CLOUD.capped(self._options.concurrency)
+
+    @property
+    def max_in_flight(self) -> int:
+        return self.budget.ceiling
 
     def _errors(self) -> SdkErrors:
         raise NotImplementedError
