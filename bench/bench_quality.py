@@ -13,8 +13,11 @@ Run from the repository root with the project's virtual environment:
     .venv/bin/python bench/bench_quality.py modes [--runs ...] [--examples]
     .venv/bin/python bench/bench_quality.py refilter [NAME...]   # after a filter changed
     .venv/bin/python bench/bench_quality.py support NAME... [--labelled-only] [--checked-only]
+    .venv/bin/python bench/bench_quality.py probes [--runs NAME...] [--roundtrip M.gguf]
 
-`generate` needs `llama-cpp-python[server]` in `.venv` and upstream in `.venv-oracle`
+`generate --systems ours-embedded` asks the embedded teacher in-process (the default
+configuration) and needs only the offline extra. Otherwise `generate` needs
+`llama-cpp-python[server]` in `.venv` and upstream in `.venv-oracle`
 (`scripts/setup --oracle`); it serves the GGUF with llama.cpp on a free loopback port,
 runs both tools per document through a recording proxy and appends everything to
 `bench/quality/runs/NAME.jsonl` (resumable: documents already there are skipped).
