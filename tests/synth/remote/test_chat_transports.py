@@ -12,6 +12,7 @@ import json
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -168,12 +169,21 @@ async def test_the_server_teachers_connections_follow_its_concurrency(
     server: FakeLLMServer, make_options: Options, concurrency: int | None, calls: int, peak: int
 ) -> None:
     """Every call the budget lets go reaches the server at once (the SDK's pool was
-    sized the same, with room to spare), and no more than `--concurrency`."""
+    sized the same, with room to spare), and no more than `--concurrency`. The server
+    holds every reply until the expected number is in flight (a fixed latency would
+    let early replies come back before a loaded machine has sent the last request)."""
     server.owned_by = "vllm"
-    server.latency_s = 0.3
+    server.gate = threading.Event()
     teacher = chat_teacher("vllm-server", server, make_options, concurrency=concurrency)
     prompts = [Prompt("s", f"u{i}") for i in range(calls)]
-    await asyncio.gather(*(teacher.complete(p, SamplingParams(), CancelToken()) for p in prompts))
+    run = asyncio.gather(*(teacher.complete(p, SamplingParams(), CancelToken()) for p in prompts))
+    try:
+        assert await asyncio.to_thread(server.wait_for, lambda s: s.in_flight >= peak, 30.0)
+        if peak < calls:  # the rest wait for a free slot instead of reaching the server
+            assert not await asyncio.to_thread(server.wait_for, lambda s: s.in_flight > peak, 0.5)
+    finally:
+        server.gate.set()
+    await run
     assert server.peak_in_flight == peak
     await teacher.aclose()
 
