@@ -91,3 +91,20 @@ async def test_a_result_and_an_error_pass_through() -> None:
     assert await token.guard(ok()) == 7
     with pytest.raises(ValueError, match="bad"):
         await token.guard(bad())
+
+
+async def test_a_coroutine_handed_over_after_the_token_fired_is_closed_unstarted() -> None:
+    """Not run, and not left for the garbage collector to report as never awaited."""
+    started = False
+
+    async def work() -> None:
+        nonlocal started
+        started = True
+
+    token = CancelToken()
+    token.cancel()
+    coroutine = work()
+    with pytest.raises(SynthCancelled):
+        await token.guard(coroutine)
+    assert coroutine.cr_frame is None  # closed
+    assert not started

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import threading
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -87,8 +88,12 @@ class CancelToken:
         this one is cancelled (a run stopping after another call failed). An
         abandoned request left running would fail later with nobody to retrieve its
         error, and asyncio would print that error, raw response body and all (an
-        echoed API key included), on stderr."""
-        self.raise_if_cancelled()
+        echoed API key included), on stderr. A coroutine handed over after the token
+        fired is closed unstarted (left alone it would be reported as never awaited)."""
+        if self._event.is_set():
+            if inspect.iscoroutine(awaitable):
+                awaitable.close()
+            raise SynthCancelled()
         task = asyncio.ensure_future(awaitable)
         task.add_done_callback(consume)
         waiter = asyncio.ensure_future(self.wait())
