@@ -595,7 +595,8 @@ def _backup(settings: Settings, exchanges: list[Exchange]) -> None:
     append_jsonl(path, (vars(ex) for ex in exchanges))
 
 
-def generate(settings: Settings) -> None:
+def pending(settings: Settings) -> list[tuple[Path, str, str]]:
+    """(document, system, strategy) runs not yet in the run file, in run order."""
     done = done_documents(settings.run_file)
     todo = [
         (doc, system, strategy)
@@ -605,6 +606,11 @@ def generate(settings: Settings) -> None:
         if (system, settings.model_name, strategy, doc.stem) not in done
     ]
     log(f"{len(todo)} document run(s) to do, {len(done)} already in {settings.run_file}")
+    return todo
+
+
+def generate(settings: Settings) -> None:
+    todo = pending(settings)
     if not todo:
         return
     with llama_server(settings) as (server_url, server_log), RecordingProxy(server_url).running() as proxy:
@@ -659,14 +665,9 @@ def generate_embedded(settings: Settings) -> None:
     from dlm_synth_lsp.synth.local.gguf_teacher import GgufTeacher
     from dlm_synth_lsp.synth.teachers.base import Prompt, SamplingParams, TeacherOptions
 
-    done = done_documents(settings.run_file)
-    todo = [
-        (doc, strategy)
-        for doc in settings.documents
-        for strategy in settings.strategies
-        if (EMBEDDED, settings.model_name, strategy, doc.stem) not in done
-    ]
-    log(f"{len(todo)} document run(s) to do, {len(done)} already in {settings.run_file}")
+    todo = pending(settings)  # settings.systems is [EMBEDDED]: it runs on its own
+    if not todo:
+        return
     options = TeacherOptions(timeout_s=settings.ours_timeout_s, threads=settings.threads)
     teacher = GgufTeacher(str(settings.model), options)
     params = SamplingParams()
@@ -687,7 +688,7 @@ def generate_embedded(settings: Settings) -> None:
         return Exchange(tag, {"messages": messages}, 200, response, time.perf_counter() - clock, started)
 
     async def run() -> None:
-        for number, (doc, strategy) in enumerate(todo, 1):
+        for number, (doc, _, strategy) in enumerate(todo, 1):
             tag = {"system": EMBEDDED, "strategy": strategy, "document": doc.stem}
             sources = select_sources(parse_text(doc.read_text(encoding="utf-8")))
             calls = expected_calls(sources, strategy, settings.per_section)
