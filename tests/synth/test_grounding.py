@@ -384,3 +384,47 @@ def test_form_problems(question: str, answer: str, source: str, reason: str) -> 
 )
 def test_good_form_passes(question: str, answer: str) -> None:
     assert form_problem(question, answer, IDNA + " " + HEAP) is None
+
+
+def test_a_quote_narrows_an_extraction_answer_to_one_sentence() -> None:
+    quote = "It was standardised in 1990 as part of the Level 3 BLAS."
+    stitched = ("When was DGEMM standardised?", "In 1990, by OpenBLAS and Intel MKL.")
+    assert check_grounding(*stitched, SOURCE, "extraction").ok  # every term is somewhere in the passage
+    verdict = check_grounding(*stitched, SOURCE, "extraction", quote=quote)
+    assert not verdict.ok and verdict.reason is not None and "its quoted sentence" in verdict.reason
+    assert check_grounding("When was DGEMM standardised?", "In 1990.", SOURCE, "extraction", quote=quote).ok
+
+
+@pytest.mark.parametrize(
+    "quote",
+    [
+        "it was STANDARDISED in 1990 as part of the level 3 blas.",  # case
+        "It was standardised\n  in 1990 as part of the Level 3 BLAS.",  # line breaks
+        "It was standardised in 1990 as part of the ‘Level 3’ BLAS.",  # quotation marks added
+        "It was standardized in 1990 as part of the Level 3 BLAS.",  # one letter
+    ],
+)
+def test_a_quote_copied_loosely_is_still_found(quote: str) -> None:
+    assert check_grounding("When was DGEMM standardised?", "In 1990.", SOURCE, "extraction", quote=quote).ok
+
+
+def test_a_quote_the_source_lacks_fails_and_expansion_ignores_quotes() -> None:
+    invented = "DGEMM was standardised in 1979 by the LINPACK authors."
+    asked = "When was DGEMM standardised?"
+    verdict = check_grounding(asked, "In 1990.", SOURCE, "extraction", quote=invented)
+    assert verdict == GroundingVerdict(False, 0.0, "the quoted sentence is not in the source", ())
+    for blank in ("", "   "):  # no quote: held to the whole source, as before
+        assert check_grounding("Who optimises DGEMM?", "OpenBLAS.", SOURCE, "extraction", quote=blank).ok
+    question = "What are alternatives to OpenBLAS?"
+    answer = "BLIS, ATLAS and Intel MKL provide tuned BLAS implementations; cuBLAS targets NVIDIA GPUs."
+    assert check_grounding(question, answer, SOURCE, "expansion", quote=invented).ok
+
+
+def test_a_huge_source_only_counts_an_exact_copy_of_the_quote() -> None:
+    filler = "Padding sentence about nothing in particular. " * 1000
+    source = filler + SOURCE
+    quote = "It was standardised in 1990 as part of the Level 3 BLAS."
+    assert check_grounding("When was DGEMM standardised?", "In 1990.", source, "extraction", quote=quote).ok
+    near = quote.replace("standardised", "standardized")
+    verdict = check_grounding("When was DGEMM standardised?", "In 1990.", source, "extraction", quote=near)
+    assert verdict.reason == "the quoted sentence is not in the source"

@@ -95,7 +95,7 @@ def _topic(prompt: Prompt) -> str:
 def pairs_reply(n: int = 2) -> Reply:
     def reply(prompt: Prompt) -> str:
         topic = _topic(prompt)
-        kind = "ext" if "explicitly" in prompt.user else "exp"
+        kind = "exp" if "follow-up" in prompt.user else "ext"
         return json.dumps(
             [
                 {"question": f"{topic} {kind} question {i}?", "answer": f"{topic} answer {i}."}
@@ -389,3 +389,46 @@ def test_the_model_check_rejects_expansion_pairs_below_the_margin_and_leaves_ext
     options = SynthOptions(strategy="extraction", per_section=2, filter="grounded", use_cache=False)
     result = _run(teacher, options)
     assert teacher.checked == [] and len(result.accepted) == 4  # extraction is not checked
+
+
+QUOTED_DOC = """---
+dlm_id: 01KPQ9X1000000000000000001
+base_model: smollm2-135m
+---
+# Gamma
+
+Gamma caches hold 64 lines. Each line stores 128 bytes.
+"""
+
+
+def test_grounded_holds_a_quoted_extraction_answer_to_its_quote() -> None:
+    """The teacher's quote narrows what the answer may draw on: a figure stitched in from
+    another sentence of the passage is rejected, and so is a quote the passage lacks."""
+
+    items = [
+        ("Gamma caches hold 64 lines.", "How many lines do Gamma caches hold?", "64 lines."),
+        ("Gamma caches hold 64 lines.", "How big is a Gamma cache line?", "128 bytes."),
+        # a quote the passage lacks
+        ("Gamma caches are 8-way associative.", "How associative are they?", "Gamma caches hold lines."),
+        # copied loosely (spacing, case): still found
+        ("Each line  stores 128 BYTES.", "How many bytes per Gamma line?", "Each line stores 128 bytes."),
+    ]
+
+    def quoted(prompt: Prompt) -> str:
+        return json.dumps([{"quote": q, "question": question, "answer": a} for q, question, a in items])
+
+    doc = parse_text(QUOTED_DOC)
+    options = SynthOptions(strategy="extraction", per_section=4, filter="grounded", use_cache=False)
+    result = asyncio.run(run_synth(doc, select_sources(doc), options, ScriptedTeacher(quoted)))
+    assert [p.answer for p in result.accepted] == ["64 lines.", "Each line stores 128 bytes."]
+    details = [r.detail for r in result.report.rejected if r.reason == "ungrounded"]
+    assert details == [
+        "number 128 does not appear in its quoted sentence",
+        "the quoted sentence is not in the source",
+    ]
+    # without the quotes the same answers are all in the passage: the stitched one passes
+    unquoted = parse_text(QUOTED_DOC)
+    plain = ScriptedTeacher(lambda p: json.dumps([{k: v for k, v in item.items() if k != "quote"}
+                                                  for item in json.loads(quoted(p))]))  # fmt: skip
+    result = asyncio.run(run_synth(unquoted, select_sources(unquoted), options, plain))
+    assert "128 bytes." in [p.answer for p in result.accepted]

@@ -140,3 +140,19 @@ def test_a_list_of_other_things_before_the_pairs_is_skipped() -> None:
 def test_a_single_pair_object() -> None:
     r = parse_reply('Answer: {"question": "Q?", "answer": "A."}')
     assert r.pairs == [("Q?", "A.")]
+
+
+def test_quotes_ride_along_with_their_pairs() -> None:
+    """An extraction item's quote is kept beside its pair; an item without one (upstream's
+    contract, a server without the schema) is still a pair, with no quote."""
+    items = [
+        {"quote": "  BLAS is an API. ", "question": "What is BLAS?", "answer": "An API."},
+        {"question": "Q2?", "answer": "A2."},
+        {"quote": "", "question": "Q3?", "answer": "A3."},
+        {"quote": 7, "question": "Q4?", "answer": "A4."},
+        {"quote": "Orphan.", "question": "", "answer": "A5."},
+    ]
+    r = parse_reply(json.dumps(items))
+    assert r.pairs == [("What is BLAS?", "An API."), ("Q2?", "A2."), ("Q3?", "A3."), ("Q4?", "A4.")]
+    assert r.quotes == ["BLAS is an API.", None, None, None]
+    assert len(r.rejected) == 1

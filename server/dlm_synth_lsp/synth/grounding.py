@@ -30,6 +30,13 @@ How it works:
   relevant expansions in the tests score 0.2–0.4, off-topic ones 0). Numbers are not
   checked: an expansion may legitimately cite figures the prose lacks.
 
+- **extraction with a quote** (the teacher copied the sentence its answer comes from, as
+  the extraction prompt asks): the quote must be found in the source (whitespace, case and
+  quotation marks aside, `QUOTE_FOUND` similarity), and the answer is held to the quote
+  instead of the whole source, with the same threshold and number rule. A misreading that
+  stitches a figure or a name from another sentence into the answer is then missing from
+  the quote even though it is in the passage (bench/README.md, "Quote first").
+
 Limits (why this is a filter for the obviously bad, not a judge): it is lexical, so an
 answer that negates the source ("DGEMM does *not* multiply matrices") passes, and a correct
 paraphrase with synonyms ("product" for "multiplication") loses support; it knows English
@@ -63,6 +70,13 @@ DEFAULT_EXTRACTION_THRESHOLD = 0.6
 DEFAULT_EXPANSION_THRESHOLD = 0.1
 EXPANSION_MIN_SHARED = 2
 _MAX_LISTED = 8
+#: rapidfuzz partial_ratio a quote needs against the source (after `_plain`): a copied
+#: sentence scores 100, a copy with its quotation marks or one word changed still ~95
+QUOTE_FOUND = 90
+#: beyond this many characters of source, only an exact (normalised) copy counts as found:
+#: partial_ratio is quadratic in the worst case and a section may be megabytes
+_FUZZY_QUOTE_LIMIT = 20_000
+_QUOTE_MARKS = str.maketrans({c: "'" for c in '"“”‘’`´'})
 
 # numbers first ("3.11", "1,000", "-5"), then runs of letters/digits ("dgemm", "x86", "sha256")
 _TOKEN_RE = re.compile(r"(?<![\w.])-?\d+(?:[.,]\d+)*|[^\W_]+")
@@ -257,11 +271,13 @@ def check_grounding(
     strategy: Strategy,
     *,
     threshold: float | None = None,
+    quote: str | None = None,
 ) -> GroundingVerdict:
     """Check one pair against the prose it was generated from (see the module docstring).
 
     `threshold` overrides the strategy's default (0.6 support for extraction, 0.1
-    relevance for expansion) and must be in 0..1.
+    relevance for expansion) and must be in 0..1. `quote`: the source sentence the teacher
+    says an extraction answer comes from (ignored for expansion).
     """
     if strategy not in ("extraction", "expansion"):
         raise ValueError(f"unknown strategy {strategy!r}")
@@ -272,13 +288,31 @@ def check_grounding(
     problem = None if not answer.strip() else form_problem(question, answer, source)
     if problem is not None:
         return GroundingVerdict(False, 0.0, problem, ())
-    src = _source_terms(source)
     if strategy == "extraction":
-        return _check_extraction(answer, src, threshold)
+        if quote is not None and quote.strip():
+            if not quote_found(quote, source):
+                return GroundingVerdict(False, 0.0, "the quoted sentence is not in the source", ())
+            return _check_extraction(answer, _source_terms(quote), threshold, "its quoted sentence")
+        return _check_extraction(answer, _source_terms(source), threshold, "the source")
+    src = _source_terms(source)
     return _check_expansion(question, answer, src, threshold)
 
 
-def _check_extraction(answer: str, src: _Terms, threshold: float) -> GroundingVerdict:
+def _plain(text: str) -> str:
+    return " ".join(text.translate(_QUOTE_MARKS).casefold().split())
+
+
+def quote_found(quote: str, source: str) -> bool:
+    """Whether `quote` is a copy of a stretch of `source` (see `QUOTE_FOUND`)."""
+    said, text = _plain(quote), _plain(source)
+    if said in text:
+        return True
+    if len(text) > _FUZZY_QUOTE_LIMIT:
+        return False
+    return fuzz.partial_ratio(said, text) >= QUOTE_FOUND
+
+
+def _check_extraction(answer: str, src: _Terms, threshold: float, where: str) -> GroundingVerdict:
     ans = _terms(answer, number_words=True)
     if not ans.words and not ans.numbers:
         if answer.strip():  # "Yes." - nothing to verify, nothing contradicted
@@ -290,14 +324,13 @@ def _check_extraction(answer: str, src: _Terms, threshold: float) -> GroundingVe
     unsupported = tuple(missing_numbers + missing_words)
     if missing_numbers:
         if len(missing_numbers) == 1:
-            reason = f"number {missing_numbers[0]} does not appear in the source"
+            reason = f"number {missing_numbers[0]} does not appear in {where}"
         else:
-            reason = f"numbers {_listed(missing_numbers)} do not appear in the source"
+            reason = f"numbers {_listed(missing_numbers)} do not appear in {where}"
         return GroundingVerdict(False, score, reason, unsupported)
     if score < threshold:
         reason = (
-            f"answer terms not in the source: {_listed(missing_words)} "
-            f"(support {score:.0%} < {threshold:.0%})"
+            f"answer terms not in {where}: {_listed(missing_words)} (support {score:.0%} < {threshold:.0%})"
         )
         return GroundingVerdict(False, score, reason, unsupported)
     return GroundingVerdict(True, score, None, unsupported)

@@ -39,7 +39,7 @@ from .grounding import SUPPORT_MARGIN, check_grounding
 from .judges import ChecksSupport, Judge, SupportCheck
 from .options import FilterKind, SynthOptions
 from .prompts import Strategy, budget, build_prompt
-from .replies import parse_reply
+from .replies import ParsedReply, parse_reply
 from .staging import utc_now
 from .teachers.base import Completion, Prompt, Teacher, Usage
 
@@ -247,14 +247,14 @@ class _Run:
     def _reject(self, call: _Call, reason: str, detail: str, pair: tuple[str, str] | None = None) -> None:
         self.report.rejected.append(_rejection(call, reason, detail, pair))
 
-    async def _filter(self, call: _Call, pairs: list[tuple[str, str]]) -> int:
+    async def _filter(self, call: _Call, parsed: ParsedReply) -> int:
         """Runs one call's valid pairs through the filters, in reply order, until the
         call's budget is accepted: pairs a teacher returns beyond the number asked
         for stand in for earlier ones that a filter rejects. Returns how many were
         accepted."""
         accepted = 0
         options = self.options
-        for raw in pairs:
+        for raw, quote in zip(parsed.pairs, parsed.quotes, strict=True):
             if accepted >= call.n:
                 why = f"the {call.n} pair(s) asked for were already accepted"
                 self._reject(call, "beyond_budget", why, raw)
@@ -281,7 +281,7 @@ class _Run:
                     self._reject(call, "duplicate_pair", f"near-duplicate of {what} ({dup.reason})", pair)
                     continue
             candidate = Pair(pair[0], pair[1], call.source, call.strategy)
-            if not await self._judged_ok(call, pair):
+            if not await self._judged_ok(call, pair, quote):
                 continue
             self.accepted.append(candidate)
             self.report.accepted += 1
@@ -290,12 +290,12 @@ class _Run:
                 self.full = True
         return accepted
 
-    async def _judged_ok(self, call: _Call, pair: tuple[str, str]) -> bool:
+    async def _judged_ok(self, call: _Call, pair: tuple[str, str], quote: str | None) -> bool:
         options = self.options
         if options.filter == "grounded":
             self.report.judged += 1
             verdict = check_grounding(
-                pair[0], pair[1], call.source.text, call.strategy, threshold=self.threshold
+                pair[0], pair[1], call.source.text, call.strategy, threshold=self.threshold, quote=quote
             )
             if not verdict.ok:
                 self._reject(call, "ungrounded", verdict.reason or "not supported by the source", pair)
@@ -348,7 +348,7 @@ class _Run:
             pair = (item.question, item.answer) if item.question and item.answer else None
             self._reject(call, "invalid_item", item.reason, pair)
         self.report.generated += len(parsed.pairs)
-        accepted = await self._filter(call, parsed.pairs)
+        accepted = await self._filter(call, parsed)
         self.report.calls_done += 1
         self._tell(
             f"“{call.source.title or call.source.section_id}” ({call.strategy}): "

@@ -2,14 +2,17 @@
 
 The wording is this project's own; only the reply contract is shared with upstream:
 a JSON list of `{"question": …, "answer": …}` objects, optionally in one ```json
-fence (see `replies.py`).
+fence (see `replies.py`). Extraction items also carry a `"quote"` first: the teacher
+copies the sentence that holds the fact before writing the question and answer, which
+anchors the pair in one place of the passage and gives the grounding check something
+narrower than the whole passage to hold the answer to (bench/README.md, "Quote first").
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from .replies import REPLY_SCHEMA
+from .replies import EXTRACTION_SCHEMA, REPLY_SCHEMA
 from .teachers.base import Prompt
 
 Strategy = Literal["extraction", "expansion"]
@@ -22,11 +25,21 @@ _CONTRACT = (
     "No commentary before or after the list."
 )
 
+_QUOTED_CONTRACT = (
+    'Reply with JSON only: a list of objects with the string fields "quote", "question" and '
+    '"answer", in that order.'
+)
+
 _SYSTEM = {
     "extraction": (
         "You write training data for a small language model. From a passage you are given, "
         "you produce question/answer pairs whose answers are stated in the passage itself. "
-        "Never add facts the passage does not contain. " + _CONTRACT
+        "For each pair: first copy, word for word, the one sentence of the passage that holds "
+        'the fact ("quote"); then write a question that this sentence answers; the question '
+        "must name what it is about (the program, function, option or term), never just "
+        '"the function" or "this tool", so that it makes sense without the passage; then '
+        "answer that question directly and briefly, using only what the quoted sentence says. "
+        "Never add facts the passage does not contain. " + _QUOTED_CONTRACT
     ),
     "expansion": (
         "You write training data for a small language model. From a passage you are given, "
@@ -37,10 +50,7 @@ _SYSTEM = {
 }
 
 _TASK = {
-    "extraction": (
-        "Write {n} question/answer pair{s} that this passage answers explicitly. Each question "
-        "must make sense without seeing the passage; each answer must be supported by it."
-    ),
+    "extraction": ("Write {n} question/answer pair{s}, {each} of this passage."),
     "expansion": (
         "Write {n} follow-up question/answer pair{s} that go beyond what this passage states "
         "while staying faithful to it. Each question must make sense without seeing the passage."
@@ -63,6 +73,8 @@ def budget(strategy: StrategyChoice, per_section: int) -> list[tuple[Strategy, i
 
 def build_prompt(strategy: Strategy, n: int, prose: str) -> Prompt:
     """The prompt for one call; `prose` is the section's stripped text."""
-    task = _TASK[strategy].format(n=n, s="" if n == 1 else "s")
+    each = "about one fact" if n == 1 else "each about a different fact"
+    task = _TASK[strategy].format(n=n, s="" if n == 1 else "s", each=each)
     user = f"{task}\n\nPassage:\n<<<\n{prose.strip()}\n>>>"
-    return Prompt(system=_SYSTEM[strategy], user=user, schema=REPLY_SCHEMA)
+    schema = EXTRACTION_SCHEMA if strategy == "extraction" else REPLY_SCHEMA
+    return Prompt(system=_SYSTEM[strategy], user=user, schema=schema)

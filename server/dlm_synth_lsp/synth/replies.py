@@ -15,7 +15,10 @@ or a stray markdown block, put the list in a second fence, write raw line breaks
   the middle keeps every complete item before the cut;
 - each bad item is rejected with its own reason and the good ones are kept;
 - every valid pair is returned, also beyond the number requested: the pipeline uses
-  the extras as candidates when earlier pairs are filtered out.
+  the extras as candidates when earlier pairs are filtered out;
+- an item's `quote` (the passage sentence an extraction answer is taken from, asked for
+  by `EXTRACTION_SCHEMA`) is kept beside its pair for the grounding check; an item
+  without one is still a pair (upstream's contract has no quote).
 
 Nothing is silently dropped: every item ends up in `pairs` or in `rejected`.
 """
@@ -41,6 +44,25 @@ REPLY_SCHEMA: dict[str, Any] = {
     },
 }
 
+#: extraction replies quote their evidence first: copying the sentence before writing
+#: the question anchors both in one place of the passage, and the grounding check can
+#: hold the answer to that sentence instead of to the whole passage (bench/README.md,
+#: "Quote first")
+EXTRACTION_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "minItems": 1,
+    "items": {
+        "type": "object",
+        "properties": {
+            "quote": {"type": "string"},
+            "question": {"type": "string"},
+            "answer": {"type": "string"},
+        },
+        "required": ["quote", "question", "answer"],
+        "additionalProperties": False,
+    },
+}
+
 _WS = " \t\r\n"
 _DECODER = json.JSONDecoder(strict=False)
 
@@ -59,6 +81,8 @@ class RejectedItem:
 @dataclass(slots=True)
 class ParsedReply:
     pairs: list[tuple[str, str]] = field(default_factory=list)
+    #: one per pair: the item's non-empty `quote`, else None
+    quotes: list[str | None] = field(default_factory=list)
     rejected: list[RejectedItem] = field(default_factory=list)
     #: set when no list could be read at all
     error: str | None = None
@@ -126,7 +150,7 @@ def _find_items(text: str) -> tuple[list[Any], str | None]:
     return [], "the teacher returned an empty list" if empty else "the reply contains no JSON list"
 
 
-def _check(index: int, item: Any) -> tuple[str, str] | RejectedItem:
+def _check(index: int, item: Any) -> tuple[str, str, str | None] | RejectedItem:
     if not isinstance(item, dict):
         return RejectedItem(index, f"item {index} is not an object")
     question, answer = item.get("question"), item.get("answer")
@@ -135,7 +159,8 @@ def _check(index: int, item: Any) -> tuple[str, str] | RejectedItem:
     question, answer = question.strip(), answer.strip()
     if not question or not answer:
         return RejectedItem(index, f"item {index} has an empty question or answer", question, answer)
-    return question, answer
+    quote = item.get("quote")
+    return question, answer, (quote.strip() or None) if isinstance(quote, str) else None
 
 
 def parse_reply(text: str) -> ParsedReply:
@@ -151,7 +176,8 @@ def parse_reply(text: str) -> ParsedReply:
         if isinstance(checked, RejectedItem):
             result.rejected.append(checked)
         else:
-            result.pairs.append(checked)
+            result.pairs.append(checked[:2])
+            result.quotes.append(checked[2])
     if not items:
         result.error = stopped
     elif stopped is not None:

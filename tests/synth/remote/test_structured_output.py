@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 from dlm_synth_lsp.synth.cancel import CancelToken
 from dlm_synth_lsp.synth.prompts import build_prompt
-from dlm_synth_lsp.synth.replies import REPLY_SCHEMA, parse_reply
+from dlm_synth_lsp.synth.replies import EXTRACTION_SCHEMA, REPLY_SCHEMA, parse_reply
 from dlm_synth_lsp.synth.teachers.anthropic_teacher import AnthropicTeacher
 from dlm_synth_lsp.synth.teachers.base import SamplingParams, TeacherOptions
 from dlm_synth_lsp.synth.teachers.openai_teacher import OpenAITeacher
@@ -21,7 +21,10 @@ from tests.synth.remote.conftest import CHAT_KINDS, FAST, Notices, chat_teacher
 
 Options = Callable[..., TeacherOptions]
 PROMPT = build_prompt("extraction", 2, "DGEMM multiplies two double-precision matrices.")
-PAIRS = [{"question": "What does DGEMM multiply?", "answer": "Two double-precision matrices."}]
+QUOTE = "DGEMM multiplies two double-precision matrices."
+PAIRS = [
+    {"quote": QUOTE, "question": "What does DGEMM multiply?", "answer": "Two double-precision matrices."}
+]
 
 
 def _pairs_schema(sent: dict[str, object]) -> dict[str, object]:
@@ -39,7 +42,9 @@ def _assert_reply_schema(list_schema: dict[str, object]) -> None:
     assert list_schema["type"] == "array"
     item = list_schema["items"]
     assert isinstance(item, dict)
-    assert item["required"] == ["question", "answer"] and item["additionalProperties"] is False
+    # an extraction prompt: the quote is generated first, so it comes first
+    assert item["required"] == ["quote", "question", "answer"] and item["additionalProperties"] is False
+    assert list(item["properties"]) == ["quote", "question", "answer"]
     assert "minItems" not in list_schema  # OpenAI's strict mode refuses it
 
 
@@ -55,7 +60,8 @@ async def test_openai_sends_a_strict_json_schema(
     assert fmt["type"] == "json_schema"
     assert fmt["json_schema"]["strict"] is True and fmt["json_schema"]["name"]
     _assert_reply_schema(_pairs_schema(fmt["json_schema"]["schema"]))
-    assert parse_reply(completion.text).pairs == [(PAIRS[0]["question"], PAIRS[0]["answer"])]
+    parsed = parse_reply(completion.text)
+    assert parsed.pairs == [(PAIRS[0]["question"], PAIRS[0]["answer"])] and parsed.quotes == [QUOTE]
     await teacher.aclose()
 
 
@@ -142,7 +148,8 @@ async def test_anthropic_forces_the_schema_tool_and_reads_its_input(
     assert request.json["tool_choice"] == {"type": "tool", "name": TOOL_NAME}
     assert tool["name"] == TOOL_NAME
     _assert_reply_schema(_pairs_schema(tool["input_schema"]))
-    assert parse_reply(completion.text).pairs == [(PAIRS[0]["question"], PAIRS[0]["answer"])]
+    parsed = parse_reply(completion.text)
+    assert parsed.pairs == [(PAIRS[0]["question"], PAIRS[0]["answer"])] and parsed.quotes == [QUOTE]
     assert completion.usage.output_tokens == 15
     await teacher.aclose()
 
@@ -161,5 +168,8 @@ async def test_anthropic_falls_back_when_tools_are_refused(
 
 
 def test_the_embedded_and_remote_schemas_describe_one_contract() -> None:
-    assert REPLY_SCHEMA["type"] == "array"
-    assert PROMPT.schema is REPLY_SCHEMA
+    assert REPLY_SCHEMA["type"] == EXTRACTION_SCHEMA["type"] == "array"
+    assert PROMPT.schema is EXTRACTION_SCHEMA
+    assert build_prompt("expansion", 2, "DGEMM multiplies matrices.").schema is REPLY_SCHEMA
+    # a quoted item is a pair like any other: the quote only rides along
+    assert EXTRACTION_SCHEMA["items"]["required"][1:] == REPLY_SCHEMA["items"]["required"]
