@@ -47,7 +47,7 @@ from dlm_synth_lsp.document import parse_text
 from dlm_synth_lsp.document.grammar import parse_instruction
 from dlm_synth_lsp.document.sanitize import sanitize_pair
 from dlm_synth_lsp.synth.dedup import DedupIndex
-from dlm_synth_lsp.synth.grounding import SUPPORT_MARGIN, check_grounding
+from dlm_synth_lsp.synth.grounding import SUPPORT_MARGIN, GroundingVerdict, check_grounding
 from dlm_synth_lsp.synth.pipeline import Source, select_sources
 from dlm_synth_lsp.synth.prompts import budget, build_prompt
 from dlm_synth_lsp.synth.replies import ParsedReply, parse_reply
@@ -299,6 +299,14 @@ def _supported(pair: dict[str, Any]) -> bool | None:
     return None if margin is None else float(margin) >= needed
 
 
+def _grounding(pair: dict[str, Any]) -> GroundingVerdict:
+    """The pipeline's grounding verdict on a pair record (with the item's quote, when the
+    reply had one)."""
+    return check_grounding(
+        pair["question"], pair["answer"], pair["source_text"], pair["call_strategy"], quote=pair.get("quote")
+    )
+
+
 def _accept_walk(pairs: list[dict[str, Any]], filter_name: str) -> list[bool]:
     """What the pipeline with `filter_name` accepts, pair by pair: each call's valid pairs
     in reply order until its budget `n` is accepted, so a pair beyond the budget stands in
@@ -317,9 +325,7 @@ def _accept_walk(pairs: list[dict[str, Any]], filter_name: str) -> list[bool]:
         if ok and filter_name != "none":
             ok = dedup.check(*clean) is None  # type: ignore[misc]
         if ok and filter_name in ("grounded", CHECKED):
-            ok = check_grounding(
-                pair["question"], pair["answer"], pair["source_text"], pair["call_strategy"]
-            ).ok
+            ok = _grounding(pair).ok
         if ok and filter_name == CHECKED:
             ok = bool(_supported(pair))
         accepted_in_call[call] += ok
@@ -350,7 +356,7 @@ def mark_filters(pairs: list[dict[str, Any]]) -> None:
     for i, pair in enumerate(pairs):
         question, answer = pair["question"], pair["answer"]
         clean = sanitize_pair(question, answer)
-        verdict = check_grounding(question, answer, pair["source_text"], pair["call_strategy"])
+        verdict = _grounding(pair)
         hit = dedup.check(*clean) if clean is not None else None
         pair["sanitized_changed"] = clean is not None and clean != (question, answer)
         pair["dedup"] = None if hit is None else f"{hit.kind} {hit.index}: {hit.reason}"
@@ -517,14 +523,15 @@ def build_records(
     replies = {i: ex[-1].reply_text for i, ex in matched.items() if ex and ex[-1].reply_text is not None}
     up_parsed = dict(zip(replies, upstream_parse(list(replies.values())), strict=True))
     records: list[dict[str, Any]] = []
-    # (call, item index, question, answer, within budget) in generation order
-    generated: list[tuple[ExpectedCall, int, str, str, bool, str]] = []
+    # (call, item index, question, answer, within budget, reply, quote) in generation order
+    generated: list[tuple[ExpectedCall, int, str, str, bool, str, str | None]] = []
     for call in calls:
         attempts = matched.get(call.index, [])
         reply = replies.get(call.index)
         ours_view: dict[str, Any] | None = None
         up_view: dict[str, Any] | None = None
         pairs: list[tuple[str, str]] = []
+        quotes: list[str | None] = []
         if reply is not None:
             ours = parse_reply(reply)
             ours_view = _ours_view(ours)
@@ -533,9 +540,10 @@ def build_records(
             gave_up = attempts[-1].client_gone  # the tool timed out before the reply came
             if not gave_up:
                 pairs = ours.pairs if is_ours(system) else [tuple(p) for p in up["pairs"]]  # type: ignore[misc]
+                quotes = ours.quotes if is_ours(system) else [None] * len(pairs)
         records.append(_call_record(base, call, attempts, ours_view, up_view))
-        for item, (question, answer) in enumerate(pairs):
-            generated.append((call, item, question, answer, item < call.n, reply or ""))
+        for item, ((question, answer), quote) in enumerate(zip(pairs, quotes, strict=True)):
+            generated.append((call, item, question, answer, item < call.n, reply or "", quote))
     pair_records = [
         {
             **base,
@@ -551,8 +559,9 @@ def build_records(
             "answer": answer,
             "within_budget": within,
             "raw_reply": reply,
+            "quote": quote,
         }
-        for call, item, question, answer, within, reply in generated
+        for call, item, question, answer, within, reply, quote in generated
     ]
     mark_filters(pair_records)
     records.extend(pair_records)

@@ -101,6 +101,12 @@ class GroupMetrics:
     system: str
     model: str
     strategy: str
+    #: the run file the records came from: one system is measured in several runs when
+    #: its prompt changes (see `shown`)
+    run: str = ""
+    #: how the report names the system: with the run where the system, model and
+    #: strategy are measured in more than one run
+    shown: str = ""
     calls: int = 0
     calls_failed: int = 0
     parsed: int = 0
@@ -183,12 +189,17 @@ def _call_parsed(call: Mapping[str, Any]) -> bool:
 def compute(
     records: Iterable[Mapping[str, Any]], labels: Mapping[str, Sequence[Mapping[str, Any]]]
 ) -> list[GroupMetrics]:
-    """One GroupMetrics per system × model × strategy, in first-seen order."""
-    groups: dict[tuple[str, str, str], GroupMetrics] = {}
+    """One GroupMetrics per system × model × strategy × run, in first-seen order."""
+    groups: dict[tuple[str, str, str, str], GroupMetrics] = {}
     resolved = {pid: resolve_label(ls) for pid, ls in labels.items()}
 
     def group(record: Mapping[str, Any]) -> GroupMetrics:
-        key = (str(record["system"]), str(record["model"]), str(record["strategy"]))
+        key = (
+            str(record["system"]),
+            str(record["model"]),
+            str(record["strategy"]),
+            str(record.get("run", "")),
+        )
         if key not in groups:
             groups[key] = GroupMetrics(*key)
         return groups[key]
@@ -250,4 +261,7 @@ def compute(
     for g in groups.values():
         for cls in LABEL_CLASSES:  # make every class present so tables show 0, not gaps
             g.labels_generated[cls] += 0
+    measured = Counter(g.key for g in groups.values())
+    for g in groups.values():
+        g.shown = f"{g.system} ({g.run})" if measured[g.key] > 1 else g.system
     return list(groups.values())

@@ -23,7 +23,7 @@ def _filters(g: GroupMetrics) -> list[str]:
 
 
 def _name(g: GroupMetrics) -> str:
-    return f"{g.system} · {g.model} · {g.strategy}"
+    return f"{g.shown or g.system} · {g.model} · {g.strategy}"
 
 
 def text_report(groups: Sequence[GroupMetrics], labels_total: int, multi: tuple[int, int]) -> str:
@@ -78,7 +78,7 @@ def markdown_report(groups: Sequence[GroupMetrics]) -> str:
                 "| "
                 + " | ".join(
                     [
-                        g.system if first else "",
+                        (g.shown or g.system) if first else "",
                         g.model if first else "",
                         g.strategy if first else "",
                         str(g.calls) if first else "",

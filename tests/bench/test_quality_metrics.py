@@ -290,3 +290,17 @@ def test_label_interactively_appends_labels_skips_and_resumes(tmp_path: Path) ->
     seen = []
     label_interactively(queue, labels, "bob", ask=lambda _: next(other), say=seen.append)
     assert "[1/3] id1" in seen[0]
+
+
+def test_one_system_measured_in_two_runs_is_reported_once_per_run() -> None:
+    """A prompt change is measured as a new run of the same system: its numbers must not
+    be pooled with the old prompt's, and the report names the run where that matters."""
+    records = [
+        {**call("ours", 0), "run": "before"},
+        {**call("ours", 0), "run": "after"},
+        {**call("ours", 1), "run": "after"},
+        {**call("upstream", 0), "run": "before"},
+    ]
+    groups = compute(records, {})
+    shown = [(g.shown, g.calls) for g in groups]
+    assert shown == [("ours (before)", 1), ("ours (after)", 2), ("upstream", 1)]
