@@ -428,3 +428,15 @@ def test_a_huge_source_only_counts_an_exact_copy_of_the_quote() -> None:
     near = quote.replace("standardised", "standardized")
     verdict = check_grounding("When was DGEMM standardised?", "In 1990.", source, "extraction", quote=near)
     assert verdict.reason == "the quoted sentence is not in the source"
+
+
+def test_a_figure_changed_while_copying_the_quote_supports_nothing() -> None:
+    """The quote is found by similarity, so it may differ from the source in a figure;
+    only what the source itself says can support the answer."""
+    altered = "It was standardised in 1991 as part of the Level 3 BLAS."
+    verdict = check_grounding("When was DGEMM standardised?", "In 1991.", SOURCE, "extraction", quote=altered)
+    assert not verdict.ok and verdict.reason == "number 1991 does not appear in its quoted sentence"
+    # what the quote and the source share still counts
+    assert check_grounding(
+        "Where was DGEMM standardised?", "In the Level 3 BLAS.", SOURCE, "extraction", quote=altered
+    ).ok
