@@ -80,8 +80,9 @@ async def test_default_settings_synthesize_with_the_offline_teacher(profile: str
 async def test_the_real_default_model_inserts_pairs_right_after_their_source(tmp_path: Path) -> None:
     """The bundled Qwen2.5-Coder-1.5B, assembled and verified on first use, through the
     language server with default settings (about a minute on two cores). The whole
-    document: what the model writes about one section may all be rejected (on the first
-    section it asks about "the operation described in the passage"), so the test asks
+    document: what the model writes about one section may all be rejected (with an
+    earlier prompt every question about the first section leaned on "the passage"), so
+    the test asks
     for every section and checks each landed block."""
     result, text, _ = await _synthesize_first_section(
         "visual-studio-code", tmp_path, {}, "Synthesize instructions for all prose sections"
