@@ -73,7 +73,8 @@ _MAX_LISTED = 8
 #: rapidfuzz partial_ratio a quote needs against the source (after `_plain`): a copied
 #: sentence scores 100, a copy with a word changed or added 89–98 (the lowest of 413
 #: quotes the bundled model wrote for the quality corpus: 89, "The .ratio() method
-#: returns…" for ".ratio() returns…"); an invented sentence on the same subject ~60–75
+#: returns…" for ".ratio() returns…"); invented sentences about the subject of
+#: tests/synth/test_grounding.py's passage scored 47–69
 QUOTE_FOUND = 85
 #: beyond this many characters of source, only an exact (normalised) copy counts as found:
 #: partial_ratio is quadratic in the worst case and a section may be megabytes
@@ -316,8 +317,10 @@ def quote_found(quote: str, source: str) -> bool:
 
 def _quoted_terms(quote: str, source: str) -> _Terms:
     """The quote's terms that the source has too: a quote is found by similarity, so a
-    figure or a word the teacher changed while copying must not support the answer."""
-    said, src = _source_terms(quote), _source_terms(source)
+    figure or a word the teacher changed while copying must not support the answer.
+    Quotes are not kept in the sources' cache: each is used once, and keeping them would
+    evict the prose every pair of a section is checked against."""
+    said, src = _terms_of_source(quote), _source_terms(source)
     return _Terms(
         {stem: word for stem, word in said.words.items() if stem in src.words},
         {number: text for number, text in said.numbers.items() if number in src.numbers},

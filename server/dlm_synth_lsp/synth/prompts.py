@@ -50,7 +50,7 @@ _SYSTEM = {
 }
 
 _TASK = {
-    "extraction": ("Write {n} question/answer pair{s}, {each} of this passage."),
+    "extraction": "Write {n} question/answer pair{s}, {each} of this passage.",
     "expansion": (
         "Write {n} follow-up question/answer pair{s} that go beyond what this passage states "
         "while staying faithful to it. Each question must make sense without seeing the passage."

@@ -30,38 +30,32 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+
+def _list_of_strings(*fields: str) -> dict[str, Any]:
+    """A non-empty JSON list of objects with exactly these string fields, in this order
+    (a grammar or a provider generates them in schema order)."""
+    return {
+        "type": "array",
+        "minItems": 1,
+        "items": {
+            "type": "object",
+            "properties": {name: {"type": "string"} for name in fields},
+            "required": list(fields),
+            "additionalProperties": False,
+        },
+    }
+
+
 #: the reply contract as a JSON schema, for teachers that can enforce one (a bare list
 #: of objects, as upstream asks for, so a constrained and an unconstrained reply read
 #: the same way)
-REPLY_SCHEMA: dict[str, Any] = {
-    "type": "array",
-    "minItems": 1,
-    "items": {
-        "type": "object",
-        "properties": {"question": {"type": "string"}, "answer": {"type": "string"}},
-        "required": ["question", "answer"],
-        "additionalProperties": False,
-    },
-}
+REPLY_SCHEMA: dict[str, Any] = _list_of_strings("question", "answer")
 
 #: extraction replies quote their evidence first: copying the sentence before writing
 #: the question anchors both in one place of the passage, and the grounding check can
 #: hold the answer to that sentence instead of to the whole passage (bench/README.md,
 #: "Quote first")
-EXTRACTION_SCHEMA: dict[str, Any] = {
-    "type": "array",
-    "minItems": 1,
-    "items": {
-        "type": "object",
-        "properties": {
-            "quote": {"type": "string"},
-            "question": {"type": "string"},
-            "answer": {"type": "string"},
-        },
-        "required": ["quote", "question", "answer"],
-        "additionalProperties": False,
-    },
-}
+EXTRACTION_SCHEMA: dict[str, Any] = _list_of_strings("quote", "question", "answer")
 
 _WS = " \t\r\n"
 _DECODER = json.JSONDecoder(strict=False)
